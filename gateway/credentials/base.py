@@ -1,0 +1,29 @@
+"""The interface every credential store implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An EC2-style credential: the key pair and the Swift account it acts as.
+
+    ``account`` is the full Swift account name, e.g. ``AUTH_test``.
+    """
+
+    access_key: str
+    secret_key: str
+    account: str
+
+    def __repr__(self) -> str:  # never leak the secret into logs
+        return f"Credential(access_key={self.access_key!r}, account={self.account!r})"
+
+
+class CredentialStore(Protocol):
+    """Looks up a credential by access key; ``None`` when the key is unknown."""
+
+    async def lookup(self, access_key: str) -> Credential | None: ...
+
+    async def close(self) -> None: ...

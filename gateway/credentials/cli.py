@@ -1,0 +1,151 @@
+"""``s3swift credentials``: manage the SQLite store while the gateway keeps running.
+
+The gateway looks every key up afresh, so changes apply to the next request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from gateway.config import load_config
+from gateway.credentials.factory import normalize_account, open_sqlite_store_for_data_dir
+from gateway.credentials.sqlite_store import (
+    SqliteCredentialStore,
+    generate_access_key,
+    generate_encryption_key,
+    generate_secret_key,
+)
+
+DEFAULT_DATA_DIR = ".data"
+
+
+def _add_store_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Store options, accepted both before and after the sub-subcommand.
+
+    Sub-subcommand defaults are suppressed so they do not overwrite a value
+    given before the sub-subcommand name.
+    """
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--data-dir", type=Path, default=default,
+                       help=f"an `s3swift dev` data dir (default: {DEFAULT_DATA_DIR} "
+                            "unless --config is given)")
+    group.add_argument("--config", type=Path, default=default,
+                       help="a gateway TOML config whose sqlite store to manage "
+                            "(S3SWIFT_* environment overrides apply)")
+    parser.add_argument("--reseller-prefix", default=default,
+                        help="prefix added to accounts that lack it (default: the config's "
+                             "[swift] reseller_prefix, else AUTH_)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``create``/``list``/``delete``/``generate-key`` sub-subcommands."""
+    _add_store_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="credentials_command", metavar="COMMAND")
+    sub.required = True
+
+    create = sub.add_parser("create", help="create a key, or replace an existing key's secret")
+    _add_store_options(create, suppress=True)
+    create.add_argument("--access-key", help="the access key (default: generated)")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument("--secret-key", help="the secret (default: generated); visible in "
+                                             "the process list, prefer --secret-key-stdin")
+    secret.add_argument("--secret-key-stdin", action="store_true",
+                        help="read the secret from the first line of standard input")
+    create.add_argument("--account", required=True,
+                        help="the Swift account, e.g. test or AUTH_test")
+
+    lst = sub.add_parser("list", help="list keys and accounts (never secrets)")
+    _add_store_options(lst, suppress=True)
+
+    delete = sub.add_parser("delete", help="delete a key")
+    _add_store_options(delete, suppress=True)
+    delete.add_argument("--access-key", required=True)
+
+    sub.add_parser("generate-key",
+                   help="print a new encryption key for [credentials] encryption_key")
+
+
+def _open_store(args: argparse.Namespace) -> tuple[SqliteCredentialStore, str]:
+    """The store the options select, and the reseller prefix to apply to accounts."""
+    config_path: Path | None = getattr(args, "config", None)
+    data_dir: Path | None = getattr(args, "data_dir", None)
+    prefix: str | None = getattr(args, "reseller_prefix", None)
+    if config_path is not None and data_dir is not None:
+        raise ValueError("give either --config or --data-dir, not both")
+    if config_path is not None:
+        config = load_config(config_path)
+        creds = config.credentials
+        if creds.backend != "sqlite":
+            raise ValueError(f"{config_path} uses the {creds.backend!r} credentials backend; "
+                             "only the sqlite backend is managed by this command")
+        if not creds.encryption_key:
+            raise ValueError(f"{config_path} sets no [credentials] encryption_key")
+        path = Path(creds.sqlite_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = SqliteCredentialStore(path, creds.encryption_key)
+        return store, config.swift.reseller_prefix if prefix is None else prefix
+    store = open_sqlite_store_for_data_dir(data_dir or Path(DEFAULT_DATA_DIR))
+    return store, "AUTH_" if prefix is None else prefix
+
+
+def _create(store: SqliteCredentialStore, prefix: str, args: argparse.Namespace,
+            stdin: TextIO, out: TextIO) -> int:
+    if args.secret_key_stdin:
+        secret = stdin.readline().rstrip("\r\n")
+    else:
+        secret = args.secret_key or generate_secret_key()
+    cred = store.create(args.access_key or generate_access_key(), secret,
+                        normalize_account(args.account, prefix))
+    # The user asked for this key, so the secret is printed once, for scripts to read.
+    out.write(f"access_key={cred.access_key}\nsecret_key={cred.secret_key}\n"
+              f"account={cred.account}\n")
+    return 0
+
+
+def _list(store: SqliteCredentialStore, out: TextIO) -> int:
+    creds = store.list()
+    key_width = max((len(c.access_key) for c in creds), default=0)
+    account_width = max((len(c.account) for c in creds), default=0)
+    for c in creds:
+        created = c.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.write(f"{c.access_key:<{key_width}}  {c.account:<{account_width}}  {created}\n")
+    return 0
+
+
+def main(args: argparse.Namespace, stdin: TextIO | None = None,
+         out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the selected sub-subcommand; 0 on success, 1 when a key is absent, 2 on errors."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    err = err or sys.stderr
+    command = getattr(args, "credentials_command", None)
+    if command == "generate-key":
+        out.write(generate_encryption_key() + "\n")
+        return 0
+    try:
+        store, prefix = _open_store(args)
+    except (ValueError, OSError, sqlite3.Error) as exc:
+        err.write(f"s3swift credentials: error: {exc}\n")
+        return 2
+    with store:
+        try:
+            if command == "create":
+                return _create(store, prefix, args, stdin, out)
+            if command == "list":
+                return _list(store, out)
+            if command == "delete":
+                if store.delete(args.access_key):
+                    out.write(f"deleted {args.access_key}\n")
+                    return 0
+                err.write(f"s3swift credentials: no such access key: {args.access_key}\n")
+                return 1
+        except (ValueError, OSError, sqlite3.Error) as exc:
+            err.write(f"s3swift credentials: error: {exc}\n")
+            return 2
+    err.write(f"s3swift credentials: unknown command {command!r}\n")
+    return 2
