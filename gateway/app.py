@@ -1,0 +1,56 @@
+"""The application factory: middlewares in order, one catch-all route, shared clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
+from gateway.auth.authenticate import AuthSettings
+from gateway.body import defer_continue
+from gateway.config import GatewayConfig
+from gateway.credentials.base import CredentialStore
+from gateway.credentials.factory import build_store
+from gateway.middlewares import context_middleware, error_middleware
+from gateway.routing import select_handler
+from gateway.s3request import S3_REQUEST
+from gateway.swift.client import SwiftClient
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    s3_request = request[S3_REQUEST]
+    return await select_handler(s3_request)(s3_request)
+
+
+async def _swift_client(app: web.Application) -> AsyncIterator[None]:
+    """One pooled ClientSession to Swift for the application's lifetime."""
+    config = app[CONFIG].swift
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config)
+    yield
+    await app[SWIFT].close()
+
+
+async def _credentials(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[CREDENTIALS].close()
+
+
+def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, context_middleware],
+        # Bodies are streamed and stored byte for byte: never inflate gzip uploads.
+        handler_args={"auto_decompress": False},
+    )
+    app[CONFIG] = config
+    app[CREDENTIALS] = store if store is not None else build_store(
+        config.credentials, config.swift.reseller_prefix)
+    app[AUTH_SETTINGS] = AuthSettings(
+        max_clock_skew_seconds=config.server.max_clock_skew_seconds,
+        max_presign_expires_seconds=config.server.max_presign_expires_seconds)
+    app.cleanup_ctx.append(_swift_client)
+    app.cleanup_ctx.append(_credentials)
+    # One route for everything: S3 dispatches on Host, path depth and query, not paths.
+    # Its expect handler defers "100 Continue" until auth and target were checked.
+    app.router.add_route("*", "/{tail:.*}", dispatch, expect_handler=defer_continue)
+    return app

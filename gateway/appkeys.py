@@ -1,0 +1,15 @@
+"""Typed keys for what the application shares between requests."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.auth.authenticate import AuthSettings
+from gateway.config import GatewayConfig
+from gateway.credentials.base import CredentialStore
+from gateway.swift.client import SwiftClient
+
+CONFIG = web.AppKey("config", GatewayConfig)
+CREDENTIALS = web.AppKey("credentials", CredentialStore)
+AUTH_SETTINGS = web.AppKey("auth_settings", AuthSettings)
+SWIFT = web.AppKey("swift", SwiftClient)

@@ -1,0 +1,67 @@
+"""The ``s3swift`` command: ``serve``, ``dev`` and ``credentials``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gateway.config import load_config
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gateway.server import serve
+
+    config = load_config(args.config)
+    if args.workers is not None:
+        config.server.workers = args.workers
+    if args.port is not None:
+        config.server.port = args.port
+    if args.host is not None:
+        config.server.host = args.host
+    return serve(config)
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from gateway.embedded import dev
+
+    return dev.main(args)
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    from gateway.credentials import cli
+
+    return cli.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gateway.credentials import cli as credentials_cli
+    from gateway.embedded import dev
+
+    parser = argparse.ArgumentParser(prog="s3swift", description="An S3 gateway for OpenStack Swift")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve S3 in front of an existing Swift")
+    serve.add_argument("--config", help="TOML configuration file (S3SWIFT_* variables override it)")
+    serve.add_argument("--workers", type=int, help="worker processes sharing the port")
+    serve.add_argument("--host", help="listen address (overrides [server] host)")
+    serve.add_argument("--port", type=int, help="listen port (overrides [server] port)")
+    serve.set_defaults(func=_serve)
+
+    dev_parser = commands.add_parser(
+        "dev", help="run an embedded Swift all-in-one and the gateway in front of it")
+    dev.add_arguments(dev_parser)
+    dev_parser.set_defaults(func=_dev)
+
+    creds = commands.add_parser("credentials", help="manage S3 credentials")
+    credentials_cli.add_arguments(creds)
+    creds.set_defaults(func=_credentials)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Bucket operations: CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from aiohttp import web
+
+from gateway import errors
+from gateway.body import read_small_body
+from gateway.handlers.common import xml_response
+from gateway.s3request import S3Request
+from gateway.swift.status import StatusMap, raise_for_status
+from gateway.xml import XMLWriter, parse
+
+CREATE_BUCKET_ERRORS: StatusMap = {}
+HEAD_BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket}
+DELETE_BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket, 409: errors.BucketNotEmpty}
+LOCATION_ERRORS: StatusMap = {404: errors.NoSuchBucket}
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Region names S3 knows; a LocationConstraint naming another one of them is
+# "illegal" at this endpoint, anything else is "invalid".
+AWS_REGIONS = frozenset("""
+us-east-1 us-east-2 us-west-1 us-west-2 af-south-1 ap-east-1 ap-south-1 ap-south-2
+ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-northeast-1
+ap-northeast-2 ap-northeast-3 ca-central-1 ca-west-1 cn-north-1 cn-northwest-1
+eu-central-1 eu-central-2 eu-west-1 eu-west-2 eu-west-3 eu-south-1 eu-south-2
+eu-north-1 il-central-1 me-south-1 me-central-1 sa-east-1 us-gov-east-1
+us-gov-west-1 EU
+""".split())
+
+
+def validate_bucket_name(name: str) -> None:
+    """S3's naming rules for new buckets (general purpose buckets)."""
+    valid = (
+        _BUCKET_NAME.match(name) is not None
+        and ".." not in name and ".-" not in name and "-." not in name
+        and not name.startswith(("xn--", "sthree-", "amzn-s3-demo-"))
+        and not name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"))
+    )
+    if valid:
+        try:
+            ipaddress.IPv4Address(name)
+            valid = False
+        except ValueError:
+            pass
+    if not valid:
+        raise errors.InvalidBucketName(BucketName=name)
+
+
+def _check_location(req: S3Request, body: bytes) -> None:
+    if not body.strip():
+        return
+    root = parse(body, "CreateBucketConfiguration")
+    location = (root.findtext("LocationConstraint") or "").strip()
+    region = req.config.server.region
+    if not location or location == region:
+        return
+    if location in AWS_REGIONS:
+        raise errors.IllegalLocationConstraintException(
+            f"The {location} location constraint is incompatible for the region "
+            "specific endpoint this request was sent to.")
+    raise errors.InvalidLocationConstraint(LocationConstraint=location)
+
+
+async def create_bucket(req: S3Request) -> web.StreamResponse:
+    assert req.bucket is not None
+    validate_bucket_name(req.bucket)
+    _check_location(req, await read_small_body(req))
+    resp = await req.swift.request("PUT", req.account, req.bucket)
+    raise_for_status(resp, CREATE_BUCKET_ERRORS)
+    resp.release()
+    if resp.status == 202:  # Swift: the container already existed
+        raise errors.BucketAlreadyOwnedByYou(BucketName=req.bucket)
+    return web.Response(status=200, headers={"Location": f"/{req.bucket}"})
+
+
+async def head_bucket(req: S3Request) -> web.StreamResponse:
+    resp = await req.swift.request("HEAD", req.account, req.bucket)
+    raise_for_status(resp, HEAD_BUCKET_ERRORS)
+    resp.release()
+    return web.Response(status=200, headers={
+        "x-amz-bucket-region": req.config.server.region,
+        "x-amz-access-point-alias": "false",
+    })
+
+
+async def delete_bucket(req: S3Request) -> web.StreamResponse:
+    resp = await req.swift.request("DELETE", req.account, req.bucket)
+    raise_for_status(resp, DELETE_BUCKET_ERRORS)
+    resp.release()
+    return web.Response(status=204)
+
+
+async def get_bucket_location(req: S3Request) -> web.StreamResponse:
+    resp = await req.swift.request("HEAD", req.account, req.bucket)
+    raise_for_status(resp, LOCATION_ERRORS)
+    resp.release()
+    region = req.config.server.region
+    doc = XMLWriter("LocationConstraint")
+    # S3 answers an empty constraint for its original region.
+    if region != "us-east-1":
+        doc.text(region)
+    return xml_response(doc)

@@ -1,0 +1,97 @@
+"""Header mapping between S3 objects and Swift objects.
+
+User metadata ``x-amz-meta-*`` is stored as ``X-Object-Meta-*``. State the
+gateway itself keeps on objects uses the reserved ``X-Object-Meta-S3gw-*``
+names (Swift's gatekeeper would strip sysmeta from us) and is never shown to
+S3 clients as user metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+
+from multidict import CIMultiDictProxy
+
+from gateway import errors
+
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+USER_META = "x-amz-meta-"
+SWIFT_META = "x-object-meta-"
+RESERVED_META = "x-object-meta-s3gw-"
+# Object headers S3 stores and returns as they were sent.
+STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
+                  "Content-Language", "Expires")
+MAX_USER_METADATA = 2048
+MAX_KEY_BYTES = 1024
+# S3 overrides a GET's response headers from these query parameters.
+RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+def check_key(key: str) -> None:
+    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise errors.KeyTooLongError(Size=len(key.encode("utf-8")), MaxSizeAllowed=MAX_KEY_BYTES)
+
+
+def md5_etag(content_md5: str) -> str:
+    """Content-MD5 (base64) → the hex ETag Swift checks the body against."""
+    try:
+        digest = base64.b64decode(content_md5.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.InvalidDigest(**{"Content-MD5": content_md5}) from None
+    if len(digest) != 16:
+        raise errors.InvalidDigest(**{"Content-MD5": content_md5})
+    return digest.hex()
+
+
+def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
+    """The Swift PUT headers for an S3 PutObject's headers."""
+    out: dict[str, str] = {}
+    meta_size = 0
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith(USER_META):
+            suffix = lower[len(USER_META):]
+            meta_size += len(suffix.encode("utf-8")) + len(value.encode("utf-8"))
+            out[SWIFT_META + suffix] = value
+    if meta_size > MAX_USER_METADATA:
+        raise errors.MetadataTooLarge(Size=meta_size, MaxSizeAllowed=MAX_USER_METADATA)
+    for name in STORED_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            out[name] = value
+    out["Content-Type"] = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+    content_md5 = headers.get("Content-MD5")
+    if content_md5 is not None:
+        out["ETag"] = md5_etag(content_md5)
+    return out
+
+
+def s3_object_headers(swift_headers: Mapping[str, str]) -> dict[str, str]:
+    """The S3 GET/HEAD response headers for a Swift object's headers."""
+    out: dict[str, str] = {}
+    for name, value in swift_headers.items():
+        lower = name.lower()
+        if lower.startswith(SWIFT_META) and not lower.startswith(RESERVED_META):
+            out[USER_META + lower[len(SWIFT_META):]] = value
+    for name in STORED_HEADERS:
+        value = swift_headers.get(name)
+        if value is not None:
+            out[name] = value
+    for name in ("Content-Type", "Last-Modified", "Content-Range"):
+        value = swift_headers.get(name)
+        if value is not None:
+            out[name] = value
+    etag = swift_headers.get("Etag")
+    if etag is not None:
+        out["ETag"] = '"' + etag.strip('"') + '"'
+    out["Accept-Ranges"] = "bytes"
+    return out

@@ -1,0 +1,137 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from aiohttp import web
+
+from gateway import errors
+from gateway.body import send_continue, upload_body
+from gateway.handlers.common import s3_etag
+from gateway.handlers.object_headers import (
+    RESPONSE_OVERRIDES, check_key, s3_object_headers, swift_put_headers)
+from gateway.s3request import S3Request
+from gateway.swift.status import StatusMap, raise_for_status
+
+PUT_OBJECT_ERRORS: StatusMap = {404: errors.NoSuchBucket, 400: errors.InvalidArgument}
+GET_OBJECT_ERRORS: StatusMap = {
+    404: errors.NoSuchKey, 412: errors.PreconditionFailed, 416: errors.InvalidRange}
+DELETE_OBJECT_ERRORS: StatusMap = {}
+BUCKET_EXISTS_ERRORS: StatusMap = {404: errors.NoSuchBucket}
+
+_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+
+
+async def require_bucket(req: S3Request) -> None:
+    """``NoSuchBucket`` unless the bucket exists (Swift's 404 does not say which is missing)."""
+    resp = await req.swift.request("HEAD", req.account, req.bucket)
+    raise_for_status(resp, BUCKET_EXISTS_ERRORS)
+    resp.release()
+
+
+async def put_object(req: S3Request) -> web.StreamResponse:
+    assert req.key is not None
+    check_key(req.key)
+    http = req.http
+    length = http.content_length
+    if length is None:
+        raise errors.MissingContentLength()
+    max_size = req.config.swift.max_object_size
+    if length > max_size:
+        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=max_size)
+    headers = swift_put_headers(http.headers)
+    headers["Content-Length"] = str(length)
+    if http.headers.get("Expect", "").lower() == "100-continue":
+        await require_bucket(req)  # before the client sends a byte of the body
+        await send_continue(http)
+    resp = await req.swift.request(
+        "PUT", req.account, req.bucket, req.key, headers=headers, data=upload_body(req))
+    raise_for_status(resp, PUT_OBJECT_ERRORS)
+    resp.release()
+    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag"))})
+
+
+def _read_headers(http: web.Request) -> dict[str, str]:
+    """Range and conditions for Swift, ordered as S3 evaluates them.
+
+    S3 (like RFC 7232) ignores If-Unmodified-Since when If-Match is present and
+    If-Modified-Since when If-None-Match is present; Swift checks all four.
+    """
+    out = {name: http.headers[name] for name in _CONDITIONS if name in http.headers}
+    if "If-Match" in out:
+        out.pop("If-Unmodified-Since", None)
+    if "If-None-Match" in out:
+        out.pop("If-Modified-Since", None)
+    byte_range = http.headers.get("Range")
+    if byte_range and "," not in byte_range:  # S3 serves one range per request
+        out["Range"] = byte_range
+    return out
+
+
+def _response_overrides(req: S3Request, headers: dict[str, str]) -> None:
+    for param, header in RESPONSE_OVERRIDES.items():
+        value = req.query.get(param)
+        if value is not None:
+            headers[header] = value
+
+
+async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
+    assert req.key is not None
+    resp = await req.swift.request(method, req.account, req.bucket, req.key,
+                                   headers=_read_headers(req.http))
+    try:
+        if resp.status == 304:
+            headers = s3_object_headers(resp.headers)
+            return web.Response(status=304, headers={
+                k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")})
+        if resp.status == 404:
+            resp.release()
+            await require_bucket(req)
+            raise errors.NoSuchKey(Key=req.key)
+        if resp.status == 416:
+            size = resp.headers.get("Content-Range", "").rpartition("/")[2]
+            raise errors.InvalidRange(RangeRequested=req.http.headers.get("Range", ""),
+                                      ActualObjectSize=size or None)
+        raise_for_status(resp, GET_OBJECT_ERRORS)
+        headers = s3_object_headers(resp.headers)
+        _response_overrides(req, headers)
+        out = web.StreamResponse(status=resp.status, headers=headers)
+        length = resp.headers.get("Content-Length")
+        if length is not None:
+            out.content_length = int(length)
+        await out.prepare(req.http)
+        if method == "GET":
+            try:
+                async for chunk in resp.content.iter_any():
+                    await out.write(chunk)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+                # Headers are gone already: all that is left is to cut the
+                # connection, so the client sees a short body, not a wrong one.
+                if req.http.transport is not None:
+                    req.http.transport.close()
+                return out
+        await out.write_eof()
+        return out
+    finally:
+        resp.release()
+
+
+async def get_object(req: S3Request) -> web.StreamResponse:
+    return await _get_or_head(req, "GET")
+
+
+async def head_object(req: S3Request) -> web.StreamResponse:
+    return await _get_or_head(req, "HEAD")
+
+
+async def delete_object(req: S3Request) -> web.StreamResponse:
+    resp = await req.swift.request("DELETE", req.account, req.bucket, req.key)
+    if resp.status == 404:
+        resp.release()
+        await require_bucket(req)  # an absent key is still a success
+        return web.Response(status=204)
+    raise_for_status(resp, DELETE_OBJECT_ERRORS)
+    resp.release()
+    return web.Response(status=204)

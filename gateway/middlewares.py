@@ -1,0 +1,85 @@
+"""The middleware chain, outermost first: errors → S3 context (addressing + auth).
+
+``error_middleware`` gives every response a request id and turns any failure into
+S3's XML error document; ``context_middleware`` resolves the bucket and key,
+verifies the signature and hands handlers a ready ``S3Request``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+
+from aiohttp import web
+
+from gateway import errors
+from gateway.addressing import resolve_target
+from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
+from gateway.auth.authenticate import authenticate
+from gateway.s3request import REQUEST_ID, S3_REQUEST, S3Request
+
+log = logging.getLogger("gateway")
+
+
+def _new_request_id() -> tuple[str, str]:
+    raw = os.urandom(8)
+    return raw.hex().upper(), base64.b64encode(raw + os.urandom(24)).decode("ascii")
+
+
+def _decoded_path(request: web.Request) -> str:
+    try:
+        return request.path
+    except Exception:  # a path that does not decode still gets an error document
+        return request.raw_path.split("?", 1)[0]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    request_id, host_id = _new_request_id()
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except errors.S3Error as exc:
+        response = _error_response(request, exc, request_id, host_id)
+    except web.HTTPException as exc:
+        # aiohttp's own refusals (a body over client_max_size...) in S3's form.
+        err = errors.S3Error(exc.reason)
+        err.status = exc.status  # type: ignore[misc]
+        response = _error_response(request, err, request_id, host_id)
+    except Exception:
+        log.exception("request %s failed: %s %s", request_id, request.method, request.path)
+        response = _error_response(request, errors.InternalError(), request_id, host_id)
+    if not response.prepared:
+        response.headers["x-amz-request-id"] = request_id
+        response.headers["x-amz-id-2"] = host_id
+        response.headers["Server"] = "s3swift"
+    return response
+
+
+def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,
+                    host_id: str) -> web.Response:
+    if exc.status >= 500:
+        log.warning("request %s: %s", request_id, exc.code)
+    body = exc.to_xml(_decoded_path(request), request_id, host_id)
+    response = web.Response(status=exc.status, body=body, content_type="application/xml",
+                            headers=exc.headers)
+    if exc.status == 503:
+        response.headers.setdefault("Retry-After", "1")
+    return response
+
+
+@web.middleware
+async def context_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+    app = request.app
+    config = app[CONFIG]
+    target = resolve_target(request.host, request.raw_path, config.server.base_domains)
+    auth = await authenticate(
+        request, app[CREDENTIALS], app[AUTH_SETTINGS],
+        virtual_host_bucket=target.bucket if target.virtual_host else None)
+    if auth is None:
+        raise errors.AccessDenied()
+    request[S3_REQUEST] = S3Request(
+        http=request, request_id=request[REQUEST_ID], bucket=target.bucket, key=target.key,
+        auth=auth, swift=app[SWIFT], config=config)
+    return await handler(request)

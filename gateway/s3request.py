@@ -1,0 +1,48 @@
+"""What every handler receives: the resolved, authenticated S3 request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway import errors
+from gateway.auth.authenticate import AuthResult
+from gateway.config import GatewayConfig
+from gateway.swift.client import SwiftClient
+
+
+@dataclass
+class S3Request:
+    """One S3 request after addressing and authentication.
+
+    ``bucket`` and ``key`` are decoded; ``key`` is ``None`` for service and bucket
+    requests. ``auth`` is ``None`` for an anonymous request.
+    """
+
+    http: web.Request
+    request_id: str
+    bucket: str | None
+    key: str | None
+    auth: AuthResult | None
+    swift: SwiftClient
+    config: GatewayConfig
+
+    @property
+    def account(self) -> str:
+        """The Swift account the request acts on (the credential's own, for now)."""
+        if self.auth is None:
+            raise errors.AccessDenied()
+        return self.auth.credential.account
+
+    @property
+    def owner_id(self) -> str:
+        return self.account
+
+    @property
+    def query(self):  # noqa: ANN201 - aiohttp's MultiDictProxy[str]
+        return self.http.query
+
+
+REQUEST_ID = web.RequestKey("request_id", str)
+S3_REQUEST = web.RequestKey("s3_request", S3Request)

@@ -1,0 +1,1 @@
+"""The async client the gateway uses to talk to Swift."""

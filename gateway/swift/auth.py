@@ -1,0 +1,115 @@
+"""Tokens for the gateway's own Swift service identity (tempauth v1 or Keystone v3).
+
+The gateway acts as a reseller admin: one token reaches every tenant account,
+whose storage URL is ``<endpoint>/<reseller_prefix><tenant>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+
+from gateway.config import SwiftConfig
+
+# Renew this long before the token expires, so that no request carries a stale one.
+RENEW_MARGIN_SECONDS = 120.0
+DEFAULT_TOKEN_LIFETIME = 3600.0
+
+
+class SwiftAuthError(Exception):
+    """The gateway's service identity could not obtain a token."""
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    endpoint: str  # the proxy's /v1 URL, without an account
+    expires_at: float  # monotonic clock
+
+
+def _endpoint_from_storage_url(storage_url: str) -> str:
+    """``http://proxy/v1/AUTH_admin`` → ``http://proxy/v1``."""
+    return storage_url.rstrip("/").rsplit("/", 1)[0]
+
+
+async def _tempauth(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
+    headers = {"X-Auth-User": config.user, "X-Auth-Key": config.key}
+    async with session.get(config.auth_url, headers=headers) as resp:
+        if resp.status // 100 != 2:
+            raise SwiftAuthError(f"tempauth answered {resp.status}")
+        token = resp.headers["X-Auth-Token"]
+        storage_url = resp.headers["X-Storage-Url"]
+        lifetime = float(resp.headers.get("X-Auth-Token-Expires", DEFAULT_TOKEN_LIFETIME))
+    endpoint = config.endpoint or _endpoint_from_storage_url(storage_url)
+    return Token(token, endpoint.rstrip("/"), time.monotonic() + lifetime)
+
+
+async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {
+                    "name": config.user,
+                    "domain": {"name": config.user_domain_name},
+                    "password": config.key,
+                }},
+            },
+            "scope": {"project": {
+                "name": config.project_name,
+                "domain": {"name": config.project_domain_name},
+            }},
+        }
+    }
+    url = config.auth_url.rstrip("/")
+    if not url.endswith("/auth/tokens"):
+        url += "/auth/tokens"
+    async with session.post(url, json=body) as resp:
+        if resp.status // 100 != 2:
+            raise SwiftAuthError(f"keystone answered {resp.status}")
+        token = resp.headers["X-Subject-Token"]
+        catalog = (await resp.json())["token"]
+    expires_at = time.monotonic() + DEFAULT_TOKEN_LIFETIME
+    if "expires_at" in catalog:
+        remaining = datetime.fromisoformat(catalog["expires_at"].replace("Z", "+00:00")).timestamp() - time.time()
+        expires_at = time.monotonic() + max(remaining, 0.0)
+    endpoint = config.endpoint
+    if not endpoint:
+        for service in catalog.get("catalog", []):
+            if service.get("type") != "object-store":
+                continue
+            for ep in service.get("endpoints", []):
+                if ep.get("interface") == config.interface:
+                    endpoint = _endpoint_from_storage_url(ep["url"])
+    if not endpoint:
+        raise SwiftAuthError("no object-store endpoint in the Keystone catalog")
+    return Token(token, endpoint.rstrip("/"), expires_at)
+
+
+class TokenProvider:
+    """Caches the service token; renews it before expiry or after a 401."""
+
+    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig) -> None:
+        self._session = session
+        self._config = config
+        self._token: Token | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Token:
+        token = self._token
+        if token is not None and token.expires_at - RENEW_MARGIN_SECONDS > time.monotonic():
+            return token
+        async with self._lock:
+            token = self._token
+            if token is None or token.expires_at - RENEW_MARGIN_SECONDS <= time.monotonic():
+                fetch = _keystone if self._config.auth_type == "keystone" else _tempauth
+                token = self._token = await fetch(self._session, self._config)
+            return token
+
+    def invalidate(self, stale: Token) -> None:
+        if self._token is stale:
+            self._token = None

@@ -1,0 +1,127 @@
+"""An async Swift client on one shared aiohttp ``ClientSession``.
+
+Paths are percent-encoded by hand and handed to aiohttp as already-encoded URLs,
+so keys such as ``..``, ``a//b``, ``?``, ``#``, ``%`` or ``+`` reach Swift byte for
+byte: nothing on the way normalises them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from gateway import errors
+from gateway.config import SwiftConfig
+from gateway.swift.auth import SwiftAuthError, TokenProvider
+
+
+def quote_name(name: str) -> str:
+    """Encode one path element (account, container or whole object name).
+
+    ``/`` is encoded too, so an object name never forms path segments that a
+    URL library could collapse; Swift decodes ``%2F`` back to ``/``.
+    """
+    return quote(name, safe="").replace(".", "%2E")
+
+
+def swift_path(account: str, container: str | None = None, obj: str | None = None) -> str:
+    path = "/" + quote_name(account)
+    if container is not None:
+        path += "/" + quote_name(container)
+        if obj is not None:
+            path += "/" + quote_name(obj)
+    return path
+
+
+def encode_query(params: Mapping[str, str] | None) -> str:
+    if not params:
+        return ""
+    return "?" + "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in params.items())
+
+
+class BodyFailed(Exception):
+    """Carries the S3 error a streamed request body raised while Swift was reading it."""
+
+
+class SwiftClient:
+    """Sends requests to tenant accounts with the gateway's service token."""
+
+    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig) -> None:
+        self._session = session
+        self._config = config
+        self._tokens = TokenProvider(session, config)
+
+    @classmethod
+    def create_session(cls, config: SwiftConfig) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=config.pool_size, limit_per_host=config.pool_size,
+            keepalive_timeout=30, enable_cleanup_closed=True)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=config.connect_timeout_seconds,
+            sock_read=config.timeout_seconds)
+        # Bodies pass through untouched: never decompress what Swift stores.
+        return aiohttp.ClientSession(
+            connector=connector, timeout=timeout, auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"))
+
+    async def request(
+        self,
+        method: str,
+        account: str,
+        container: str | None = None,
+        obj: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        data: bytes | AsyncIterable[bytes] | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Send one request; the caller reads or releases the response.
+
+        Connection failures and timeouts become ``ServiceUnavailable``. An S3
+        error raised by a streamed ``data`` iterator is re-raised as itself, after
+        the upstream request was aborted (so Swift stores nothing partial).
+        """
+        path = swift_path(account, container, obj) + encode_query(params)
+        replayable = data is None or isinstance(data, bytes)
+        for attempt in (1, 2):
+            try:
+                token = await self._tokens.get()
+            except (SwiftAuthError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise errors.ServiceUnavailable() from exc
+            send_headers: dict[str, Any] = dict(headers or {})
+            send_headers["X-Auth-Token"] = token.value
+            url = URL(token.endpoint + path, encoded=True)
+            try:
+                resp = await self._session.request(method, url, headers=send_headers, data=data)
+            except errors.S3Error:
+                raise
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                body_error = _find_s3_error(exc)
+                if body_error is not None:
+                    raise body_error from exc
+                raise errors.ServiceUnavailable() from exc
+            if resp.status == 401 and attempt == 1 and replayable:
+                resp.release()
+                self._tokens.invalidate(token)
+                continue
+            return resp
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+def _find_s3_error(exc: BaseException | None) -> errors.S3Error | None:
+    """aiohttp wraps what a body iterator raised; dig the S3 error back out."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, errors.S3Error):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None

@@ -1,0 +1,49 @@
+"""Declarative Swift-status → S3-error tables.
+
+Each S3 operation declares which Swift statuses mean which S3 error; anything it
+does not declare falls back to ``COMMON``, and any other failure to
+``InternalError`` (4xx) or ``ServiceUnavailable`` (5xx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aiohttp
+
+from gateway import errors
+
+StatusMap = Mapping[int, type[errors.S3Error]]
+
+COMMON: StatusMap = {
+    401: errors.AccessDenied,
+    403: errors.AccessDenied,
+    408: errors.RequestTimeout,
+    411: errors.MissingContentLength,
+    413: errors.EntityTooLarge,
+    422: errors.BadDigest,
+    429: errors.SlowDown,
+    498: errors.SlowDown,
+    499: errors.RequestTimeout,
+    507: errors.ServiceUnavailable,
+}
+
+
+def error_for(status: int, table: StatusMap) -> errors.S3Error:
+    cls = table.get(status) or COMMON.get(status)
+    if cls is None:
+        cls = errors.ServiceUnavailable if status >= 500 else errors.InternalError
+    return cls()
+
+
+def raise_for_status(resp: aiohttp.ClientResponse, table: StatusMap,
+                     ok: tuple[int, ...] = ()) -> None:
+    """Raise the S3 error ``table`` names for a failed Swift response.
+
+    Statuses in ``ok`` count as success besides 2xx. The response is released
+    before raising so its connection goes back to the pool.
+    """
+    if 200 <= resp.status < 300 or resp.status in ok:
+        return
+    resp.release()
+    raise error_for(resp.status, table)
