@@ -12,7 +12,7 @@ from gateway.body import defer_continue
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
-from gateway.middlewares import context_middleware, error_middleware
+from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.swift.client import SwiftClient
@@ -48,6 +48,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
     app[AUTH_SETTINGS] = AuthSettings(
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds)
+    app.on_response_prepare.append(add_s3_headers)
     app.cleanup_ctx.append(_swift_client)
     app.cleanup_ctx.append(_credentials)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.

@@ -27,6 +27,16 @@ async def defer_continue(request: web.Request) -> None:
     return None
 
 
+def body_withheld(request: web.Request) -> bool:
+    """True when the client still waits for ``100 Continue`` before sending its body.
+
+    A final response to such a request must close the connection: the client
+    may or may not send the body, so the stream's next bytes are unknowable.
+    """
+    return (request.headers.get("Expect", "").lower() == "100-continue"
+            and not request.get(_CONTINUE_SENT))
+
+
 async def send_continue(request: web.Request) -> None:
     """Send ``100 Continue`` once, if the client asked for it."""
     if request.get(_CONTINUE_SENT):

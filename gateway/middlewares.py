@@ -17,7 +17,8 @@ from gateway import errors
 from gateway.addressing import resolve_target
 from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
 from gateway.auth.authenticate import authenticate
-from gateway.s3request import REQUEST_ID, S3_REQUEST, S3Request
+from gateway.body import body_withheld
+from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
 
 log = logging.getLogger("gateway")
 
@@ -38,6 +39,7 @@ def _decoded_path(request: web.Request) -> str:
 async def error_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
     request_id, host_id = _new_request_id()
     request[REQUEST_ID] = request_id
+    request[HOST_ID] = host_id
     try:
         response = await handler(request)
     except errors.S3Error as exc:
@@ -50,11 +52,18 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except Exception:
         log.exception("request %s failed: %s %s", request_id, request.method, request.path)
         response = _error_response(request, errors.InternalError(), request_id, host_id)
-    if not response.prepared:
-        response.headers["x-amz-request-id"] = request_id
-        response.headers["x-amz-id-2"] = host_id
-        response.headers["Server"] = "s3swift"
+    if not response.prepared and body_withheld(request):
+        response.force_close()
     return response
+
+
+async def add_s3_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every response, streamed ones too, carries S3's ids."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers["x-amz-request-id"] = request_id
+        response.headers["x-amz-id-2"] = request[HOST_ID]
+    response.headers["Server"] = "s3swift"
 
 
 def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,

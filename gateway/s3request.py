@@ -45,4 +45,5 @@ class S3Request:
 
 
 REQUEST_ID = web.RequestKey("request_id", str)
+HOST_ID = web.RequestKey("host_id", str)
 S3_REQUEST = web.RequestKey("s3_request", S3Request)

@@ -1,0 +1,88 @@
+"""Raw S3 requests signed by botocore's own signers, for what boto3 will not send.
+
+Malformed bodies, wrong payload hashes, missing headers and hand-made framing
+are the point of several tests; the signature itself still comes from botocore,
+an implementation independent of the gateway's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import socket
+from collections.abc import Mapping
+from unittest import mock
+from urllib.parse import urlsplit
+
+import requests
+from botocore.auth import HmacV1Auth, S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+UNSIGNED = "UNSIGNED-PAYLOAD"
+
+
+class _ClaimedPayloadSigner(S3SigV4Auth):
+    """botocore's SigV4 signer, but signing the payload hash the test claims."""
+
+    def __init__(self, credentials: Credentials, region: str, payload_hash: str) -> None:
+        super().__init__(credentials, "s3", region)
+        self._claimed = payload_hash
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._claimed
+
+
+def sign_v4(method: str, url: str, access_key: str, secret_key: str, region: str, *,
+            headers: Mapping[str, str] | None = None, body: bytes = b"",
+            payload_hash: str | None = None,
+            when: datetime.datetime | None = None) -> dict[str, str]:
+    """The headers of a SigV4-signed request (``payload_hash`` defaults to the body's)."""
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    signer = _ClaimedPayloadSigner(Credentials(access_key, secret_key), region,
+                                   payload_hash or hashlib.sha256(body).hexdigest())
+    if when is None:
+        signer.add_auth(request)
+    else:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+            signer.add_auth(request)
+    return dict(request.headers.items())
+
+
+def sign_v2(method: str, url: str, access_key: str, secret_key: str, *,
+            headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    request = AWSRequest(method=method, url=url, headers=dict(headers or {}))
+    HmacV1Auth(Credentials(access_key, secret_key)).add_auth(request)
+    return dict(request.headers.items())
+
+
+def send(env, method: str, path: str, *, body: bytes = b"",  # noqa: ANN001 - GatewayEnv
+         headers: Mapping[str, str] | None = None, payload_hash: str | None = None,
+         secret_key: str | None = None,
+         when: datetime.datetime | None = None) -> requests.Response:
+    """Send a SigV4-signed request to the gateway at ``path`` (already URL-encoded)."""
+    url = env.endpoint + path
+    signed = sign_v4(method, url, env.access_key, secret_key or env.secret_key, env.region,
+                     headers=headers, body=body, payload_hash=payload_hash, when=when)
+    return requests.request(method, url, data=body, headers=signed, timeout=30)
+
+
+def open_socket(env) -> socket.socket:  # noqa: ANN001 - GatewayEnv
+    parts = urlsplit(env.endpoint)
+    return socket.create_connection((parts.hostname, parts.port), timeout=10)
+
+
+def raw_head(method: str, path: str, headers: Mapping[str, str]) -> bytes:
+    """An HTTP/1.1 request head, for tests that write the body (or not) by hand."""
+    lines = [f"{method} {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def read_response_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -1,0 +1,136 @@
+"""Signatures through real clients: SigV4 and SigV2, header and presigned, and refusals."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.integration import rawhttp
+
+
+def client(env: Any, **overrides: Any) -> Any:
+    options = {"endpoint_url": env.endpoint, "aws_access_key_id": env.access_key,
+               "aws_secret_access_key": env.secret_key, "region_name": env.region}
+    options.update(overrides)
+    return boto3.client("s3", **options)
+
+
+def test_presigned_get_and_put_by_plain_http(s3_client: Any, bucket: str) -> None:
+    put_url = s3_client.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "pre sign+d"}, ExpiresIn=300)
+    assert requests.put(put_url, data=b"via presigned put", timeout=30).status_code == 200
+    get_url = s3_client.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "pre sign+d"}, ExpiresIn=300)
+    resp = requests.get(get_url, timeout=30)
+    assert resp.status_code == 200
+    assert resp.content == b"via presigned put"
+
+
+def test_sigv2_header_and_presigned(gateway_env: Any, bucket: str) -> None:
+    v2 = client(gateway_env, config=Config(signature_version="s3"))
+    v2.put_object(Bucket=bucket, Key="v2 key", Body=b"v2 body", Metadata={"m": "1"})
+    assert v2.get_object(Bucket=bucket, Key="v2 key")["Body"].read() == b"v2 body"
+    assert [o["Key"] for o in v2.list_objects(Bucket=bucket)["Contents"]] == ["v2 key"]
+    url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v2 key"},
+                                    ExpiresIn=300)
+    assert "Signature=" in url and "AWSAccessKeyId=" in url
+    assert requests.get(url, timeout=30).content == b"v2 body"
+
+
+def test_wrong_secret_is_signature_does_not_match(gateway_env: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        client(gateway_env, aws_secret_access_key="not-the-secret").list_buckets()
+    error = exc.value.response["Error"]
+    assert error["Code"] == "SignatureDoesNotMatch"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error["StringToSign"].startswith("AWS4-HMAC-SHA256\n")
+    assert error["AWSAccessKeyId"] == gateway_env.access_key
+
+
+def test_wrong_signature_v2(gateway_env: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        client(gateway_env, aws_secret_access_key="nope",
+               config=Config(signature_version="s3")).list_buckets()
+    assert exc.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
+
+
+def test_unknown_access_key(gateway_env: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        client(gateway_env, aws_access_key_id="AKIDONTEXIST").list_buckets()
+    assert exc.value.response["Error"]["Code"] == "InvalidAccessKeyId"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_tampered_presigned_url(s3_client: Any, bucket: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="a", Body=b"a")
+    s3_client.put_object(Bucket=bucket, Key="b", Body=b"b")
+    url = s3_client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a"})
+    resp = requests.get(url.replace(f"/{bucket}/a?", f"/{bucket}/b?"), timeout=30)
+    assert resp.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in resp.text
+
+
+def test_expired_presigned_url(s3_client: Any, bucket: str, gateway_env: Any) -> None:
+    s3_client.put_object(Bucket=bucket, Key="e", Body=b"e")
+    url = s3_client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "e"},
+                                           ExpiresIn=1)
+    v2url = client(gateway_env, config=Config(signature_version="s3")).generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "e"}, ExpiresIn=1)
+    time.sleep(2.5)
+    for expired in (url, v2url):
+        resp = requests.get(expired, timeout=30)
+        assert resp.status_code == 403
+        assert "<Code>AccessDenied</Code>" in resp.text
+        assert "expired" in resp.text
+
+
+def test_presign_longer_than_seven_days_is_refused(gateway_env: Any, bucket: str) -> None:
+    # botocore silently falls back to SigV2 (which has no cap) past 7 days unless told.
+    v4 = client(gateway_env, config=Config(signature_version="s3v4"))
+    url = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "x"},
+                                           ExpiresIn=7 * 24 * 3600 + 1)
+    resp = requests.get(url, timeout=30)
+    assert resp.status_code in (400, 403)
+    assert "<Code>AuthorizationQueryParametersError</Code>" in resp.text
+
+
+def test_skewed_clock(gateway_env: Any) -> None:
+    skewed = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) \
+        - datetime.timedelta(minutes=20)
+    resp = rawhttp.send(gateway_env, "GET", "/", when=skewed)
+    assert resp.status_code == 403
+    assert "<Code>RequestTimeTooSkewed</Code>" in resp.text
+    assert "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>" in resp.text
+    assert "<RequestTime>" in resp.text and "<ServerTime>" in resp.text
+
+
+def test_anonymous_request_is_denied(gateway_env: Any, bucket: str) -> None:
+    for url in (gateway_env.endpoint + "/", f"{gateway_env.endpoint}/{bucket}",
+                f"{gateway_env.endpoint}/{bucket}/key"):
+        resp = requests.get(url, timeout=30)
+        assert resp.status_code == 403
+        assert "<Code>AccessDenied</Code>" in resp.text
+        assert resp.headers["x-amz-request-id"] in resp.text
+
+
+def test_new_credential_works_at_once_and_accounts_are_isolated(
+        gateway_env: Any, make_credential: Any, s3_client: Any, bucket: str) -> None:
+    access, secret, account = make_credential()
+    other = client(gateway_env, aws_access_key_id=access, aws_secret_access_key=secret)
+    other.create_bucket(Bucket="private-to-other")
+    other.put_object(Bucket="private-to-other", Key="k", Body=b"theirs")
+    assert [b["Name"] for b in other.list_buckets()["Buckets"]] == ["private-to-other"]
+    assert "private-to-other" not in [b["Name"] for b in s3_client.list_buckets()["Buckets"]]
+    with pytest.raises(ClientError) as exc:
+        s3_client.get_object(Bucket="private-to-other", Key="k")
+    assert exc.value.response["Error"]["Code"] == "NoSuchBucket"
+    with pytest.raises(ClientError) as exc:
+        other.get_object(Bucket=bucket, Key="anything")
+    assert exc.value.response["Error"]["Code"] == "NoSuchBucket"
