@@ -48,8 +48,9 @@ async def _tempauth(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
     return Token(token, endpoint.rstrip("/"), time.monotonic() + lifetime)
 
 
-async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
-    body = {
+def keystone_request_body(config: SwiftConfig) -> dict:
+    """Identity v3 password authentication, scoped to the service project."""
+    return {
         "auth": {
             "identity": {
                 "methods": ["password"],
@@ -65,29 +66,42 @@ async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
             }},
         }
     }
-    url = config.auth_url.rstrip("/")
-    if not url.endswith("/auth/tokens"):
-        url += "/auth/tokens"
-    async with session.post(url, json=body) as resp:
-        if resp.status // 100 != 2:
-            raise SwiftAuthError(f"keystone answered {resp.status}")
-        token = resp.headers["X-Subject-Token"]
-        catalog = (await resp.json())["token"]
-    expires_at = time.monotonic() + DEFAULT_TOKEN_LIFETIME
-    if "expires_at" in catalog:
-        remaining = datetime.fromisoformat(catalog["expires_at"].replace("Z", "+00:00")).timestamp() - time.time()
-        expires_at = time.monotonic() + max(remaining, 0.0)
+
+
+def keystone_token(token_id: str, body: dict, config: SwiftConfig,
+                   now_wall: float, now_monotonic: float) -> Token:
+    """Build a ``Token`` from Keystone's answer: expiry and the object-store endpoint."""
+    token = body["token"]
+    expires_at = now_monotonic + DEFAULT_TOKEN_LIFETIME
+    if "expires_at" in token:
+        expiry = datetime.fromisoformat(token["expires_at"].replace("Z", "+00:00")).timestamp()
+        expires_at = now_monotonic + max(expiry - now_wall, 0.0)
     endpoint = config.endpoint
     if not endpoint:
-        for service in catalog.get("catalog", []):
+        for service in token.get("catalog", []):
             if service.get("type") != "object-store":
                 continue
             for ep in service.get("endpoints", []):
                 if ep.get("interface") == config.interface:
                     endpoint = _endpoint_from_storage_url(ep["url"])
+                    break
+            if endpoint:
+                break
     if not endpoint:
         raise SwiftAuthError("no object-store endpoint in the Keystone catalog")
-    return Token(token, endpoint.rstrip("/"), expires_at)
+    return Token(token_id, endpoint.rstrip("/"), expires_at)
+
+
+async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
+    url = config.auth_url.rstrip("/")
+    if not url.endswith("/auth/tokens"):
+        url += "/auth/tokens"
+    async with session.post(url, json=keystone_request_body(config)) as resp:
+        if resp.status // 100 != 2:
+            raise SwiftAuthError(f"keystone answered {resp.status}")
+        token_id = resp.headers["X-Subject-Token"]
+        body = await resp.json()
+    return keystone_token(token_id, body, config, time.time(), time.monotonic())
 
 
 class TokenProvider:
