@@ -25,7 +25,11 @@ async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None
         site: web.BaseSite = web.SockSite(runner, sock)
     else:
         site = web.TCPSite(runner, config.server.host, config.server.port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()  # e.g. the port is taken: close the Swift session too
+        raise
     return runner
 
 

@@ -1,0 +1,46 @@
+# Developer entry points: `make run` starts Swift + the gateway, `make test` runs
+# every test. Both install what they need first (idempotent, fast when done).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-m \"not integration\""
+PYTEST_ARGS ?=
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Run apt-get directly as root, through sudo otherwise (when sudo exists).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
+
+.PHONY: install run test bench clean distclean system-packages
+
+install: $(STAMP) system-packages
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: $(PYTHON) must be Python 3.11 or newer" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[embedded,test]'
+	touch $@
+
+system-packages:
+	@command -v memcached >/dev/null || [ -x /usr/bin/memcached ] || \
+		($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y memcached)
+
+run: install
+	$(BIN)/s3swift dev
+
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf .data .pytest_cache build
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)

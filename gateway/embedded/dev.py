@@ -1,0 +1,208 @@
+"""``s3swift dev``: a real Swift all-in-one plus the gateway, ready for S3 clients.
+
+Everything lives under ``--data-dir`` (default ``.data``): the Swift data
+and configs in ``swift/``, the credential store and its key, and
+``endpoints.json``, which is written only once the gateway listens so scripts
+and tests can wait for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from gateway.config import GatewayConfig, load_config
+from gateway.embedded.swift_aio import EmbeddedSwift, EmbeddedSwiftError, SwiftEndpoints
+
+DEFAULT_ACCESS_KEY = "s3swift-dev-key"
+DEFAULT_SECRET_KEY = "s3swift-dev-secret"
+DEFAULT_DATA_DIR = ".data"
+ENDPOINTS_FILE = "endpoints.json"
+# The names ``gateway.credentials.factory`` expects inside a dev data dir.
+CREDENTIALS_DB = "credentials.sqlite"
+CREDENTIALS_KEY = "credentials.key"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the ``s3swift dev`` options."""
+    parser.add_argument("--host", default="127.0.0.1", help="gateway listen address")
+    parser.add_argument("--port", type=int, default=8080, help="gateway listen port")
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
+                        help=f"where Swift data, configs and credentials live "
+                             f"(default: {DEFAULT_DATA_DIR})")
+    parser.add_argument("--access-key", default=DEFAULT_ACCESS_KEY,
+                        help=f"the dev S3 access key (default: {DEFAULT_ACCESS_KEY})")
+    parser.add_argument("--secret-key", default=DEFAULT_SECRET_KEY,
+                        help=f"the dev S3 secret key (default: {DEFAULT_SECRET_KEY})")
+    parser.add_argument("--base-domain", action="append", dest="base_domains",
+                        metavar="DOMAIN",
+                        help="base domain for virtual-hosted-style requests; repeatable "
+                             "(default: localhost)")
+
+
+def _encryption_key(data_dir: Path) -> tuple[str, Path]:
+    """The store's Fernet key: created once, then reused so old secrets decrypt."""
+    from gateway.credentials.sqlite_store import generate_encryption_key
+
+    path = data_dir / CREDENTIALS_KEY
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(generate_encryption_key() + "\n")
+    return path.read_text(encoding="ascii").strip(), path
+
+
+def _ensure_dev_credential(db_path: Path, key: str, access_key: str, secret_key: str,
+                           account: str) -> None:
+    """Create the dev key, or reset its secret and account to the given ones."""
+    from gateway.credentials.sqlite_store import SqliteCredentialStore
+
+    store = SqliteCredentialStore(db_path, key)
+    try:
+        store.create(access_key, secret_key, account)
+    finally:
+        store.close_sync()
+
+
+def _public_host(host: str) -> str:
+    """A host clients can connect to, even when listening on every address."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def build_config(args: argparse.Namespace, swift: SwiftEndpoints, db_path: Path,
+                 encryption_key: str) -> GatewayConfig:
+    """Gateway settings for the embedded Swift; ``S3SWIFT_*`` variables still apply."""
+    config = load_config(None)
+    config.server.host = args.host
+    config.server.port = args.port
+    config.server.base_domains = list(args.base_domains or ["localhost"])
+    config.swift.auth_type = "tempauth"
+    config.swift.auth_url = swift.auth_url
+    config.swift.user = swift.admin_user
+    config.swift.key = swift.admin_key
+    config.swift.endpoint = ""
+    config.credentials.backend = "sqlite"
+    config.credentials.sqlite_path = str(db_path)
+    config.credentials.encryption_key = encryption_key
+    return config
+
+
+def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
+                       swift: SwiftEndpoints, key_path: Path) -> dict[str, Any]:
+    """What ``endpoints.json`` holds: everything a client or test needs."""
+    return {
+        "s3": {
+            "endpoint": f"http://{_public_host(args.host)}:{args.port}",
+            "host": args.host,
+            "port": args.port,
+            "access_key": args.access_key,
+            "secret_key": args.secret_key,
+            "region": config.server.region,
+            "account": swift.test_account,
+            "base_domains": config.server.base_domains,
+        },
+        "swift": {
+            "auth_url": swift.auth_url,
+            "user": swift.test_user,
+            "key": swift.test_key,
+            "account": swift.test_account,
+            "admin_user": swift.admin_user,
+            "admin_key": swift.admin_key,
+            "proxy_url": swift.proxy_url,
+            "memcached": swift.memcached,
+            "pids": list(swift.pids),
+        },
+        "credentials": {
+            "sqlite_path": config.credentials.sqlite_path,
+            "encryption_key_file": str(key_path),
+        },
+        "pid": os.getpid(),
+    }
+
+
+def _write_json_atomically(path: Path, document: dict[str, Any]) -> None:
+    """Readers polling for the file never see it half written."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _banner(document: dict[str, Any]) -> str:
+    s3, swift = document["s3"], document["swift"]
+    return "\n".join([
+        "s3swift dev is running",
+        f"  S3 endpoint:    {s3['endpoint']}  (region {s3['region']})",
+        f"  Access key:     {s3['access_key']}",
+        f"  Secret key:     {s3['secret_key']}",
+        f"  Swift auth URL: {swift['auth_url']}  (tempauth v1)",
+        f"  Swift user:     {swift['user']}",
+        f"  Swift key:      {swift['key']}",
+        f"  Swift account:  {swift['account']}",
+        "Press Ctrl-C to stop.",
+    ])
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from gateway.server import start_gateway
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    endpoints_path = data_dir / ENDPOINTS_FILE
+    endpoints_path.unlink(missing_ok=True)
+
+    # Blocking on purpose: nothing else runs yet, and a signal that arrives
+    # meanwhile is delivered to ``stop`` once the loop resumes.
+    embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True)
+    swift = embedded.start()
+    runner = None
+    try:
+        encryption_key, key_path = _encryption_key(data_dir)
+        db_path = data_dir / CREDENTIALS_DB
+        _ensure_dev_credential(db_path, encryption_key, args.access_key, args.secret_key,
+                               swift.test_account)
+        config = build_config(args, swift, db_path, encryption_key)
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=config.server.log_level.upper(),
+                                format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if stop.is_set():
+            return 0
+        runner = await start_gateway(config)
+        document = endpoints_document(args, config, swift, key_path)
+        _write_json_atomically(endpoints_path, document)
+        print(_banner(document), flush=True)
+        await stop.wait()
+        print("s3swift dev: stopping", flush=True)
+        return 0
+    finally:
+        endpoints_path.unlink(missing_ok=True)
+        if runner is not None:
+            await runner.cleanup()
+        embedded.stop()
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run until SIGINT or SIGTERM; 0 on a clean stop, 1 if startup failed."""
+    try:
+        return asyncio.run(_run(args))
+    except EmbeddedSwiftError as exc:
+        print(f"s3swift dev: embedded Swift failed to start: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"s3swift dev: {exc}", file=sys.stderr)
+        return 1

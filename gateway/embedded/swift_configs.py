@@ -1,0 +1,170 @@
+"""Configuration files for the embedded Swift all-in-one.
+
+Pure text generation, kept apart from process management in ``swift_aio``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    """The [DEFAULT] settings every server shares."""
+
+    ip: str
+    user: str
+    swift_dir: str
+    devices: str
+    log_level: str
+
+
+def swift_conf(hash_prefix: str, hash_suffix: str) -> str:
+    """swift.conf: hash salts, the single replicated policy and the constraints.
+
+    ``max_meta_overall_size`` stays at S3's 2 KiB: the object server keeps
+    metadata in xattrs and ext4 fits only ~3.5 KiB per file (it answers 507
+    beyond that). ``max_file_size`` admits S3's 5 GiB single PUT.
+    """
+    return f"""\
+[swift-hash]
+swift_hash_path_prefix = {hash_prefix}
+swift_hash_path_suffix = {hash_suffix}
+
+[storage-policy:0]
+name = gold
+policy_type = replication
+default = yes
+
+[swift-constraints]
+max_file_size = 5368709122
+max_meta_name_length = 128
+max_meta_value_length = 2048
+max_meta_count = 90
+max_meta_overall_size = 2048
+max_header_size = 16384
+max_object_name_length = 1024
+container_listing_limit = 10000
+account_listing_limit = 10000
+max_account_name_length = 256
+max_container_name_length = 256
+"""
+
+
+def _default_section(common: CommonSettings, port: int, workers: int, name: str) -> str:
+    return f"""\
+[DEFAULT]
+bind_ip = {common.ip}
+bind_port = {port}
+workers = {workers}
+user = {common.user}
+swift_dir = {common.swift_dir}
+devices = {common.devices}
+mount_check = false
+log_name = {name}
+log_level = {common.log_level}
+"""
+
+
+def proxy_server_conf(common: CommonSettings, port: int, workers: int, memcached: str,
+                      users: dict[str, str]) -> str:
+    """The proxy: tempauth, SLO with S3's 10000-part limit, object versioning."""
+    user_lines = "\n".join(f"user_{name} = {value}" for name, value in users.items())
+    return _default_section(common, port, workers, "proxy-server") + f"""\
+expose_info = true
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk \
+tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+
+[filter:healthcheck]
+use = egg:swift#healthcheck
+
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = {memcached}
+
+[filter:listing_formats]
+use = egg:swift#listing_formats
+
+[filter:bulk]
+use = egg:swift#bulk
+
+[filter:tempauth]
+use = egg:swift#tempauth
+reseller_prefix = AUTH
+token_life = 86400
+{user_lines}
+
+[filter:copy]
+use = egg:swift#copy
+
+[filter:slo]
+use = egg:swift#slo
+max_manifest_segments = 10000
+max_manifest_size = 33554432
+
+[filter:dlo]
+use = egg:swift#dlo
+
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+allow_versioned_writes = true
+allow_object_versioning = true
+
+[filter:symlink]
+use = egg:swift#symlink
+"""
+
+
+def _backend_conf(common: CommonSettings, port: int, kind: str, extra: str = "") -> str:
+    return _default_section(common, port, 1, f"{kind}-server") + f"""
+[pipeline:main]
+pipeline = healthcheck {kind}-server
+
+[app:{kind}-server]
+use = egg:swift#{kind}
+{extra}
+[filter:healthcheck]
+use = egg:swift#healthcheck
+"""
+
+
+def account_server_conf(common: CommonSettings, port: int) -> str:
+    return _backend_conf(common, port, "account")
+
+
+def container_server_conf(common: CommonSettings, port: int) -> str:
+    """Container server plus the updater that rolls object counts up to accounts."""
+    return _backend_conf(common, port, "container") + """
+[container-updater]
+log_name = container-updater
+interval = 5
+concurrency = 1
+"""
+
+
+def object_server_conf(common: CommonSettings, port: int) -> str:
+    """Object server; the updater replays container updates that timed out."""
+    allowed = ("Content-Disposition, Content-Encoding, X-Delete-At, X-Object-Manifest, "
+               "X-Static-Large-Object, Cache-Control, Content-Language, Expires, X-Robots-Tag")
+    return _backend_conf(common, port, "object", f"allowed_headers = {allowed}\n") + """
+[object-updater]
+log_name = object-updater
+interval = 5
+concurrency = 1
+"""

@@ -1,0 +1,285 @@
+"""Integration fixtures: a real ``s3swift dev`` (embedded Swift + gateway) per session.
+
+The gateway runs as a subprocess exactly as a developer starts it, so the
+tests exercise the real command line, the real Swift and real sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import swiftclient.client
+from botocore.config import Config
+
+STARTUP_TIMEOUT = 90.0  # generous: CI machines may be busy
+SHUTDOWN_TIMEOUT = 30.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under tests/integration so ``-m "not integration"`` skips them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass(frozen=True)
+class GatewayEnv:
+    """Where a running ``s3swift dev`` listens, parsed from its endpoints.json."""
+
+    data_dir: Path
+    endpoint: str
+    port: int
+    access_key: str
+    secret_key: str
+    region: str
+    account: str
+    swift_auth_url: str
+    swift_user: str
+    swift_key: str
+    swift_account: str
+    swift_admin_user: str
+    swift_admin_key: str
+    swift_proxy_url: str
+    swift_pids: tuple[int, ...]
+    pid: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_document(cls, data_dir: Path, doc: dict[str, Any]) -> GatewayEnv:
+        s3, swift = doc["s3"], doc["swift"]
+        return cls(
+            data_dir=data_dir, endpoint=s3["endpoint"], port=int(s3["port"]),
+            access_key=s3["access_key"], secret_key=s3["secret_key"], region=s3["region"],
+            account=s3.get("account", swift["account"]),
+            swift_auth_url=swift["auth_url"], swift_user=swift["user"],
+            swift_key=swift["key"], swift_account=swift["account"],
+            swift_admin_user=swift["admin_user"], swift_admin_key=swift["admin_key"],
+            swift_proxy_url=swift["proxy_url"], swift_pids=tuple(swift.get("pids", ())),
+            pid=int(doc["pid"]), raw=doc)
+
+
+@dataclass
+class DevProcess:
+    """A running ``s3swift dev`` subprocess and the files it writes."""
+
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    env: GatewayEnv
+
+    def output(self) -> str:
+        return _read_output(self.data_dir)
+
+    def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int:
+        """SIGTERM and wait; SIGKILL (and fail) if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+            pytest.fail(f"s3swift dev did not exit within {timeout}s of SIGTERM\n"
+                        f"{self.output()}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def s3swift_command(*args: str) -> list[str]:
+    """The ``s3swift`` command of the interpreter running the tests."""
+    return [sys.executable, "-m", "gateway.cli", *args]
+
+
+def _read_output(data_dir: Path) -> str:
+    parts = []
+    for name in ("dev.stdout", "dev.stderr"):
+        path = data_dir / name
+        text = path.read_text(errors="replace") if path.exists() else ""
+        parts.append(f"--- {name} ---\n{text[-8000:]}")
+    return "\n".join(parts)
+
+
+def start_dev(data_dir: Path, port: int, *extra: str,
+              timeout: float = STARTUP_TIMEOUT) -> DevProcess:
+    """Start ``s3swift dev`` and wait for its endpoints.json; fail with its output."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = data_dir / "endpoints.json"
+    command = s3swift_command("dev", "--port", str(port), "--data-dir", str(data_dir), *extra)
+    with open(data_dir / "dev.stdout", "wb") as out, open(data_dir / "dev.stderr", "wb") as err:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    deadline = time.monotonic() + timeout
+    while True:
+        if endpoints.exists():
+            doc = json.loads(endpoints.read_text())
+            if doc.get("pid") == process.pid:
+                return DevProcess(process, data_dir, GatewayEnv.from_document(data_dir, doc))
+        code = process.poll()
+        if code is not None:
+            pytest.fail(f"s3swift dev exited early with code {code}\n{_read_output(data_dir)}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait(10)
+            pytest.fail(f"s3swift dev wrote no endpoints.json within {timeout}s\n"
+                        f"{_read_output(data_dir)}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def dev_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """The session's ``s3swift dev``; asserts a clean exit on SIGTERM at the end."""
+    dev = start_dev(tmp_path_factory.mktemp("s3swift-dev"), free_port())
+    yield dev
+    code = dev.stop()
+    assert code == 0, f"s3swift dev exited with {code}\n{dev.output()}"
+
+
+@pytest.fixture(scope="session")
+def gateway_env(dev_process: DevProcess) -> GatewayEnv:
+    return dev_process.env
+
+
+@pytest.fixture
+def launch_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., DevProcess]]:
+    """Start extra ``s3swift dev`` instances (own port and data dir); stopped afterwards."""
+    started: list[DevProcess] = []
+
+    def launch(*extra: str, data_dir: Path | None = None) -> DevProcess:
+        data_dir = data_dir or tmp_path_factory.mktemp("s3swift-dev-extra")
+        dev = start_dev(data_dir, free_port(), *extra)
+        started.append(dev)
+        return dev
+
+    yield launch
+    for dev in started:
+        if dev.process.poll() is None:
+            dev.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_client(gateway_env: GatewayEnv) -> Any:
+    """A boto3 S3 client with default settings (path-style for a host:port endpoint)."""
+    return boto3.client("s3", endpoint_url=gateway_env.endpoint,
+                        aws_access_key_id=gateway_env.access_key,
+                        aws_secret_access_key=gateway_env.secret_key,
+                        region_name=gateway_env.region)
+
+
+@pytest.fixture(scope="session")
+def _localhost_subdomains_resolve() -> Iterator[None]:
+    """Resolve ``*.localhost`` to loopback in this process (RFC 6761).
+
+    Many resolvers (glibc without systemd-resolved) do not, and virtual-hosted
+    style puts the bucket in the host name: ``bucket.localhost``.
+    """
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".localhost"):
+            host = "127.0.0.1"
+        elif isinstance(host, bytes) and host.endswith(b".localhost"):
+            host = b"127.0.0.1"
+        return original(host, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    yield
+    socket.getaddrinfo = original  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="session")
+def s3_client_vhost(gateway_env: GatewayEnv, _localhost_subdomains_resolve: None) -> Any:
+    """A boto3 client using virtual-hosted style: http://<bucket>.localhost:<port>."""
+    return boto3.client("s3", endpoint_url=f"http://localhost:{gateway_env.port}",
+                        aws_access_key_id=gateway_env.access_key,
+                        aws_secret_access_key=gateway_env.secret_key,
+                        region_name=gateway_env.region,
+                        config=Config(s3={"addressing_style": "virtual"}))
+
+
+@pytest.fixture(scope="session")
+def swift_conn(gateway_env: GatewayEnv) -> swiftclient.client.Connection:
+    """python-swiftclient as the test user (``test:tester``, account AUTH_test)."""
+    return swiftclient.client.Connection(
+        authurl=gateway_env.swift_auth_url, user=gateway_env.swift_user,
+        key=gateway_env.swift_key, auth_version="1", retries=1)
+
+
+@pytest.fixture(scope="session")
+def swift_admin_conn(gateway_env: GatewayEnv) -> swiftclient.client.Connection:
+    """python-swiftclient as the gateway's reseller admin (may use any AUTH_ account)."""
+    return swiftclient.client.Connection(
+        authurl=gateway_env.swift_auth_url, user=gateway_env.swift_admin_user,
+        key=gateway_env.swift_admin_key, auth_version="1", retries=1)
+
+
+@pytest.fixture
+def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, str]]:
+    """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
+
+    Defaults: a unique access key and secret, and a fresh unique account.
+    """
+
+    def create(access_key: str | None = None, secret_key: str | None = None,
+               account: str | None = None) -> tuple[str, str, str]:
+        suffix = uuid.uuid4().hex[:12]
+        access_key = access_key or f"AK{suffix.upper()}"
+        secret_key = secret_key or f"secret-{uuid.uuid4().hex}"
+        account = account or f"AUTH_it{suffix}"
+        result = subprocess.run(
+            s3swift_command("credentials", "create", "--data-dir", str(gateway_env.data_dir),
+                            "--access-key", access_key, "--secret-key", secret_key,
+                            "--account", account),
+            capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 0, f"credentials create failed:\n{result.stdout}{result.stderr}"
+        return access_key, secret_key, account
+
+    return create
+
+
+@pytest.fixture
+def bucket(s3_client: Any) -> Iterator[str]:
+    """A fresh, uniquely named bucket; emptied (all versions) and deleted afterwards."""
+    name = f"it-{uuid.uuid4().hex[:20]}"
+    s3_client.create_bucket(Bucket=name)
+    yield name
+    _delete_bucket(s3_client, name)
+
+
+def _delete_bucket(client: Any, name: str) -> None:
+    """Best effort: remove every object, version and upload, then the bucket."""
+    def ignore(call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception:  # cleanup must never mask the test's own result
+            return None
+
+    for page in ignore(lambda: list(client.get_paginator("list_object_versions")
+                                    .paginate(Bucket=name))) or []:
+        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            ignore(lambda i=item: client.delete_object(
+                Bucket=name, Key=i["Key"], VersionId=i["VersionId"]))
+    for page in ignore(lambda: list(client.get_paginator("list_objects_v2")
+                                    .paginate(Bucket=name))) or []:
+        for item in page.get("Contents", []):
+            ignore(lambda i=item: client.delete_object(Bucket=name, Key=i["Key"]))
+    uploads = ignore(lambda: client.list_multipart_uploads(Bucket=name)) or {}
+    for upload in uploads.get("Uploads", []):
+        ignore(lambda u=upload: client.abort_multipart_upload(
+            Bucket=name, Key=u["Key"], UploadId=u["UploadId"]))
+    ignore(lambda: client.delete_bucket(Bucket=name))
+
