@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 system-packages:
 	@command -v memcached >/dev/null || [ -x /usr/bin/memcached ] || \
-		($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y memcached)
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y memcached)
 
 run: install
 	$(BIN)/s3swift dev
