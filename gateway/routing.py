@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway import errors
-from gateway.handlers import bucket, listing, objects, service
+from gateway.handlers import (
+    bucket, copy, delete_objects, listing, multipart, object_writes, objects, service)
 from gateway.s3request import S3Request
 
 Handler = Callable[[S3Request], Awaitable[web.StreamResponse]]
@@ -36,7 +37,14 @@ OPERATIONS: dict[tuple[str, str, str], Handler] = {
     ("bucket", "DELETE", ""): bucket.delete_bucket,
     ("bucket", "GET", ""): listing.list_objects,
     ("bucket", "GET", "location"): bucket.get_bucket_location,
-    ("object", "PUT", ""): objects.put_object,
+    ("bucket", "POST", "delete"): delete_objects.delete_objects,
+    ("bucket", "GET", "uploads"): multipart.list_multipart_uploads,
+    ("object", "PUT", ""): object_writes.put_or_copy_object,
+    ("object", "POST", "uploads"): multipart.create_multipart_upload,
+    ("object", "PUT", "uploadId"): object_writes.upload_part_or_copy,
+    ("object", "POST", "uploadId"): multipart.complete_multipart_upload,
+    ("object", "DELETE", "uploadId"): multipart.abort_multipart_upload,
+    ("object", "GET", "uploadId"): multipart.list_parts,
     ("object", "GET", ""): objects.get_object,
     ("object", "HEAD", ""): objects.head_object,
     ("object", "DELETE", ""): objects.delete_object,
