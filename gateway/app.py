@@ -53,5 +53,5 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
     app.cleanup_ctx.append(_credentials)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.
-    app.router.add_route("*", "/{tail:.*}", dispatch, expect_handler=defer_continue)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch, expect_handler=defer_continue)
     return app

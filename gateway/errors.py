@@ -7,8 +7,24 @@ and are emitted in order after ``Message``.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
-from xml.sax.saxutils import escape
+
+# XML 1.0 has no way to carry these, not even as character references.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", "\n": "&#xA;",
+            "\t": "&#x9;"}
+_TO_ESCAPE = re.compile(r"[&<>\r\n\t]")
+
+
+def escape(text: str) -> str:
+    """Escape for an error document, which must always parse.
+
+    Characters XML 1.0 cannot represent are percent-encoded (the fields are
+    informational: keys and resources), the rest are escaped as usual.
+    """
+    text = _NOT_XML.sub(lambda m: "%" + "%".join(f"{b:02X}" for b in m.group(0).encode()), text)
+    return _TO_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
 
 
 class S3Error(Exception):
@@ -84,6 +100,9 @@ MalformedXML = _error(
     "against our published schema.")
 MetadataTooLarge = _error(
     "MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.")
+MalformedTrailerError = _error(
+    "MalformedTrailerError", 400, "The request contained trailing data that was not "
+    "well-formed or did not conform to our published schema.")
 MissingContentLength = _error(
     "MissingContentLength", 411, "You must provide the Content-Length HTTP header.")
 RequestTimeout = _error(

@@ -45,10 +45,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except errors.S3Error as exc:
         response = _error_response(request, exc, request_id, host_id)
     except web.HTTPException as exc:
-        # aiohttp's own refusals (a body over client_max_size...) in S3's form.
-        err = errors.S3Error(exc.reason)
-        err.status = exc.status  # type: ignore[misc]
-        response = _error_response(request, err, request_id, host_id)
+        # aiohttp's own refusals, in S3's form.
+        response = _error_response(request, _from_http_exception(exc), request_id, host_id)
     except Exception:
         log.exception("request %s failed: %s %s", request_id, request.method, request.path)
         response = _error_response(request, errors.InternalError(), request_id, host_id)
@@ -64,6 +62,16 @@ async def add_s3_headers(request: web.Request, response: web.StreamResponse) -> 
         response.headers["x-amz-request-id"] = request_id
         response.headers["x-amz-id-2"] = request[HOST_ID]
     response.headers["Server"] = "s3swift"
+
+
+def _from_http_exception(exc: web.HTTPException) -> errors.S3Error:
+    if exc.status >= 500:
+        return errors.InternalError()
+    if exc.status == 413:
+        return errors.EntityTooLarge()
+    if exc.status == 405:
+        return errors.MethodNotAllowed()
+    return errors.InvalidRequest(exc.reason)
 
 
 def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.handlers.common import owner_xml, s3_etag, xml_response
+from gateway.multipart_layout import split_etag_param
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
 from gateway.timefmt import iso_from_swift_listing
@@ -19,6 +21,8 @@ from gateway.xml import XMLWriter
 
 LIST_OBJECTS_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 MAX_KEYS = 1000
+MAX_INT = 2**31 - 1
+_INTEGER = re.compile(r"-?[0-9]+")
 SWIFT_PAGE = 10000
 # Sorts after every key that starts with a given prefix (Swift compares UTF-8 bytes).
 AFTER_ALL = "\U0010ffff"
@@ -35,11 +39,10 @@ class Page:
 def _max_keys(value: str | None) -> int:
     if value is None:
         return MAX_KEYS
-    try:
-        number = int(value)
-    except ValueError:
+    number = int(value) if _INTEGER.fullmatch(value) else None
+    if number is None or number > MAX_INT:
         raise errors.InvalidArgument("Provided max-keys not an integer or within integer range",
-                                     ArgumentName="max-keys", ArgumentValue=value) from None
+                                     ArgumentName="max-keys", ArgumentValue=value)
     if number < 0:
         raise errors.InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
                                      ArgumentName="maxKeys", ArgumentValue=value)
@@ -141,7 +144,9 @@ def _contents(doc: XMLWriter, page: Page, encode: Callable[[str], str],
     for obj in page.objects:
         doc.start("Contents").element("Key", encode(obj["name"]))
         doc.element("LastModified", iso_from_swift_listing(obj.get("last_modified", "")))
-        doc.element("ETag", s3_etag(obj.get("hash")))
+        # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
+        multipart_etag = split_etag_param(obj.get("content_type") or "")[1]
+        doc.element("ETag", s3_etag(multipart_etag or obj.get("hash")))
         doc.element("Size", obj.get("bytes", 0))
         if owner is not None:
             owner_xml(doc, owner)
@@ -156,7 +161,7 @@ def encode_token(marker: str) -> str:
 
 def decode_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+        return base64.b64decode(token.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise errors.InvalidArgument("The continuation token provided is incorrect",
                                      ArgumentName="continuation-token") from None

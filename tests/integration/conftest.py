@@ -140,10 +140,26 @@ def start_dev(data_dir: Path, port: int, *extra: str,
         time.sleep(0.1)
 
 
+def start_dev_on_free_port(data_dir: Path, *extra: str) -> DevProcess:
+    """``start_dev`` on a free port, again on another one if that port got taken.
+
+    A port found free can be claimed (by the embedded Swift itself, say) before
+    the gateway binds it; that start fails with "address already in use".
+    """
+    for attempt in range(3):
+        port = free_port()
+        try:
+            return start_dev(data_dir, port, *extra)
+        except pytest.fail.Exception as exc:
+            if "address already in use" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def dev_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     """The session's ``s3swift dev``; asserts a clean exit on SIGTERM at the end."""
-    dev = start_dev(tmp_path_factory.mktemp("s3swift-dev"), free_port())
+    dev = start_dev_on_free_port(tmp_path_factory.mktemp("s3swift-dev"))
     yield dev
     code = dev.stop()
     assert code == 0, f"s3swift dev exited with {code}\n{dev.output()}"
@@ -161,7 +177,7 @@ def launch_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
 
     def launch(*extra: str, data_dir: Path | None = None) -> DevProcess:
         data_dir = data_dir or tmp_path_factory.mktemp("s3swift-dev-extra")
-        dev = start_dev(data_dir, free_port(), *extra)
+        dev = start_dev_on_free_port(data_dir, *extra)
         started.append(dev)
         return dev
 
