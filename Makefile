@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Run apt-get directly as root, through sudo otherwise (when sudo exists).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: install run test bench clean distclean system-packages
+.PHONY: install run test bench bench-quick clean distclean system-packages
 
 install: $(STAMP) system-packages
 
@@ -34,6 +34,9 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench-quick: install
+	$(BIN)/python benchmarks/run.py --quick
 
 bench: install
 	$(BIN)/python benchmarks/run.py
