@@ -48,8 +48,9 @@ async def send_continue(request: web.Request) -> None:
         request.writer.output_size = 0
 
 
-async def _raw_chunks(request: web.Request, expected: int | None) -> AsyncIterator[bytes]:
-    """The body as it arrives; a body shorter than Content-Length is an error."""
+async def raw_chunks(request: web.Request, expected: int | None) -> AsyncIterator[bytes]:
+    """The body as it arrives (aiohttp has undone any Transfer-Encoding: chunked);
+    a body shorter than Content-Length, or a dropped client, is ``IncompleteBody``."""
     content = request.content
     received = 0
     while True:
@@ -68,9 +69,13 @@ async def _raw_chunks(request: web.Request, expected: int | None) -> AsyncIterat
 
 
 async def upload_body(req: S3Request) -> AsyncIterator[bytes]:
-    """The upload body, streamed and checked against the signed payload hash."""
+    """A (small) body, streamed and checked against the signed payload hash.
+
+    Object data goes through ``gateway.uploads.streamed_upload`` instead, which
+    also handles aws-chunked lengths, checksums and size limits.
+    """
     await send_continue(req.http)
-    async for chunk in verified_body(_raw_chunks(req.http, req.http.content_length), req.auth):
+    async for chunk in verified_body(raw_chunks(req.http, req.http.content_length), req.auth):
         yield chunk
 
 

@@ -75,6 +75,14 @@ async def test_unsigned_passes_through_untouched(auth: AuthResult | None) -> Non
     assert verified_body(chunks, auth) is chunks
 
 
-def test_streaming_not_implemented_yet() -> None:
+def test_unknown_streaming_marker_not_implemented() -> None:
+    # SigV4a (ECDSA) chunk signatures have no decoder.
     with pytest.raises(S3NotImplemented):
-        verified_body(source(CHUNKS), v4("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"))
+        verified_body(source(CHUNKS), v4("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"))
+
+
+async def test_unsigned_trailer_marker_is_decoded() -> None:
+    out: list[bytes] = []
+    framed = [b"5\r\nhello\r\n0\r\n\r\n"]
+    await drain(verified_body(source(framed), v4("STREAMING-UNSIGNED-PAYLOAD-TRAILER")), out)
+    assert b"".join(out) == b"hello"

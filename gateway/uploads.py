@@ -1,0 +1,176 @@
+"""Object data uploads (PutObject, UploadPart): one streamed, verified body.
+
+``streamed_upload(req, max_size)`` validates the request's length and checksum
+headers up front (raising before any upstream request starts) and returns an
+``UploadBody`` whose ``chunks`` are the payload to hand to Swift:
+
+* aws-chunked bodies (``STREAMING-*`` markers) decoded, chunk and trailer
+  signatures verified, ``x-amz-decoded-content-length`` enforced;
+* plain bodies checked against a signed ``x-amz-content-sha256``;
+* ``Transfer-Encoding: chunked`` bodies without a length accepted, the size
+  limit enforced while streaming (Swift then gets a chunked PUT);
+* an ``x-amz-checksum-*`` header or trailer verified.
+
+Every check holds back the last chunk until it passed, so a failure always
+leaves Swift with a short (or unterminated chunked) body, and nothing stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from multidict import CIMultiDictProxy
+
+from gateway import checksums, errors
+from gateway.auth.chunked import ChunkedOptions
+from gateway.auth.payload import streaming_marker, trailer_allowed, verified_body
+from gateway.body import raw_chunks, send_continue
+from gateway.checksums import Checksum, ChecksumRequest
+from gateway.s3request import S3Request
+
+log = logging.getLogger("gateway")
+
+AWS_CHUNKED = "aws-chunked"
+
+
+@dataclass
+class UploadBody:
+    """A request body ready to stream to Swift.
+
+    ``chunks``: the decoded, verified payload (iterate it once, e.g. as the
+    Swift request's ``data``). ``content_length``: the payload length for
+    Swift's Content-Length, or ``None`` for a chunked PUT. ``checksum``: the
+    verified checksum once ``chunks`` is exhausted (``None`` if none was sent).
+    """
+
+    chunks: AsyncIterator[bytes]
+    content_length: int | None
+    decoded: bool  # aws-chunked framing was removed
+    checksum_request: ChecksumRequest | None
+    checksum: Checksum | None = field(default=None)
+
+    @property
+    def checksum_in_trailer(self) -> bool:
+        """True when the checksum is only known after the body (so not in the PUT headers)."""
+        return self.checksum_request is not None and self.checksum_request.expected is None
+
+    def upfront_checksum(self) -> Checksum | None:
+        """The checksum a header announced: verified by the time Swift commits the body."""
+        request = self.checksum_request
+        if request is None or request.expected is None:
+            return None
+        return Checksum(request.algorithm, _b64(request.expected))
+
+    def apply_headers(self, swift_headers: dict[str, str]) -> None:
+        """Set Content-Length (or leave it out for a chunked PUT), drop ``aws-chunked``
+        from the stored Content-Encoding, add a header checksum's reserved metadata."""
+        swift_headers.pop("Content-Length", None)
+        if self.content_length is not None:
+            swift_headers["Content-Length"] = str(self.content_length)
+        encoding = swift_headers.pop("Content-Encoding", None)
+        if encoding is not None and self.decoded:
+            encoding = stored_content_encoding(encoding)
+        if encoding:
+            swift_headers["Content-Encoding"] = encoding
+        upfront = self.upfront_checksum()
+        if upfront is not None:
+            swift_headers.update(upfront.swift_metadata())
+
+    def response_headers(self) -> dict[str, str]:
+        """The checksum headers S3 returns from the upload."""
+        checksum = self.checksum or self.upfront_checksum()
+        return checksum.response_headers() if checksum is not None else {}
+
+    def _set_checksum(self, checksum: Checksum) -> None:
+        self.checksum = checksum
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def stored_content_encoding(value: str) -> str | None:
+    """Content-Encoding without ``aws-chunked`` ("aws-chunked,gzip" -> "gzip")."""
+    codings = [c.strip() for c in value.split(",")]
+    kept = [c for c in codings if c and c.lower() != AWS_CHUNKED]
+    return ", ".join(kept) or None
+
+
+def _decoded_length(headers: CIMultiDictProxy[str]) -> int:
+    value = headers.get("x-amz-decoded-content-length", "").strip()
+    if not value.isdigit():  # S3 says "Content-Length", meaning this header
+        raise errors.MissingContentLength()
+    return int(value)
+
+
+def _is_chunked(headers: CIMultiDictProxy[str]) -> bool:
+    return "chunked" in headers.get("Transfer-Encoding", "").lower()
+
+
+async def _size_limited(chunks: AsyncIterator[bytes], max_size: int) -> AsyncIterator[bytes]:
+    """For bodies of unknown length: refuse the byte that crosses ``max_size``."""
+    total = 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > max_size:
+            raise errors.EntityTooLarge(MaxSizeAllowed=max_size)
+        yield chunk
+
+
+async def _after_continue(req: S3Request, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``100 Continue`` goes out when the consumer first asks for the body."""
+    await send_continue(req.http)
+    async for chunk in chunks:
+        yield chunk
+
+
+async def streamed_upload(req: S3Request, max_size: int) -> UploadBody:
+    """The upload body of ``req``; raises S3's error for bad headers right away."""
+    http = req.http
+    headers = http.headers
+    marker = streaming_marker(req.auth)
+    request = checksums.requested_checksum(headers, trailer_allowed(req.auth))
+    options: ChunkedOptions | None = None
+    if marker is not None:
+        length: int | None = _decoded_length(headers)
+        options = ChunkedOptions(decoded_length=length,
+                                 trailer=request.trailer if request is not None else None)
+    else:
+        length = http.content_length
+        if length is None and not _is_chunked(headers):
+            raise errors.MissingContentLength()
+    if length is not None and length > max_size:
+        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=max_size)
+    chunks = verified_body(raw_chunks(http, http.content_length), req.auth, options)
+    if length is None:
+        chunks = _size_limited(chunks, max_size)
+    upload = UploadBody(chunks, length, decoded=marker is not None, checksum_request=request)
+    if request is not None:
+        trailers = options.trailers if options is not None else {}
+        chunks = checksums.verified_checksum(chunks, request, trailers, upload._set_checksum)
+    upload.chunks = _after_continue(req, chunks)
+    return upload
+
+
+async def store_trailing_checksum(req: S3Request, upload: UploadBody,
+                                  swift_headers: dict[str, str], container: str,
+                                  obj: str) -> None:
+    """Record a trailer checksum on the stored object (a Swift POST, since the PUT
+    headers were gone before the value arrived).
+
+    A POST replaces all metadata, so it carries the PUT's metadata again. A
+    failure leaves the object without a stored checksum, nothing worse.
+    """
+    if not upload.checksum_in_trailer or upload.checksum is None:
+        return
+    post = {k: v for k, v in swift_headers.items()
+            if k.lower() not in ("content-length", "etag", "transfer-encoding")}
+    post.update(upload.checksum.swift_metadata())
+    resp = await req.swift.request("POST", req.account, container, obj, headers=post)
+    resp.release()
+    if resp.status >= 300:
+        log.warning("request %s: storing the trailing checksum failed: %s",
+                    req.request_id, resp.status)
