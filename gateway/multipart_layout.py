@@ -1,43 +1,80 @@
 """Where multipart uploads live in Swift, and how S3-only state rides along.
 
-An upload of ``key`` in bucket ``b`` keeps everything in the segments container
-``b+segments`` of the same account:
+An upload of ``key`` in bucket ``b`` keeps its state in two hidden containers
+of the same account (ListBuckets hides both suffixes):
 
-- ``<key>/<upload_id>``: the upload marker, an empty object whose metadata holds
-  what CreateMultipartUpload was given for the final object (content type,
-  ``x-amz-meta-*``, stored headers, checksum algorithm);
-- ``<key>/<upload_id>/<part:05d>``: one object per part.
+- ``b+uploads`` holds one upload marker per upload in progress, named
+  ``<key>\\x01<upload_id>``: an empty object whose metadata holds what
+  CreateMultipartUpload was given for the final object (content type,
+  ``x-amz-meta-*``, stored headers, checksum algorithm and type). Markers live
+  apart from the parts so that ListMultipartUploads lists markers only, instead
+  of scanning every segment of every completed object. The ``\\x01`` separator
+  (not ``/``) keeps Swift's name order equal to S3's (key, upload id) order:
+  with ``/``, ``a.txt/…`` would sort before ``a/…``.
+- ``b+segments`` holds one object per part, ``<key>/<upload_id>/<part:05d>``.
 
-Completing writes a Static Large Object manifest at ``b/key`` over the parts.
-The S3 ETag of such an object (``md5-of-part-md5s-N``) travels as the content
-type parameter ``s3gw_etag``, because the content type is the only per-object
-field Swift copies into container listings, and both list APIs must show it.
+Completing writes a Static Large Object manifest at ``b/key`` over the parts,
+which then stay in ``b+segments`` as the SLO's segments. The S3 ETag of such an
+object (``md5-of-part-md5s-N``) travels as the content type parameter
+``s3gw_etag``, because the content type is the only per-object field Swift
+copies into container listings, and both list APIs must show it. The manifest
+also records the upload it was completed from (``UPLOAD_ID_META``), which is how
+overwrites and deletes find the segments to remove, and how a retried Complete
+recognises its own result.
+
+Upload ids start with the creation time in hex, so the uploads of one key list
+in the order they were initiated, as in S3.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import time
+from collections.abc import Iterable
 
 SEGMENTS_SUFFIX = "+segments"
+UPLOADS_SUFFIX = "+uploads"
+MARKER_SEPARATOR = "\x01"
 ETAG_PARAM = "s3gw_etag"
 # Reserved metadata on the manifest: the upload it was completed from.
 UPLOAD_ID_META = "X-Object-Meta-S3gw-Upload-Id"
+# Reserved metadata on the upload marker.
+CHECKSUM_ALGORITHM_META = "X-Object-Meta-S3gw-Checksum-Algorithm"
+CHECKSUM_TYPE_META = "X-Object-Meta-S3gw-Checksum-Type"
 MIN_PART_NUMBER = 1
 MAX_PART_NUMBER = 10000
+MIN_PART_SIZE = 5 * 1024 * 1024  # every part but the last
 
 
 def segments_container(bucket: str) -> str:
     return bucket + SEGMENTS_SUFFIX
 
 
+def uploads_container(bucket: str) -> str:
+    return bucket + UPLOADS_SUFFIX
+
+
 def new_upload_id() -> str:
-    """Opaque, URL-safe and free of '/', so it is one path element."""
-    return base64.urlsafe_b64encode(os.urandom(18)).decode("ascii")
+    """Time-ordered (µs, hex), then random; URL-safe and free of '/' and '\\x01'."""
+    stamp = f"{time.time_ns() // 1000:014x}"
+    return stamp + base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
 
 
 def upload_marker_name(key: str, upload_id: str) -> str:
-    return f"{key}/{upload_id}"
+    return f"{key}{MARKER_SEPARATOR}{upload_id}"
+
+
+def split_marker_name(name: str) -> tuple[str, str]:
+    """``<key>\\x01<upload_id>`` → (key, upload_id)."""
+    key, _, upload_id = name.rpartition(MARKER_SEPARATOR)
+    return key, upload_id
+
+
+def valid_upload_id(upload_id: str) -> bool:
+    """Ids that cannot name a path: anything else is an unknown upload."""
+    return bool(upload_id) and "/" not in upload_id and MARKER_SEPARATOR not in upload_id
 
 
 def part_prefix(key: str, upload_id: str) -> str:
@@ -48,16 +85,37 @@ def part_name(key: str, upload_id: str, part_number: int) -> str:
     return f"{key}/{upload_id}/{part_number:05d}"
 
 
+def part_number_of(name: str) -> int:
+    return int(name.rpartition("/")[2])
+
+
+def multipart_etag(part_etags: Iterable[str]) -> str:
+    """S3's ETag of a completed upload: md5 of the parts' binary MD5s, ``-N``.
+
+    Only 16-byte digests are hashed here, never object data.
+    """
+    digest = hashlib.md5(usedforsecurity=False)
+    count = 0
+    for etag in part_etags:
+        digest.update(bytes.fromhex(etag.strip('"')))
+        count += 1
+    return f"{digest.hexdigest()}-{count}"
+
+
 def content_type_with_etag(content_type: str, s3_etag: str) -> str:
     return f"{content_type};{ETAG_PARAM}={s3_etag}"
 
 
 def split_etag_param(content_type: str) -> tuple[str, str | None]:
-    """``text/plain;s3gw_etag=abc-2`` → (``text/plain``, ``abc-2``)."""
+    """``text/plain;s3gw_etag=abc-2`` → (``text/plain``, ``abc-2``).
+
+    A ``swift_bytes`` parameter SLO appends after ours is dropped too.
+    """
     marker = f";{ETAG_PARAM}="
     index = content_type.find(marker)
     if index < 0:
         return content_type, None
     rest = content_type[index + len(marker):]
     etag, _, tail = rest.partition(";")
-    return content_type[:index] + (";" + tail if tail else ""), etag
+    params = [p for p in tail.split(";") if p and not p.strip().startswith("swift_bytes=")]
+    return content_type[:index] + "".join(";" + p for p in params), etag

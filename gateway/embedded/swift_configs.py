@@ -22,9 +22,12 @@ class CommonSettings:
 def swift_conf(hash_prefix: str, hash_suffix: str) -> str:
     """swift.conf: hash salts, the single replicated policy and the constraints.
 
-    ``max_meta_overall_size`` stays at S3's 2 KiB: the object server keeps
-    metadata in xattrs and ext4 fits only ~3.5 KiB per file (it answers 507
-    beyond that). ``max_file_size`` admits S3's 5 GiB single PUT.
+    ``max_meta_overall_size`` is S3's 2 KiB of user metadata plus 512 bytes
+    for the gateway's reserved ``X-Object-Meta-S3gw-*`` entries (checksums):
+    the object server keeps metadata in xattrs and ext4 fits only ~3.5 KiB
+    per file (it answers 507 beyond that). ``max_file_size`` admits S3's 5 GiB single PUT.
+    ``max_object_name_length`` leaves room for a multipart part's name, a
+    1024-byte S3 key plus ``/<upload id>/<part>``.
     """
     return f"""\
 [swift-hash]
@@ -41,9 +44,9 @@ max_file_size = 5368709122
 max_meta_name_length = 128
 max_meta_value_length = 2048
 max_meta_count = 90
-max_meta_overall_size = 2048
+max_meta_overall_size = 2560
 max_header_size = 16384
-max_object_name_length = 1024
+max_object_name_length = 1088
 container_listing_limit = 10000
 account_listing_limit = 10000
 max_account_name_length = 256
@@ -81,6 +84,9 @@ tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
 use = egg:swift#proxy
 account_autocreate = true
 allow_account_management = true
+# One object server and no handoffs: error-limiting it after a single 507 (an
+# object whose metadata outgrew ext4's xattr space) would fail every request.
+error_suppression_interval = 0
 
 [filter:catch_errors]
 use = egg:swift#catch_errors

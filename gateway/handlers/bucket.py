@@ -10,6 +10,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
+from gateway.handlers.multipart_common import drop_hidden_containers
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
 from gateway.xml import XMLWriter, parse
@@ -91,6 +92,7 @@ async def delete_bucket(req: S3Request) -> web.StreamResponse:
     resp = await req.swift.request("DELETE", req.account, req.bucket)
     raise_for_status(resp, DELETE_BUCKET_ERRORS)
     resp.release()
+    await drop_hidden_containers(req)  # multipart uploads in progress go with the bucket
     return web.Response(status=204)
 
 

@@ -1,32 +1,167 @@
-"""Multipart uploads on Swift Static Large Objects (see gateway.multipart_layout)."""
+"""Multipart uploads on Swift Static Large Objects (see gateway.multipart_layout).
+
+CreateMultipartUpload, UploadPart and AbortMultipartUpload live here;
+Complete in ``multipart_complete``, ListParts and ListMultipartUploads in
+``multipart_listing`` (re-exported so the routing table names one module).
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from gateway import errors
+from gateway.handlers.common import s3_etag, xml_response
+from gateway.handlers.multipart_common import (
+    completed_upload_id, delete_parts, head_marker, parse_part_number, require_bucket,
+    upload_id_param)
+from gateway.handlers.multipart_complete import complete_multipart_upload
+from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
+from gateway.handlers.object_headers import (
+    MAX_USER_METADATA, SWIFT_META, check_key, md5_etag, swift_put_headers)
+from gateway.multipart_layout import (
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, new_upload_id, part_name,
+    segments_container, upload_marker_name, uploads_container)
 from gateway.s3request import S3Request
+from gateway.uploads import store_trailing_checksum, streamed_upload
+from gateway.swift.status import StatusMap, raise_for_status
+from gateway.xml import XMLWriter
+
+__all__ = ["abort_multipart_upload", "complete_multipart_upload", "create_multipart_upload",
+           "list_multipart_uploads", "list_parts", "upload_part"]
+
+CREATE_ERRORS: StatusMap = {400: errors.KeyTooLongError}
+UPLOAD_PART_ERRORS: StatusMap = {404: errors.NoSuchUpload, 400: errors.InvalidArgument}
+CONTAINER_ERRORS: StatusMap = {}
+CHECKSUM_ALGORITHMS = frozenset({"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"})
+CHECKSUM_TYPES = frozenset({"COMPOSITE", "FULL_OBJECT"})
+
+
+def _checksum_settings(req: S3Request) -> tuple[str | None, str | None]:
+    """x-amz-checksum-algorithm / -type, validated and defaulted as S3 does."""
+    algorithm = req.http.headers.get("x-amz-checksum-algorithm")
+    kind = req.http.headers.get("x-amz-checksum-type")
+    if algorithm is None:
+        if kind is not None:
+            raise errors.InvalidRequest("The x-amz-checksum-type header can only be used "
+                                        "with the x-amz-checksum-algorithm header.")
+        return None, None
+    algorithm = algorithm.upper()
+    if algorithm not in CHECKSUM_ALGORITHMS:
+        raise errors.InvalidRequest("Checksum algorithm provided is unsupported. Please try "
+                                    "again with any of the valid types: [CRC32, CRC32C, "
+                                    "CRC64NVME, SHA1, SHA256]")
+    kind = (kind or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")).upper()
+    if kind not in CHECKSUM_TYPES:
+        raise errors.InvalidRequest("Value for x-amz-checksum-type header is invalid.")
+    return algorithm, kind
+
+
+async def _ensure_containers(req: S3Request) -> None:
+    """Create the hidden containers of a bucket (first upload in it)."""
+    assert req.bucket is not None
+    for container in (segments_container(req.bucket), uploads_container(req.bucket)):
+        resp = await req.swift.request("PUT", req.account, container)
+        raise_for_status(resp, CONTAINER_ERRORS)
+        resp.release()
 
 
 async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
+    assert req.bucket is not None and req.key is not None
+    check_key(req.key)
+    headers = swift_put_headers(req.http.headers)
+    headers.pop("ETag", None)  # a Content-MD5 here would be of the (empty) request body
+    algorithm, kind = _checksum_settings(req)
+    if algorithm is not None and kind is not None:
+        headers[CHECKSUM_ALGORITHM_META] = algorithm
+        headers[CHECKSUM_TYPE_META] = kind
+    # Swift counts our reserved metadata too; the final object adds the upload id.
+    meta_size = sum(len(k) - len(SWIFT_META) + len(v.encode("utf-8"))
+                    for k, v in headers.items() if k.lower().startswith(SWIFT_META))
+    if meta_size + 64 > MAX_USER_METADATA:
+        raise errors.MetadataTooLarge(Size=meta_size, MaxSizeAllowed=MAX_USER_METADATA)
+    headers["Content-Length"] = "0"
+    await require_bucket(req)
+    upload_id = new_upload_id()
+    marker = upload_marker_name(req.key, upload_id)
+    resp = await req.swift.request("PUT", req.account, uploads_container(req.bucket), marker,
+                                   headers=headers, data=b"")
+    if resp.status == 404:  # the bucket's first upload: create the hidden containers
+        resp.release()
+        await _ensure_containers(req)
+        resp = await req.swift.request("PUT", req.account, uploads_container(req.bucket),
+                                       marker, headers=headers, data=b"")
+    raise_for_status(resp, CREATE_ERRORS)
+    resp.release()
+    doc = XMLWriter("InitiateMultipartUploadResult")
+    doc.element("Bucket", req.bucket).element("Key", req.key).element("UploadId", upload_id)
+    out_headers = {}
+    if algorithm is not None and kind is not None:
+        out_headers = {"x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": kind}
+    return xml_response(doc, headers=out_headers)
 
 
 async def upload_part(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
+    """Stream one part into the segments container; Swift computes (and checks) its MD5."""
+    assert req.bucket is not None and req.key is not None
+    number = parse_part_number(req.query.get("partNumber"))
+    upload_id = upload_id_param(req)
+    # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
+    upload = await streamed_upload(req, req.config.swift.max_object_size)
+    headers = {"Content-Type": "application/octet-stream"}
+    upload.apply_headers(headers)
+    content_md5 = req.http.headers.get("Content-MD5")
+    if content_md5 is not None:
+        headers["ETag"] = md5_etag(content_md5)
+    await head_marker(req, upload_id)
+    container = segments_container(req.bucket)
+    name = part_name(req.key, upload_id, number)
+    resp = await req.swift.request("PUT", req.account, container, name,
+                                   headers=headers, data=upload.chunks)
+    raise_for_status(resp, UPLOAD_PART_ERRORS)
+    resp.release()
+    await store_trailing_checksum(req, upload, headers, container, name)
+    await _check_still_open(req, upload_id, name)
+    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
+                                             **upload.response_headers()})
 
 
-async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
+async def _check_still_open(req: S3Request, upload_id: str, name: str) -> None:
+    """Remove a part that landed after its upload was aborted (no orphan survives).
+
+    A part of an upload that was completed meanwhile is kept: it may be a segment.
+    """
+    try:
+        await head_marker(req, upload_id)
+        return
+    except errors.NoSuchUpload:
+        pass
+    assert req.bucket is not None
+    resp = await req.swift.request("HEAD", req.account, req.bucket, req.key)
+    resp.release()
+    if resp.status == 200 and completed_upload_id(resp.headers) == upload_id:
+        return
+    resp = await req.swift.request("DELETE", req.account, segments_container(req.bucket), name)
+    resp.release()
+    raise errors.NoSuchUpload(UploadId=upload_id)
 
 
 async def abort_multipart_upload(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
+    """Delete the marker first (so new parts are refused), then every part.
 
-
-async def list_parts(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
-
-
-async def list_multipart_uploads(req: S3Request) -> web.StreamResponse:
-    raise errors.S3NotImplemented()
+    If a concurrent Complete of the same upload won (the object now carries this
+    upload id), the parts are its segments and stay.
+    """
+    assert req.bucket is not None and req.key is not None
+    upload_id = upload_id_param(req)
+    await head_marker(req, upload_id)
+    resp = await req.swift.request("DELETE", req.account, uploads_container(req.bucket),
+                                   upload_marker_name(req.key, upload_id))
+    resp.release()
+    if resp.status == 404:
+        raise errors.NoSuchUpload(UploadId=upload_id)
+    raise_for_status(resp, {})
+    head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
+    head.release()
+    if not (head.status == 200 and completed_upload_id(head.headers) == upload_id):
+        await delete_parts(req, req.key, upload_id)
+    return web.Response(status=204)

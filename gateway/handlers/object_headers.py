@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from multidict import CIMultiDictProxy
 
 from gateway import errors
+from gateway.multipart_layout import split_etag_param
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 USER_META = "x-amz-meta-"
@@ -60,6 +61,12 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         lower = name.lower()
         if lower.startswith(USER_META):
             suffix = lower[len(USER_META):]
+            if (SWIFT_META + suffix).startswith(RESERVED_META):
+                # The gateway keeps its own state under these names: a client
+                # must not be able to forge a stored checksum or upload id.
+                raise errors.InvalidArgument(
+                    "User metadata names starting with s3gw- are reserved by this gateway.",
+                    ArgumentName=name, ArgumentValue=value)
             meta_size += len(suffix.encode("utf-8")) + len(value.encode("utf-8"))
             out[SWIFT_META + suffix] = value
     if meta_size > MAX_USER_METADATA:
@@ -68,7 +75,12 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         value = headers.get(name)
         if value is not None:
             out[name] = value
-    out["Content-Type"] = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+    content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+    if ";" in content_type and split_etag_param(content_type)[1] is not None:
+        # Listings read the multipart ETag from this parameter: never a client's.
+        raise errors.InvalidArgument("The content type parameter s3gw_etag is reserved.",
+                                     ArgumentName="Content-Type", ArgumentValue=content_type)
+    out["Content-Type"] = content_type
     content_md5 = headers.get("Content-MD5")
     if content_md5 is not None:
         out["ETag"] = md5_etag(content_md5)
@@ -86,12 +98,19 @@ def s3_object_headers(swift_headers: Mapping[str, str]) -> dict[str, str]:
         value = swift_headers.get(name)
         if value is not None:
             out[name] = value
-    for name in ("Content-Type", "Last-Modified", "Content-Range"):
+    for name in ("Last-Modified", "Content-Range"):
         value = swift_headers.get(name)
         if value is not None:
             out[name] = value
-    etag = swift_headers.get("Etag")
+    # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
+    content_type, multipart_etag = split_etag_param(swift_headers.get("Content-Type") or "")
+    if content_type:
+        out["Content-Type"] = content_type
+    etag = multipart_etag or swift_headers.get("Etag")
     if etag is not None:
         out["ETag"] = '"' + etag.strip('"') + '"'
+    parts_count = swift_headers.get("X-Parts-Count")
+    if parts_count is not None:
+        out["x-amz-mp-parts-count"] = parts_count
     out["Accept-Ranges"] = "bytes"
     return out

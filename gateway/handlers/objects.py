@@ -8,14 +8,18 @@ import aiohttp
 from aiohttp import web
 
 from gateway import errors
-from gateway.body import send_continue, upload_body
+from gateway.body import send_continue
+from gateway.checksums import checksum_response_headers
+from gateway.handlers import multipart_objects
 from gateway.handlers.common import s3_etag
 from gateway.handlers.object_headers import (
     RESPONSE_OVERRIDES, check_key, s3_object_headers, swift_put_headers)
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
+from gateway.uploads import store_trailing_checksum, streamed_upload
 
-PUT_OBJECT_ERRORS: StatusMap = {404: errors.NoSuchBucket, 400: errors.InvalidArgument}
+PUT_OBJECT_ERRORS: StatusMap = {
+    404: errors.NoSuchBucket, 400: errors.InvalidArgument, 412: errors.PreconditionFailed}
 GET_OBJECT_ERRORS: StatusMap = {
     404: errors.NoSuchKey, 412: errors.PreconditionFailed, 416: errors.InvalidRange}
 DELETE_OBJECT_ERRORS: StatusMap = {}
@@ -35,22 +39,31 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     assert req.key is not None
     check_key(req.key)
     http = req.http
-    length = http.content_length
-    if length is None:
-        raise errors.MissingContentLength()
-    max_size = req.config.swift.max_object_size
-    if length > max_size:
-        raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=max_size)
+    # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
+    upload = await streamed_upload(req, req.config.swift.max_object_size)
     headers = swift_put_headers(http.headers)
-    headers["Content-Length"] = str(length)
+    upload.apply_headers(headers)
+    if_none_match = http.headers.get("If-None-Match")
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":  # S3 supports only "*" here
+            raise errors.S3NotImplemented(Header="If-None-Match")
+        headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
+    replaced = multipart_objects.ReplacedObject.start(req)  # segments to clean up, if any
+    if_match = http.headers.get("If-Match")
+    if if_match is not None:
+        await replaced.check_if_match(if_match)
     if http.headers.get("Expect", "").lower() == "100-continue":
-        await require_bucket(req)  # before the client sends a byte of the body
+        await require_bucket(req)  # all checks before the client sends a byte
         await send_continue(http)
     resp = await req.swift.request(
-        "PUT", req.account, req.bucket, req.key, headers=headers, data=upload_body(req))
+        "PUT", req.account, req.bucket, req.key, headers=headers,
+        data=replaced.gate(upload.chunks))
     raise_for_status(resp, PUT_OBJECT_ERRORS)
     resp.release()
-    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag"))})
+    await replaced.cleanup()
+    await store_trailing_checksum(req, upload, headers, req.bucket or "", req.key)
+    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
+                                             **upload.response_headers()})
 
 
 def _read_headers(http: web.Request) -> dict[str, str]:
@@ -79,8 +92,13 @@ def _response_overrides(req: S3Request, headers: dict[str, str]) -> None:
 
 async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
     assert req.key is not None
-    resp = await req.swift.request(method, req.account, req.bucket, req.key,
-                                   headers=_read_headers(req.http))
+    part_number = multipart_objects.part_number_query(req)
+    swift_headers = _read_headers(req.http)
+    # Checked against the S3 ETag, not Swift's (an SLO's differs): multipart_objects.
+    if_match, if_none_match = multipart_objects.take_etag_conditions(swift_headers)
+    resp = await req.swift.request(
+        method, req.account, req.bucket, req.key, headers=swift_headers,
+        params={"part-number": str(part_number)} if part_number is not None else None)
     try:
         if resp.status == 304:
             headers = s3_object_headers(resp.headers)
@@ -90,14 +108,22 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
             resp.release()
             await require_bucket(req)
             raise errors.NoSuchKey(Key=req.key)
+        if resp.status == 416 and part_number is not None:
+            raise multipart_objects.InvalidPartNumber(PartNumberRequested=part_number)
         if resp.status == 416:
             size = resp.headers.get("Content-Range", "").rpartition("/")[2]
             raise errors.InvalidRange(RangeRequested=req.http.headers.get("Range", ""),
                                       ActualObjectSize=size or None)
         raise_for_status(resp, GET_OBJECT_ERRORS)
         headers = s3_object_headers(resp.headers)
+        status = multipart_objects.read_status(resp, headers, part_number, if_match,
+                                               if_none_match)
+        if status == 304:
+            return web.Response(status=304, headers={
+                k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")})
+        headers.update(checksum_response_headers(resp.headers, req.http.headers, resp.status))
         _response_overrides(req, headers)
-        out = web.StreamResponse(status=resp.status, headers=headers)
+        out = web.StreamResponse(status=status, headers=headers)
         length = resp.headers.get("Content-Length")
         if length is not None:
             out.content_length = int(length)
@@ -127,6 +153,8 @@ async def head_object(req: S3Request) -> web.StreamResponse:
 
 
 async def delete_object(req: S3Request) -> web.StreamResponse:
+    if await multipart_objects.delete_if_multipart(req):  # with its segments
+        return web.Response(status=204)
     resp = await req.swift.request("DELETE", req.account, req.bucket, req.key)
     if resp.status == 404:
         resp.release()

@@ -12,7 +12,7 @@ from gateway.xml import XMLWriter
 
 LIST_BUCKETS_ERRORS: dict = {}
 # Containers the gateway keeps for its own bookkeeping are not buckets.
-HIDDEN_SUFFIXES = ("+segments",)
+HIDDEN_SUFFIXES = ("+segments", "+uploads")
 PAGE = 10000
 
 

@@ -242,3 +242,69 @@ def test_virtual_host_objects(s3_client_vhost: Any, bucket: str) -> None:
     s3_client_vhost.delete_object(Bucket=bucket, Key="dir/v.txt")
     with pytest.raises(ClientError):
         s3_client_vhost.head_object(Bucket=bucket, Key="dir/v.txt")
+
+
+def test_longest_key_with_full_metadata_and_checksum(s3_client: Any, bucket: str) -> None:
+    """A 1024-byte key, 2 KiB of user metadata and a checksum fit in ext4's xattrs."""
+    key = "k" * 1024
+    metadata = {"m": "v" * 2040}
+    s3_client.put_object(Bucket=bucket, Key=key, Body=b"x", Metadata=metadata,
+                         ChecksumAlgorithm="SHA256", ContentType="text/plain",
+                         CacheControl="max-age=3600")
+    head = s3_client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    assert head["Metadata"] == metadata
+    assert head["ChecksumSHA256"]
+
+
+def test_metadata_beyond_the_disk_does_not_take_swift_down(s3_client: Any, bucket: str) -> None:
+    """An object whose headers outgrow the disk's xattr space is refused, and only it."""
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="k" * 1024, Body=b"x",
+                             Metadata={"m": "v" * 2040}, CacheControl="c" * 600,
+                             ContentDisposition="d" * 600)
+    assert error_of(exc)[1] == 503
+    s3_client.put_object(Bucket=bucket, Key="next", Body=b"still served")
+    assert s3_client.get_object(Bucket=bucket, Key="next")["Body"].read() == b"still served"
+
+
+def test_reserved_state_cannot_be_forged(s3_client: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="forged", Body=b"x",
+                             Metadata={"s3gw-checksum-crc32": "AAAAAA=="})
+    assert error_of(exc) == ("InvalidArgument", 400)
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="forged", Body=b"x",
+                             ContentType="text/plain;s3gw_etag=00000000000000000000000000000000-2")
+    assert error_of(exc) == ("InvalidArgument", 400)
+    with pytest.raises(ClientError) as exc:
+        s3_client.create_multipart_upload(Bucket=bucket, Key="forged",
+                                          Metadata={"s3gw-upload-id": "x"})
+    assert error_of(exc) == ("InvalidArgument", 400)
+
+
+def test_conditional_writes(s3_client: Any, bucket: str) -> None:
+    first = s3_client.put_object(Bucket=bucket, Key="cw", Body=b"first", IfNoneMatch="*")
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="cw", Body=b"second", IfNoneMatch="*")
+    assert error_of(exc) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="cw", Body=b"second", IfMatch='"0000"')
+    assert error_of(exc) == ("PreconditionFailed", 412)
+    with pytest.raises(ClientError) as exc:
+        s3_client.put_object(Bucket=bucket, Key="absent", Body=b"x", IfMatch=first["ETag"])
+    assert error_of(exc) == ("NoSuchKey", 404)
+    assert s3_client.get_object(Bucket=bucket, Key="cw")["Body"].read() == b"first"
+    s3_client.put_object(Bucket=bucket, Key="cw", Body=b"second", IfMatch=first["ETag"])
+    assert s3_client.get_object(Bucket=bucket, Key="cw")["Body"].read() == b"second"
+
+
+def test_if_match_on_a_multipart_object_uses_its_s3_etag(s3_client: Any, bucket: str) -> None:
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp")
+    part = s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+                                 PartNumber=1, Body=b"only part")
+    done = s3_client.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ETag"].endswith('-1"')
+    s3_client.put_object(Bucket=bucket, Key="mp", Body=b"replaced", IfMatch=done["ETag"])
+    assert s3_client.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"replaced"

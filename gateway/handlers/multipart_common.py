@@ -1,0 +1,159 @@
+"""What the multipart handlers share: finding an upload, listing and removing parts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+from gateway import errors
+from gateway.multipart_layout import (
+    MAX_PART_NUMBER, MIN_PART_NUMBER, UPLOAD_ID_META, part_prefix, segments_container,
+    upload_marker_name, uploads_container, valid_upload_id)
+from gateway.s3request import S3Request
+from gateway.swift.status import StatusMap, raise_for_status
+
+log = logging.getLogger("gateway")
+
+LISTING_ERRORS: StatusMap = {}
+BULK_DELETE_ERRORS: StatusMap = {}
+BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket}
+SWIFT_PAGE = 10000
+# Swift's bulk middleware takes at most this many paths per request.
+BULK_DELETE_MAX = 10000
+
+
+async def require_bucket(req: S3Request) -> None:
+    """``NoSuchBucket`` unless the bucket exists (Swift's 404 does not say which is missing)."""
+    resp = await req.swift.request("HEAD", req.account, req.bucket)
+    raise_for_status(resp, BUCKET_ERRORS)
+    resp.release()
+
+
+def upload_id_param(req: S3Request) -> str:
+    return req.query.get("uploadId", "")
+
+
+async def head_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
+    """The upload marker's headers; ``NoSuchUpload`` (or ``NoSuchBucket``) if absent."""
+    assert req.bucket is not None and req.key is not None
+    if not valid_upload_id(upload_id):
+        await require_bucket(req)
+        raise errors.NoSuchUpload(UploadId=upload_id)
+    resp = await req.swift.request("HEAD", req.account, uploads_container(req.bucket),
+                                   upload_marker_name(req.key, upload_id))
+    if resp.status == 404:
+        resp.release()
+        await require_bucket(req)
+        raise errors.NoSuchUpload(UploadId=upload_id)
+    raise_for_status(resp, {})
+    resp.release()
+    return resp.headers
+
+
+def parse_part_number(value: str | None) -> int:
+    """partNumber of UploadPart: an integer in 1..10000, as AWS words the error."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        number = 0
+    if not MIN_PART_NUMBER <= number <= MAX_PART_NUMBER:
+        raise errors.InvalidArgument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber", ArgumentValue=value)
+    return number
+
+
+async def swift_listing(req: S3Request, container: str,
+                        params: dict[str, str]) -> list[dict] | None:
+    """One JSON page of a container listing; ``None`` if the container is missing."""
+    resp = await req.swift.request("GET", req.account, container,
+                                   params={"format": "json", **params})
+    if resp.status == 404:
+        resp.release()
+        return None
+    raise_for_status(resp, LISTING_ERRORS)
+    if resp.status == 204:
+        resp.release()
+        return []
+    return await resp.json()
+
+
+async def list_parts_of(req: S3Request, key: str, upload_id: str,
+                        marker: str = "", limit: int | None = None) -> list[dict]:
+    """The parts of an upload in part order (all of them, unless ``limit``)."""
+    assert req.bucket is not None
+    container = segments_container(req.bucket)
+    prefix = part_prefix(key, upload_id)
+    out: list[dict] = []
+    while True:
+        page_size = SWIFT_PAGE if limit is None else min(SWIFT_PAGE, limit - len(out))
+        page = await swift_listing(req, container, {
+            "prefix": prefix, "marker": marker, "limit": str(page_size)})
+        if not page:
+            return out
+        out.extend(page)
+        if len(page) < page_size or (limit is not None and len(out) >= limit):
+            return out
+        marker = page[-1]["name"]
+
+
+async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> None:
+    """Delete objects through Swift's bulk middleware; failures are logged, not raised.
+
+    Cleanup is best effort: the S3 operation that triggers it has succeeded.
+    """
+    names = list(names)
+    for start in range(0, len(names), BULK_DELETE_MAX):
+        body = "\n".join(f"/{quote(container, safe='')}/{quote(name, safe='/')}"
+                         for name in names[start:start + BULK_DELETE_MAX])
+        resp = await req.swift.request(
+            "POST", req.account, params={"bulk-delete": "true"}, data=body.encode("utf-8"),
+            headers={"Content-Type": "text/plain", "Accept": "application/json"})
+        try:
+            raise_for_status(resp, BULK_DELETE_ERRORS)
+            result = json.loads((await resp.read()).strip() or b"{}")
+        except (errors.S3Error, ValueError) as exc:
+            log.warning("bulk delete in %s failed: %s", container, exc)
+            continue
+        finally:
+            resp.release()
+        if result.get("Errors"):
+            log.warning("bulk delete in %s: %s", container, result["Errors"])
+
+
+async def delete_parts(req: S3Request, key: str, upload_id: str,
+                       keep: frozenset[str] = frozenset()) -> None:
+    """Delete every part of an upload, except the names in ``keep``."""
+    assert req.bucket is not None
+    parts = await list_parts_of(req, key, upload_id)
+    await bulk_delete(req, segments_container(req.bucket),
+                      (p["name"] for p in parts if p["name"] not in keep))
+
+
+def completed_upload_id(headers: Mapping[str, str]) -> str | None:
+    """The upload an object was completed from, if it is a multipart object."""
+    return headers.get(UPLOAD_ID_META)
+
+
+async def drop_hidden_containers(req: S3Request) -> None:
+    """After DeleteBucket: remove uploads in progress and the hidden containers.
+
+    A deleted bucket's uploads are gone in S3; here they would otherwise come
+    back with a bucket of the same name. Best effort, like every cleanup.
+    """
+    assert req.bucket is not None
+    for container in (uploads_container(req.bucket), segments_container(req.bucket)):
+        for _ in range(1000):  # bounded: a failing bulk delete must not loop forever
+            page = await swift_listing(req, container, {"limit": str(BULK_DELETE_MAX)})
+            if page is None:  # never created: nothing to drop
+                break
+            if not page:
+                break
+            await bulk_delete(req, container, (entry["name"] for entry in page))
+            if len(page) < BULK_DELETE_MAX:
+                break
+        if page is not None:
+            resp = await req.swift.request("DELETE", req.account, container)
+            resp.release()

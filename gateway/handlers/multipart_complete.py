@@ -1,0 +1,279 @@
+"""CompleteMultipartUpload: an SLO manifest over the uploaded parts.
+
+Every check that can fail fast (upload, XML, part list, sizes, If-Match) runs
+before the response starts, so those errors get their real status. Writing the
+manifest makes Swift HEAD every segment, which can take long for 10000 parts:
+past ``KEEPALIVE_GRACE`` the gateway answers 200, sends the XML declaration and
+then a space every ``KEEPALIVE_INTERVAL``, and ends with the result or an
+``<Error>`` document, as S3 does. Swift's own ``heartbeat=on`` keeps the
+gateway's Swift connection alive meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway import errors
+from gateway.body import read_small_body
+from gateway.handlers.multipart_common import (
+    completed_upload_id, delete_parts, head_marker, list_parts_of, require_bucket,
+    upload_id_param)
+from gateway.handlers.object_headers import RESERVED_META, STORED_HEADERS, SWIFT_META
+from gateway.multipart_layout import (
+    MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
+    multipart_etag, part_name, segments_container, split_etag_param, upload_marker_name,
+    uploads_container)
+from gateway.s3request import HOST_ID, REQUEST_ID, S3Request
+from gateway.swift.status import error_for
+from gateway.xml import XMLWriter, parse
+
+log = logging.getLogger("gateway")
+
+MAX_COMPLETE_BODY = 4 * 1024 * 1024
+KEEPALIVE_GRACE = 10.0
+KEEPALIVE_INTERVAL = 10.0
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+MANIFEST_ERRORS = {404: errors.NoSuchBucket, 412: errors.PreconditionFailed,
+                   409: errors.OperationAborted}
+# Reserved metadata of the marker that the final object keeps (the checksum settings).
+KEPT_RESERVED = ("x-object-meta-s3gw-checksum-",)
+
+
+@dataclass(frozen=True)
+class RequestedPart:
+    number: int
+    etag: str  # unquoted, lower case
+
+
+def parse_complete_body(body: bytes) -> list[RequestedPart]:
+    """The parts a CompleteMultipartUpload body names, checked for order and form."""
+    root = parse(body, "CompleteMultipartUpload")
+    parts: list[RequestedPart] = []
+    for element in root.iter("Part"):
+        text = (element.findtext("PartNumber") or "").strip()
+        try:
+            number = int(text)
+        except ValueError:
+            raise errors.MalformedXML() from None
+        etag = (element.findtext("ETag") or "").strip().strip('"').lower()
+        if parts and number <= parts[-1].number:
+            raise errors.InvalidPartOrder()
+        if not MIN_PART_NUMBER <= number <= MAX_PART_NUMBER or not _is_md5_hex(etag):
+            raise errors.InvalidPart(PartNumber=number, ETag=etag)
+        parts.append(RequestedPart(number, etag))
+    return parts
+
+
+def _is_md5_hex(etag: str) -> bool:
+    return len(etag) == 32 and all(c in "0123456789abcdef" for c in etag)
+
+
+def build_manifest(segments: str, key: str, upload_id: str, requested: list[RequestedPart],
+                   stored: Mapping[str, dict]) -> list[dict]:
+    """The SLO manifest for ``requested``, checked against the stored parts (by name).
+
+    ``InvalidPart`` for a part missing or with another ETag; ``EntityTooSmall``
+    for any part but the last under 5 MiB.
+    """
+    manifest = []
+    for part in requested:  # every part must exist before sizes matter
+        name = part_name(key, upload_id, part.number)
+        entry = stored.get(name)
+        if entry is None or entry.get("hash", "").lower() != part.etag:
+            raise errors.InvalidPart(PartNumber=part.number, ETag=part.etag)
+        manifest.append({"path": f"/{segments}/{name}", "etag": entry["hash"],
+                         "size_bytes": int(entry.get("bytes", 0))})
+    for part, entry in zip(requested[:-1], manifest):
+        if entry["size_bytes"] < MIN_PART_SIZE:
+            raise errors.EntityTooSmall(ProposedSize=entry["size_bytes"],
+                                        MinSizeAllowed=MIN_PART_SIZE,
+                                        PartNumber=part.number, ETag=part.etag)
+    return manifest
+
+
+def result_document(req: S3Request, etag: str) -> bytes:
+    assert req.bucket is not None and req.key is not None
+    doc = XMLWriter("CompleteMultipartUploadResult")
+    location = f"{req.http.scheme}://{req.http.host}/{req.bucket}/{req.key}"
+    doc.element("Location", location).element("Bucket", req.bucket)
+    doc.element("Key", req.key).element("ETag", f'"{etag}"')
+    return doc.to_bytes()
+
+
+def _manifest_headers(marker: Mapping[str, str], upload_id: str, etag: str) -> dict[str, str]:
+    """What the final object keeps from CreateMultipartUpload, plus the S3 ETag."""
+    headers: dict[str, str] = {"Accept": "application/json", UPLOAD_ID_META: upload_id}
+    for name, value in marker.items():
+        lower = name.lower()
+        if lower.startswith(SWIFT_META) and (not lower.startswith(RESERVED_META)
+                                             or lower.startswith(KEPT_RESERVED)):
+            headers[name] = value
+    for name in STORED_HEADERS:
+        if name in marker:
+            headers[name] = marker[name]
+    content_type = marker.get("Content-Type") or "binary/octet-stream"
+    headers["Content-Type"] = content_type_with_etag(content_type, etag)
+    return headers
+
+
+def _error_from_slo(result: dict) -> errors.S3Error:
+    status = str(result.get("Response Status", ""))
+    if status.startswith("412"):
+        return errors.PreconditionFailed(Condition="If-None-Match")
+    problems = " ".join(str(err) for err in result.get("Errors") or [])
+    if "Etag Mismatch" in problems or "Not Found" in problems or "Size Mismatch" in problems:
+        return errors.InvalidPart()
+    if "Too small" in problems:
+        return errors.EntityTooSmall()
+    code = int(status.split(" ", 1)[0]) if status[:3].isdigit() else 500
+    log.warning("manifest PUT failed: %s %s", status, problems)
+    return error_for(code, MANIFEST_ERRORS)
+
+
+async def _put_manifest(req: S3Request, manifest: list[dict], headers: dict[str, str]) -> None:
+    assert req.bucket is not None and req.key is not None
+    resp = await req.swift.request(
+        "PUT", req.account, req.bucket, req.key, headers=headers,
+        params={"multipart-manifest": "put", "heartbeat": "on"},
+        data=json.dumps(manifest).encode("utf-8"))
+    try:
+        if resp.status != 202:  # refused before the heartbeat started
+            if 200 <= resp.status < 300:
+                return
+            raise error_for(resp.status, MANIFEST_ERRORS)
+        raw = (await resp.read()).strip()
+    finally:
+        resp.release()
+    try:
+        result = json.loads(raw)
+    except ValueError:
+        log.warning("manifest PUT: unreadable heartbeat result %r", raw[:200])
+        raise errors.InternalError() from None
+    if not str(result.get("Response Status", "")).startswith("201"):
+        raise _error_from_slo(result)
+
+
+async def _head_object(req: S3Request) -> Mapping[str, str] | None:
+    resp = await req.swift.request("HEAD", req.account, req.bucket, req.key)
+    resp.release()
+    if resp.status == 404:
+        return None
+    if not 200 <= resp.status < 300:
+        raise error_for(resp.status, {})
+    return resp.headers
+
+
+def _s3_etag_of(headers: Mapping[str, str]) -> str:
+    etag = split_etag_param(headers.get("Content-Type", ""))[1]
+    return etag or headers.get("Etag", "").strip('"')
+
+
+def _check_if_match(req: S3Request, current: Mapping[str, str] | None) -> None:
+    if_match = req.http.headers.get("If-Match")
+    if if_match is None:
+        return
+    if current is None:
+        raise errors.NoSuchKey(Key=req.key)
+    wanted = {tag.strip().strip('"') for tag in if_match.split(",")}
+    if "*" not in wanted and _s3_etag_of(current) not in wanted:
+        raise errors.PreconditionFailed(Condition="If-Match")
+
+
+async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
+                  headers: dict[str, str], etag: str, old_upload: str | None,
+                  stored: Mapping[str, dict]) -> bytes:
+    """Write the manifest, then remove the marker, unused parts and old segments."""
+    assert req.bucket is not None and req.key is not None
+    await _put_manifest(req, manifest, headers)
+    resp = await req.swift.request("DELETE", req.account, uploads_container(req.bucket),
+                                   upload_marker_name(req.key, upload_id))
+    resp.release()
+    used = frozenset(entry["path"].split("/", 2)[2] for entry in manifest)
+    if len(used) < len(stored):
+        await delete_parts(req, req.key, upload_id, keep=used)
+    if old_upload is not None and old_upload != upload_id:
+        await delete_parts(req, req.key, old_upload)
+    return result_document(req, etag)
+
+
+async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes],
+                                 grace: float = KEEPALIVE_GRACE,
+                                 interval: float = KEEPALIVE_INTERVAL) -> web.StreamResponse:
+    """200 with ``work``'s XML; if it takes long, whitespace keeps the client waiting.
+
+    Errors raised before the grace period keep their status; later ones become
+    an ``<Error>`` document in the 200 body. ``work`` runs to its end even if
+    the client goes away (the upload then completes all the same).
+    """
+    task = asyncio.ensure_future(work)
+    await asyncio.wait({task}, timeout=grace)
+    if task.done():
+        return web.Response(body=task.result(), content_type="application/xml")
+    out = web.StreamResponse(status=200, headers={"Content-Type": "application/xml"})
+    await out.prepare(http)
+    try:
+        await out.write(XML_DECLARATION)
+        while not task.done():
+            await asyncio.wait({task}, timeout=interval)
+            if not task.done():
+                await out.write(b" ")
+    except (ConnectionError, RuntimeError):
+        await asyncio.shield(asyncio.wait({task}))  # the client left; still finish the work
+        return out
+    try:
+        body = task.result()
+    except errors.S3Error as exc:
+        body = exc.to_xml(http.path, http.get(REQUEST_ID, ""), http.get(HOST_ID, ""))
+    except Exception:
+        log.exception("CompleteMultipartUpload failed after the response started")
+        body = errors.InternalError().to_xml(http.path, http.get(REQUEST_ID, ""))
+    if body.startswith(b"<?xml"):
+        body = body.split(b"?>", 1)[1].lstrip(b"\n")
+    await out.write(b"\n" + body)
+    await out.write_eof()
+    return out
+
+
+async def _retried(req: S3Request, upload_id: str) -> bytes:
+    """The result of an upload already completed (the marker is gone), if this is one."""
+    current = await _head_object(req)
+    if current is None or completed_upload_id(current) != upload_id:
+        await require_bucket(req)
+        raise errors.NoSuchUpload(UploadId=upload_id)
+    requested = parse_complete_body(await read_small_body(req, MAX_COMPLETE_BODY))
+    etag = _s3_etag_of(current)
+    if multipart_etag(part.etag for part in requested) != etag:
+        raise errors.NoSuchUpload(UploadId=upload_id)
+    return result_document(req, etag)
+
+
+async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
+    assert req.bucket is not None and req.key is not None
+    upload_id = upload_id_param(req)
+    if_none_match = req.http.headers.get("If-None-Match")
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise errors.S3NotImplemented(Header="If-None-Match")
+    try:
+        marker = await head_marker(req, upload_id)
+    except errors.NoSuchUpload:
+        return web.Response(body=await _retried(req, upload_id), content_type="application/xml")
+    requested = parse_complete_body(await read_small_body(req, MAX_COMPLETE_BODY))
+    listed, current = await asyncio.gather(
+        list_parts_of(req, req.key, upload_id), _head_object(req))
+    stored = {entry["name"]: entry for entry in listed}
+    manifest = build_manifest(segments_container(req.bucket), req.key, upload_id,
+                              requested, stored)
+    _check_if_match(req, current)
+    etag = multipart_etag(part.etag for part in requested)
+    headers = _manifest_headers(marker, upload_id, etag)
+    if if_none_match is not None:
+        headers["If-None-Match"] = "*"
+    old_upload = completed_upload_id(current) if current is not None else None
+    return await respond_with_keepalive(
+        req.http, _finish(req, upload_id, manifest, headers, etag, old_upload, stored))

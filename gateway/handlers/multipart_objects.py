@@ -1,0 +1,157 @@
+"""What plain object operations need to know about multipart objects.
+
+- GET/HEAD ``partNumber``: Swift's SLO serves ``?part-number=N`` itself (206,
+  ``X-Parts-Count``); a non-multipart object has one part.
+- ``If-Match``/``If-None-Match`` on reads are evaluated here against the S3 ETag,
+  because Swift would compare a multipart object's SLO ETag instead.
+- Overwriting or deleting a multipart object removes its segments.
+
+Races accepted: cleanup happens after the write that replaced the object. Two
+writers that replace a multipart object at the same time both see the old
+object and clean it; a writer that replaces an object completed (or written)
+between its HEAD and its PUT does not see that object, whose segments then
+stay behind. The HEAD is issued before the PUT's body is released, so a
+writer always sees what was there before its own PUT (except, narrowly, for an
+empty body, which Swift may store before the HEAD is served).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from gateway import errors
+from gateway.handlers.object_headers import s3_object_headers
+from gateway.handlers.multipart_common import completed_upload_id, delete_parts, parse_part_number
+from gateway.s3request import S3Request
+
+log = logging.getLogger("gateway")
+
+InvalidPartNumber = type("InvalidPartNumber", (errors.S3Error,), {
+    "code": "InvalidPartNumber", "status": 416,
+    "message": "The requested partnumber is not satisfiable"})
+
+
+def part_number_query(req: S3Request) -> int | None:
+    """``partNumber`` of a GET/HEAD, validated; never together with Range."""
+    value = req.query.get("partNumber")
+    if value is None:
+        return None
+    number = parse_part_number(value)
+    if "Range" in req.http.headers:
+        raise errors.InvalidRequest(
+            "Cannot specify both Range header and partNumber query parameter")
+    return number
+
+
+def take_etag_conditions(swift_headers: dict[str, str]) -> tuple[str | None, str | None]:
+    """Remove If-Match / If-None-Match from what goes to Swift; they are checked here."""
+    return swift_headers.pop("If-Match", None), swift_headers.pop("If-None-Match", None)
+
+
+def etag_matches(condition: str, etag: str) -> bool:
+    tags = {tag.strip().removeprefix("W/").strip('"') for tag in condition.split(",")}
+    return "*" in tags or etag.strip('"') in tags
+
+
+def read_status(swift_resp: aiohttp.ClientResponse, headers: dict[str, str],
+                part_number: int | None, if_match: str | None,
+                if_none_match: str | None) -> int:
+    """The S3 status of a successful Swift GET/HEAD: 200, 206 or 304 (412 raises).
+
+    ``headers`` (the S3 response headers) gain a part's Content-Range for a
+    non-multipart object asked for part 1.
+    """
+    etag = headers.get("ETag", "")
+    if if_match is not None and not etag_matches(if_match, etag):
+        raise errors.PreconditionFailed(Condition="If-Match")
+    if if_none_match is not None and etag_matches(if_none_match, etag):
+        return 304
+    if part_number is None or "X-Parts-Count" in swift_resp.headers:
+        return swift_resp.status
+    if part_number != 1:
+        raise InvalidPartNumber(PartNumberRequested=part_number, ActualPartCount=1)
+    length = int(swift_resp.headers.get("Content-Length", "0"))
+    if length == 0:
+        return swift_resp.status
+    headers["Content-Range"] = f"bytes 0-{length - 1}/{length}"
+    headers["x-amz-mp-parts-count"] = "1"
+    return 206
+
+
+@dataclass
+class ReplacedObject:
+    """The object a PUT replaces, looked up while the PUT starts, for segment cleanup."""
+
+    req: S3Request
+    task: asyncio.Task[Mapping[str, str] | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.task = asyncio.ensure_future(self._head())
+
+    @classmethod
+    def start(cls, req: S3Request) -> ReplacedObject:
+        return cls(req)
+
+    async def _head(self) -> Mapping[str, str] | None:
+        try:
+            resp = await self.req.swift.request("HEAD", self.req.account, self.req.bucket,
+                                                self.req.key)
+        except errors.S3Error:
+            return None
+        resp.release()
+        return resp.headers if resp.status == 200 else None
+
+    async def gate(self, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """``body``, released only once the HEAD saw the object as it was before."""
+        await asyncio.shield(self.task)
+        async for chunk in body:
+            yield chunk
+
+    async def check_if_match(self, condition: str) -> None:
+        """PutObject's ``If-Match``: the object must exist with a matching S3 ETag.
+
+        Swift cannot check it on a PUT, so it is checked against the HEAD before
+        the PUT is sent. A write by someone else between the two is not seen.
+        """
+        old = await asyncio.shield(self.task)
+        if old is None:
+            raise errors.NoSuchKey(Key=self.req.key)
+        if not etag_matches(condition, s3_object_headers(old).get("ETag", "")):
+            raise errors.PreconditionFailed(Condition="If-Match")
+
+    async def cleanup(self) -> None:
+        """After a successful write: remove the replaced multipart object's segments."""
+        old = await self.task
+        upload_id = completed_upload_id(old) if old is not None else None
+        if upload_id is not None and self.req.key is not None:
+            await delete_parts(self.req, self.req.key, upload_id)
+
+
+async def delete_if_multipart(req: S3Request) -> bool:
+    """Delete a multipart object with its segments; False when it is not one."""
+    head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
+    head.release()
+    if head.status != 200 or completed_upload_id(head.headers) is None:
+        return False
+    resp = await req.swift.request(
+        "DELETE", req.account, req.bucket, req.key, params={"multipart-manifest": "delete"},
+        headers={"Accept": "application/json"})
+    try:
+        if resp.status != 200:
+            return False
+        try:
+            result = json.loads((await resp.read()).strip() or b"{}")
+        except ValueError:
+            return False
+    finally:
+        resp.release()
+    if not str(result.get("Response Status", "")).startswith("200"):
+        log.warning("multipart delete of %s: %s", req.key, result)
+        return False  # e.g. replaced meanwhile by a plain object: delete it plainly
+    return True
