@@ -25,9 +25,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[embedded,test]'
 	touch $@
 
+# memcached for the embedded Swift; rclone, an independent S3 client, for the tests.
 system-packages:
 	@command -v memcached >/dev/null || [ -x /usr/bin/memcached ] || \
 		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y memcached)
+	@command -v rclone >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y rclone)
 
 run: install
 	$(BIN)/s3swift dev
