@@ -27,6 +27,7 @@ from typing import Protocol
 from awscrt import checksums as crt
 
 from gateway import errors
+from gateway.streams import checked_stream
 
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
@@ -273,34 +274,28 @@ def checksum_response_headers(swift_headers: Mapping[str, str],
     return checksum.response_headers() if checksum is not None else {}
 
 
-async def verified_checksum(chunks: AsyncIterator[bytes], request: ChecksumRequest,
-                            trailers: Mapping[str, str],
-                            on_result: Callable[[Checksum], None]) -> AsyncIterator[bytes]:
+def verified_checksum(chunks: AsyncIterator[bytes], request: ChecksumRequest,
+                      trailers: Mapping[str, str],
+                      on_result: Callable[[Checksum], None]) -> AsyncIterator[bytes]:
     """Hash ``chunks``; release the last one only once the checksum matched.
 
     A trailer value is read from ``trailers`` after ``chunks`` is exhausted
     (the aws-chunked decoder has filled it in by then).
     """
     hasher = new_hasher(request.algorithm)
-    pending: bytes | None = None
-    async for chunk in chunks:
-        if not chunk:
-            continue
-        hasher.update(chunk)
-        if pending is not None:
-            yield pending
-        pending = chunk
-    expected = request.expected
-    if expected is None:
-        assert request.trailer is not None
-        value = trailers.get(request.trailer)
-        if value is None:
-            raise errors.MalformedTrailerError()
-        expected = decode_value(request.algorithm, value, "trailing header")
-    computed = hasher.digest()
-    if not hmac.compare_digest(computed, expected):
-        raise errors.BadDigest(f"The {request.algorithm} you specified did not match the "
-                               "calculated checksum.")
-    on_result(Checksum(request.algorithm, base64.b64encode(computed).decode("ascii")))
-    if pending is not None:
-        yield pending
+
+    def check() -> None:
+        expected = request.expected
+        if expected is None:
+            assert request.trailer is not None
+            value = trailers.get(request.trailer)
+            if value is None:
+                raise errors.MalformedTrailerError()
+            expected = decode_value(request.algorithm, value, "trailing header")
+        computed = hasher.digest()
+        if not hmac.compare_digest(computed, expected):
+            raise errors.BadDigest(f"The {request.algorithm} you specified did not match the "
+                                   "calculated checksum.")
+        on_result(Checksum(request.algorithm, base64.b64encode(computed).decode("ascii")))
+
+    return checked_stream(chunks, hasher.update, check)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.handlers import (
-    bucket, copy, delete_objects, listing, multipart, object_writes, objects, service)
+    bucket, delete_objects, listing, multipart, object_writes, objects, service)
 from gateway.s3request import S3Request
 
 Handler = Callable[[S3Request], Awaitable[web.StreamResponse]]

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 
 from gateway.auth.authenticate import AuthResult
+from gateway.streams import checked_stream
 from gateway.auth.chunked import MODES, ChunkedOptions
 from gateway.auth.sigv4 import STREAMING_PREFIX, UNSIGNED_PAYLOAD
 from gateway.errors import S3NotImplemented, XAmzContentSHA256Mismatch
@@ -63,21 +64,14 @@ def verified_body(chunks: AsyncIterator[bytes], auth: AuthResult | None,
     return _sha256_checked(chunks, payload_hash.lower())
 
 
-async def _sha256_checked(chunks: AsyncIterator[bytes], expected: str) -> AsyncIterator[bytes]:
-    """Yield each chunk once its successor has arrived; release the last one
-    only after the whole body hashed to ``expected``."""
+def _sha256_checked(chunks: AsyncIterator[bytes], expected: str) -> AsyncIterator[bytes]:
+    """``chunks``, with the last one released only once the body hashed to ``expected``."""
     digest = hashlib.sha256()
-    pending: bytes | None = None
-    async for chunk in chunks:
-        if not chunk:
-            continue
-        digest.update(chunk)
-        if pending is not None:
-            yield pending
-        pending = chunk
-    computed = digest.hexdigest()
-    if computed != expected:  # the digest is public; no need for constant time
-        raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=expected,
-                                        S3ComputedContentSHA256=computed)
-    if pending is not None:
-        yield pending
+
+    def check() -> None:
+        computed = digest.hexdigest()
+        if computed != expected:  # the digest is public; no need for constant time
+            raise XAmzContentSHA256Mismatch(ClientComputedContentSHA256=expected,
+                                            S3ComputedContentSHA256=computed)
+
+    return checked_stream(chunks, digest.update, check)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from urllib.parse import quote
+
 from aiohttp import web
 
+from gateway import errors
+from gateway.s3request import S3Request
 from gateway.xml import XMLWriter
 
 XML_CONTENT_TYPE = "application/xml"
@@ -23,3 +29,32 @@ def s3_etag(swift_etag: str | None) -> str:
 
 def owner_xml(doc: XMLWriter, owner_id: str) -> None:
     doc.start("Owner").element("ID", owner_id).element("DisplayName", owner_id).end("Owner")
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+MAX_INT = 2**31 - 1
+
+
+def count_param(value: str | None, name: str, default: int, cap: int | None = None) -> int:
+    """A count such as max-keys or max-parts: 0..2^31-1 (capped), refused as S3 words it."""
+    if value is None:
+        return default
+    number = int(value) if _INTEGER.fullmatch(value) else None
+    if number is None or number > MAX_INT:
+        raise errors.InvalidArgument(f"Provided {name} not an integer or within integer range",
+                                     ArgumentName=name, ArgumentValue=value)
+    if number < 0:
+        raise errors.InvalidArgument(
+            f"Argument {name} must be an integer between 0 and {MAX_INT}",
+            ArgumentName=name, ArgumentValue=value)
+    return min(number, cap) if cap is not None else number
+
+
+def key_encoder(req: S3Request) -> Callable[[str], str]:
+    """How a listing writes keys: as they are, or URL-encoded for ``encoding-type=url``."""
+    encoding = req.query.get("encoding-type")
+    if encoding is None:
+        return lambda value: value
+    if encoding != "url":
+        raise errors.InvalidEncodingType(ArgumentName="encoding-type", ArgumentValue=encoding)
+    return lambda value: quote(value, safe="/")

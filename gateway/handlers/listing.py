@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from aiohttp import web
 
 from gateway import errors
-from gateway.handlers.common import owner_xml, s3_etag, xml_response
+from gateway.handlers.common import count_param, key_encoder, owner_xml, s3_etag, xml_response
 from gateway.multipart_layout import split_etag_param
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
@@ -21,8 +19,6 @@ from gateway.xml import XMLWriter
 
 LIST_OBJECTS_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 MAX_KEYS = 1000
-MAX_INT = 2**31 - 1
-_INTEGER = re.compile(r"-?[0-9]+")
 SWIFT_PAGE = 10000
 # Sorts after every key that starts with a given prefix (Swift compares UTF-8 bytes).
 AFTER_ALL = "\U0010ffff"
@@ -37,16 +33,7 @@ class Page:
 
 
 def _max_keys(value: str | None) -> int:
-    if value is None:
-        return MAX_KEYS
-    number = int(value) if _INTEGER.fullmatch(value) else None
-    if number is None or number > MAX_INT:
-        raise errors.InvalidArgument("Provided max-keys not an integer or within integer range",
-                                     ArgumentName="max-keys", ArgumentValue=value)
-    if number < 0:
-        raise errors.InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
-                                     ArgumentName="maxKeys", ArgumentValue=value)
-    return min(number, MAX_KEYS)
+    return count_param(value, "max-keys", MAX_KEYS, MAX_KEYS)
 
 
 async def _swift_listing(req: S3Request, params: dict[str, str]) -> list[dict]:
@@ -130,15 +117,6 @@ async def _list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
     return await _page_grouped_here(req, prefix, delimiter, marker, max_keys)
 
 
-def _encoder(req: S3Request) -> Callable[[str], str]:
-    encoding = req.query.get("encoding-type")
-    if encoding is None:
-        return lambda value: value
-    if encoding != "url":
-        raise errors.InvalidEncodingType(ArgumentName="encoding-type", ArgumentValue=encoding)
-    return lambda value: quote(value, safe="/")
-
-
 def _contents(doc: XMLWriter, page: Page, encode: Callable[[str], str],
               owner: str | None) -> None:
     for obj in page.objects:
@@ -175,7 +153,7 @@ async def list_objects(req: S3Request) -> web.StreamResponse:
     if list_type is not None:
         raise errors.InvalidArgument("Invalid List Type specified in Request",
                                      ArgumentName="list-type", ArgumentValue=list_type)
-    encode = _encoder(req)
+    encode = key_encoder(req)
     prefix = req.query.get("prefix", "")
     delimiter = req.query.get("delimiter", "")
     marker = req.query.get("marker", "")
@@ -198,7 +176,7 @@ async def list_objects(req: S3Request) -> web.StreamResponse:
 
 
 async def list_objects_v2(req: S3Request) -> web.StreamResponse:
-    encode = _encoder(req)
+    encode = key_encoder(req)
     prefix = req.query.get("prefix", "")
     delimiter = req.query.get("delimiter", "")
     token = req.query.get("continuation-token")

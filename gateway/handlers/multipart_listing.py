@@ -7,14 +7,11 @@ upload in progress, so the listing never scans parts or completed segments.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from aiohttp import web
 
-from gateway import errors
-from gateway.handlers.common import owner_xml, xml_response
+from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.handlers.multipart_common import (
     head_marker, list_parts_of, require_bucket, swift_listing, upload_id_param)
 from gateway.multipart_layout import (
@@ -32,32 +29,12 @@ AFTER_ALL = "\U0010ffff"
 
 
 def int_param(req: S3Request, name: str, default: int, cap: int | None = None) -> int:
-    """A non-negative integer query parameter, as S3 words its refusal."""
-    value = req.query.get(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-        if number < 0 or number > 2**31 - 1:
-            raise ValueError
-    except ValueError:
-        raise errors.InvalidArgument(f"Provided {name} not an integer or within integer range",
-                                     ArgumentName=name, ArgumentValue=value) from None
-    return min(number, cap) if cap is not None else number
-
-
-def encoder(req: S3Request) -> Callable[[str], str]:
-    encoding = req.query.get("encoding-type")
-    if encoding is None:
-        return lambda value: value
-    if encoding != "url":
-        raise errors.InvalidEncodingType(ArgumentName="encoding-type", ArgumentValue=encoding)
-    return lambda value: quote(value, safe="/")
+    return count_param(req.query.get(name), name, default, cap)
 
 
 async def list_parts(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
-    encode = encoder(req)
+    encode = key_encoder(req)
     upload_id = upload_id_param(req)
     max_parts = int_param(req, "max-parts", MAX_PARTS, MAX_PARTS)
     number_marker = int_param(req, "part-number-marker", 0)
@@ -155,7 +132,7 @@ async def _scan_uploads(req: S3Request, prefix: str, delimiter: str, marker: str
 
 async def list_multipart_uploads(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
-    encode = encoder(req)
+    encode = key_encoder(req)
     prefix = req.query.get("prefix", "")
     delimiter = req.query.get("delimiter", "")
     key_marker = req.query.get("key-marker", "")
