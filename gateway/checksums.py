@@ -33,11 +33,12 @@ ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
 FULL_OBJECT = "FULL_OBJECT"
 COMPOSITE = "COMPOSITE"
+COMBINABLE = frozenset({"CRC32", "CRC32C", "CRC64NVME"})  # FULL_OBJECT multipart algorithms
 
 HEADER_PREFIX = "x-amz-checksum-"
 # x-amz-checksum-* headers that are not checksums themselves.
-_NOT_CHECKSUMS = frozenset({"x-amz-checksum-mode", "x-amz-checksum-type",
-                            "x-amz-checksum-algorithm"})
+NOT_CHECKSUMS = frozenset({"x-amz-checksum-mode", "x-amz-checksum-type",
+                           "x-amz-checksum-algorithm"})
 # Reserved Swift metadata (hidden from S3 user metadata by object_headers).
 META_PREFIX = "X-Object-Meta-S3gw-Checksum-"
 META_TYPE = "X-Object-Meta-S3gw-Checksum-Type"
@@ -201,7 +202,7 @@ def requested_checksum(headers: Mapping[str, str],
     found: list[tuple[str, str]] = []
     for name, value in headers.items():
         lower = name.lower()
-        if lower.startswith(HEADER_PREFIX) and lower not in _NOT_CHECKSUMS:
+        if lower.startswith(HEADER_PREFIX) and lower not in NOT_CHECKSUMS:
             algorithm = lower[len(HEADER_PREFIX):].upper()
             if algorithm not in ALGORITHMS:
                 raise errors.InvalidRequest(
@@ -262,11 +263,16 @@ def stored_checksum(swift_headers: Mapping[str, str]) -> Checksum | None:
     return None
 
 
+def checksum_mode(request_headers: Mapping[str, str]) -> bool:
+    """GET/HEAD asked for the checksum (``x-amz-checksum-mode: ENABLED``)."""
+    return request_headers.get("x-amz-checksum-mode", "").strip().upper() == "ENABLED"
+
+
 def checksum_response_headers(swift_headers: Mapping[str, str],
                               request_headers: Mapping[str, str],
                               status: int = 200) -> dict[str, str]:
     """GET/HEAD: the stored checksum, only if asked for (and not for a partial body)."""
-    if request_headers.get("x-amz-checksum-mode", "").strip().upper() != "ENABLED":
+    if not checksum_mode(request_headers):
         return {}
     if status == 206:
         return {}

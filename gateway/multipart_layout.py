@@ -22,6 +22,14 @@ also records the upload it was completed from (``UPLOAD_ID_META``), which is how
 overwrites and deletes find the segments to remove, and how a retried Complete
 recognises its own result.
 
+Each part's additional checksum (verified or computed while it streamed) is
+kept twice: as reserved metadata on the part object, and as the content type
+parameter ``s3gw_checksum=<algorithm>.<hex digest>`` (RFC token characters
+only: Swift's listing drops a parameter value it cannot parse), so that ListParts,
+Complete and ``GET ?partNumber`` read every part's checksum from one container
+listing instead of a HEAD per part. The completed object keeps its final
+checksum (COMPOSITE or FULL_OBJECT) as reserved metadata.
+
 Upload ids start with the creation time in hex, so the uploads of one key list
 in the order they were initiated, as in S3.
 """
@@ -34,10 +42,14 @@ import os
 import time
 from collections.abc import Iterable
 
+from gateway.checksums import ALGORITHMS, DIGEST_SIZES, Checksum
+
 SEGMENTS_SUFFIX = "+segments"
 UPLOADS_SUFFIX = "+uploads"
 MARKER_SEPARATOR = "\x01"
 ETAG_PARAM = "s3gw_etag"
+CHECKSUM_PARAM = "s3gw_checksum"
+PART_CONTENT_TYPE = "application/octet-stream"
 # Reserved metadata on the manifest: the upload it was completed from.
 UPLOAD_ID_META = "X-Object-Meta-S3gw-Upload-Id"
 # Reserved metadata on the upload marker.
@@ -119,3 +131,29 @@ def split_etag_param(content_type: str) -> tuple[str, str | None]:
     etag, _, tail = rest.partition(";")
     params = [p for p in tail.split(";") if p and not p.strip().startswith("swift_bytes=")]
     return content_type[:index] + "".join(";" + p for p in params), etag
+
+
+def part_content_type(checksum: Checksum | None) -> str:
+    """A part's content type, carrying its checksum (hex and ``.``: an RFC 7230 token)."""
+    if checksum is None:
+        return PART_CONTENT_TYPE
+    digest = base64.b64decode(checksum.value).hex()
+    return f"{PART_CONTENT_TYPE};{CHECKSUM_PARAM}={checksum.algorithm.lower()}.{digest}"
+
+
+def part_checksum(content_type: str) -> Checksum | None:
+    """The checksum a part's content type (as listed by Swift) carries, if any."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name != CHECKSUM_PARAM:
+            continue
+        algorithm, _, digest = value.partition(".")
+        algorithm = algorithm.upper()
+        try:
+            raw = bytes.fromhex(digest)
+        except ValueError:
+            return None
+        if algorithm not in ALGORITHMS or len(raw) != DIGEST_SIZES[algorithm]:
+            return None
+        return Checksum(algorithm, base64.b64encode(raw).decode("ascii"))
+    return None

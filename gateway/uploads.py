@@ -9,7 +9,8 @@ headers up front (raising before any upstream request starts) and returns an
 * plain bodies checked against a signed ``x-amz-content-sha256``;
 * ``Transfer-Encoding: chunked`` bodies without a length accepted, the size
   limit enforced while streaming (Swift then gets a chunked PUT);
-* an ``x-amz-checksum-*`` header or trailer verified.
+* an ``x-amz-checksum-*`` header or trailer verified (or, on request, a
+  checksum computed: ``UploadBody.compute_checksum``).
 
 Every check holds back the last chunk until it passed, so a failure always
 leaves Swift with a short (or unterminated chunked) body, and nothing stored.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from multidict import CIMultiDictProxy
@@ -51,11 +52,20 @@ class UploadBody:
     decoded: bool  # aws-chunked framing was removed
     checksum_request: ChecksumRequest | None
     checksum: Checksum | None = field(default=None)
+    computed: bool = field(default=False)  # no checksum was sent: the gateway computes one
 
     @property
     def checksum_in_trailer(self) -> bool:
         """True when the checksum is only known after the body (so not in the PUT headers)."""
-        return self.checksum_request is not None and self.checksum_request.expected is None
+        request = self.checksum_request
+        return self.computed or (request is not None and request.expected is None)
+
+    def compute_checksum(self, algorithm: str) -> None:
+        """Compute ``algorithm`` over the payload (S3 does so for a FULL_OBJECT upload's
+        parts sent without a checksum); ``checksum`` is set once ``chunks`` is exhausted."""
+        assert self.checksum_request is None
+        self.computed = True
+        self.chunks = _hashed(self.chunks, algorithm, self._set_checksum)
 
     def upfront_checksum(self) -> Checksum | None:
         """The checksum a header announced: verified by the time Swift commits the body."""
@@ -86,6 +96,15 @@ class UploadBody:
 
     def _set_checksum(self, checksum: Checksum) -> None:
         self.checksum = checksum
+
+
+async def _hashed(chunks: AsyncIterator[bytes], algorithm: str,
+                  on_result: Callable[[Checksum], None]) -> AsyncIterator[bytes]:
+    hasher = checksums.new_hasher(algorithm)
+    async for chunk in chunks:
+        hasher.update(chunk)
+        yield chunk
+    on_result(Checksum(algorithm, _b64(hasher.digest())))
 
 
 def _b64(raw: bytes) -> str:
@@ -158,8 +177,8 @@ async def streamed_upload(req: S3Request, max_size: int) -> UploadBody:
 async def store_trailing_checksum(req: S3Request, upload: UploadBody,
                                   swift_headers: dict[str, str], container: str,
                                   obj: str) -> None:
-    """Record a trailer checksum on the stored object (a Swift POST, since the PUT
-    headers were gone before the value arrived).
+    """Record a trailer (or computed) checksum on the stored object (a Swift POST,
+    since the PUT headers were gone before the value arrived).
 
     A POST replaces all metadata, so it carries the PUT's metadata again. A
     failure leaves the object without a stored checksum, nothing worse.

@@ -277,22 +277,45 @@ async def upload_part_copy(req: S3Request) -> web.StreamResponse:
     assert req.key is not None and req.bucket is not None
     number = parse_part_number(req.query.get("partNumber"))
     upload_id = req.query.get("uploadId", "")
-    await head_marker(req, upload_id)
+    marker = await head_marker(req, upload_id)
+    algorithm = marker.get(multipart_layout.CHECKSUM_ALGORITHM_META)
     byte_range = req.http.headers.get(COPY_SOURCE_RANGE)
     container = multipart_layout.segments_container(req.bucket)
     part = multipart_layout.part_name(req.key, upload_id, number)
+    carried: list[checksums.Checksum] = []
 
     async def attempt(found: SourceObject) -> tuple[str, str]:
         headers = {"Content-Type": PART_CONTENT_TYPE}
+        carried.clear()
         if byte_range is not None:
             first, last = parse_copy_range(byte_range, found.size)
             check_copy_size(last - first + 1)
             headers["Range"] = f"bytes={first}-{last}"
         else:
             check_copy_size(found.size)
+            checksum = _part_checksum_of_source(found, algorithm)
+            if checksum is not None:
+                carried.append(checksum)
+                headers["Content-Type"] = multipart_layout.part_content_type(checksum)
+                headers.update(checksum.swift_metadata())
         return await _swift_copy(req, container, part, found, headers)
 
     _, etag, modified = await _pinned(req, attempt)
     # A part that landed after an Abort is removed again (as UploadPart does).
     await multipart._check_still_open(req, upload_id, part)
-    return _result("CopyPartResult", etag, modified)
+    return _result("CopyPartResult", etag, modified, carried[0] if carried else None)
+
+
+def _part_checksum_of_source(found: SourceObject,
+                             algorithm: str | None) -> checksums.Checksum | None:
+    """A whole-source copy's part checksum: the source's own, if of the upload's algorithm.
+
+    The bytes never pass through the gateway, so nothing can be computed; only a
+    FULL_OBJECT checksum describes the copied bytes. Otherwise the part has none,
+    and the completed object no checksum (see multipart_checksums).
+    """
+    stored = checksums.stored_checksum(found.headers)
+    if (algorithm is None or stored is None or stored.algorithm != algorithm
+            or stored.type != checksums.FULL_OBJECT):
+        return None
+    return checksums.Checksum(stored.algorithm, stored.value)

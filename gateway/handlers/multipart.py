@@ -7,9 +7,12 @@ Complete in ``multipart_complete``, ListParts and ListMultipartUploads in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 
 from gateway import errors
+from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
 from gateway.handlers.common import s3_etag, xml_response
 from gateway.handlers.multipart_common import (
     completed_upload_id, delete_parts, head_marker, parse_part_number, require_bucket,
@@ -19,10 +22,10 @@ from gateway.handlers.multipart_listing import list_multipart_uploads, list_part
 from gateway.handlers.object_headers import (
     MAX_USER_METADATA, SWIFT_META, check_key, md5_etag, swift_put_headers)
 from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, new_upload_id, part_name,
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, new_upload_id, part_content_type, part_name,
     segments_container, upload_marker_name, uploads_container)
 from gateway.s3request import S3Request
-from gateway.uploads import store_trailing_checksum, streamed_upload
+from gateway.uploads import UploadBody, store_trailing_checksum, streamed_upload
 from gateway.swift.status import StatusMap, raise_for_status
 from gateway.xml import XMLWriter
 
@@ -53,7 +56,33 @@ def _checksum_settings(req: S3Request) -> tuple[str | None, str | None]:
     kind = (kind or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")).upper()
     if kind not in CHECKSUM_TYPES:
         raise errors.InvalidRequest("Value for x-amz-checksum-type header is invalid.")
+    # Only CRCs combine into a whole-object value; CRC64NVME exists only that way.
+    if (kind == FULL_OBJECT and algorithm not in COMBINABLE) or (
+            kind == COMPOSITE and algorithm == "CRC64NVME"):
+        raise errors.InvalidRequest(f"The {kind} checksum type cannot be used with the "
+                                    f"{algorithm.lower()} checksum algorithm.")
     return algorithm, kind
+
+
+def part_checksum_policy(marker: Mapping[str, str], upload: UploadBody) -> None:
+    """What a part's checksum must be, given the upload's algorithm and type (as S3).
+
+    A checksum of another algorithm is refused. A part sent without one is
+    refused by a COMPOSITE upload (its final checksum is made of the client's
+    part checksums) and checksummed here for a FULL_OBJECT one.
+    """
+    algorithm = marker.get(CHECKSUM_ALGORITHM_META)
+    if algorithm is None:
+        return
+    request = upload.checksum_request
+    if request is not None and request.algorithm == algorithm:
+        return
+    if request is None and marker.get(CHECKSUM_TYPE_META) == FULL_OBJECT:
+        upload.compute_checksum(algorithm)
+        return
+    actual = request.algorithm.lower() if request is not None else "null"
+    raise errors.InvalidRequest("Checksum Type mismatch occurred, expected checksum Type: "
+                                f"{algorithm.lower()}, actual checksum Type: {actual}")
 
 
 async def _ensure_containers(req: S3Request) -> None:
@@ -107,18 +136,21 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     upload_id = upload_id_param(req)
     # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
-    headers = {"Content-Type": "application/octet-stream"}
+    marker = await head_marker(req, upload_id)
+    part_checksum_policy(marker, upload)
+    # The checksum rides in the content type too, for listings (multipart_layout).
+    headers = {"Content-Type": part_content_type(upload.upfront_checksum())}
     upload.apply_headers(headers)
     content_md5 = req.http.headers.get("Content-MD5")
     if content_md5 is not None:
         headers["ETag"] = md5_etag(content_md5)
-    await head_marker(req, upload_id)
     container = segments_container(req.bucket)
     name = part_name(req.key, upload_id, number)
     resp = await req.swift.request("PUT", req.account, container, name,
                                    headers=headers, data=upload.chunks)
     raise_for_status(resp, UPLOAD_PART_ERRORS)
     resp.release()
+    headers["Content-Type"] = part_content_type(upload.checksum)
     await store_trailing_checksum(req, upload, headers, container, name)
     await _check_still_open(req, upload_id, name)
     return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),

@@ -15,15 +15,18 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from gateway import errors
 from gateway.body import read_small_body
+from gateway.checksums import Checksum, stored_checksum
 from gateway.handlers.multipart_common import (
     completed_upload_id, delete_parts, head_marker, list_parts_of, require_bucket,
     upload_id_param)
+from gateway.handlers.multipart_checksums import (
+    RequestedPart, UploadChecksum, final_checksum, part_checksum_element, result_elements,
+    whole_checksum_header)
 from gateway.handlers.object_headers import RESERVED_META, STORED_HEADERS, SWIFT_META
 from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
@@ -41,14 +44,6 @@ KEEPALIVE_INTERVAL = 10.0
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 MANIFEST_ERRORS = {404: errors.NoSuchBucket, 412: errors.PreconditionFailed,
                    409: errors.OperationAborted}
-# Reserved metadata of the marker that the final object keeps (the checksum settings).
-KEPT_RESERVED = ("x-object-meta-s3gw-checksum-",)
-
-
-@dataclass(frozen=True)
-class RequestedPart:
-    number: int
-    etag: str  # unquoted, lower case
 
 
 def parse_complete_body(body: bytes) -> list[RequestedPart]:
@@ -66,7 +61,7 @@ def parse_complete_body(body: bytes) -> list[RequestedPart]:
             raise errors.InvalidPartOrder()
         if not MIN_PART_NUMBER <= number <= MAX_PART_NUMBER or not _is_md5_hex(etag):
             raise errors.InvalidPart(PartNumber=number, ETag=etag)
-        parts.append(RequestedPart(number, etag))
+        parts.append(RequestedPart(number, etag, part_checksum_element(element)))
     return parts
 
 
@@ -97,23 +92,28 @@ def build_manifest(segments: str, key: str, upload_id: str, requested: list[Requ
     return manifest
 
 
-def result_document(req: S3Request, etag: str) -> bytes:
+def result_document(req: S3Request, etag: str, checksum: Checksum | None = None) -> bytes:
     assert req.bucket is not None and req.key is not None
     doc = XMLWriter("CompleteMultipartUploadResult")
     location = f"{req.http.scheme}://{req.http.host}/{req.bucket}/{req.key}"
     doc.element("Location", location).element("Bucket", req.bucket)
     doc.element("Key", req.key).element("ETag", f'"{etag}"')
+    for name, value in result_elements(checksum):
+        doc.element(name, value)
     return doc.to_bytes()
 
 
-def _manifest_headers(marker: Mapping[str, str], upload_id: str, etag: str) -> dict[str, str]:
-    """What the final object keeps from CreateMultipartUpload, plus the S3 ETag."""
+def _manifest_headers(marker: Mapping[str, str], upload_id: str, etag: str,
+                      checksum: Checksum | None) -> dict[str, str]:
+    """What the final object keeps from CreateMultipartUpload, plus the S3 ETag and the
+    final checksum (the marker's own reserved state, the checksum settings, stays behind)."""
     headers: dict[str, str] = {"Accept": "application/json", UPLOAD_ID_META: upload_id}
     for name, value in marker.items():
         lower = name.lower()
-        if lower.startswith(SWIFT_META) and (not lower.startswith(RESERVED_META)
-                                             or lower.startswith(KEPT_RESERVED)):
+        if lower.startswith(SWIFT_META) and not lower.startswith(RESERVED_META):
             headers[name] = value
+    if checksum is not None:
+        headers.update(checksum.swift_metadata())
     for name in STORED_HEADERS:
         if name in marker:
             headers[name] = marker[name]
@@ -187,7 +187,7 @@ def _check_if_match(req: S3Request, current: Mapping[str, str] | None) -> None:
 
 async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
                   headers: dict[str, str], etag: str, old_upload: str | None,
-                  stored: Mapping[str, dict]) -> bytes:
+                  stored: Mapping[str, dict], checksum: Checksum | None) -> bytes:
     """Write the manifest, then remove the marker, unused parts and old segments."""
     assert req.bucket is not None and req.key is not None
     await _put_manifest(req, manifest, headers)
@@ -199,7 +199,7 @@ async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
         await delete_parts(req, req.key, upload_id, keep=used)
     if old_upload is not None and old_upload != upload_id:
         await delete_parts(req, req.key, old_upload)
-    return result_document(req, etag)
+    return result_document(req, etag, checksum)
 
 
 async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes],
@@ -250,7 +250,7 @@ async def _retried(req: S3Request, upload_id: str) -> bytes:
     etag = _s3_etag_of(current)
     if multipart_etag(part.etag for part in requested) != etag:
         raise errors.NoSuchUpload(UploadId=upload_id)
-    return result_document(req, etag)
+    return result_document(req, etag, stored_checksum(current))
 
 
 async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
@@ -263,17 +263,22 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
         marker = await head_marker(req, upload_id)
     except errors.NoSuchUpload:
         return web.Response(body=await _retried(req, upload_id), content_type="application/xml")
+    upload = UploadChecksum.of_marker(marker)
+    whole = whole_checksum_header(req.http.headers, upload)
     requested = parse_complete_body(await read_small_body(req, MAX_COMPLETE_BODY))
     listed, current = await asyncio.gather(
         list_parts_of(req, req.key, upload_id), _head_object(req))
     stored = {entry["name"]: entry for entry in listed}
     manifest = build_manifest(segments_container(req.bucket), req.key, upload_id,
                               requested, stored)
+    checksum = final_checksum(upload, requested, [
+        stored[part_name(req.key, upload_id, part.number)] for part in requested], whole)
     _check_if_match(req, current)
     etag = multipart_etag(part.etag for part in requested)
-    headers = _manifest_headers(marker, upload_id, etag)
+    headers = _manifest_headers(marker, upload_id, etag, checksum)
     if if_none_match is not None:
         headers["If-None-Match"] = "*"
     old_upload = completed_upload_id(current) if current is not None else None
     return await respond_with_keepalive(
-        req.http, _finish(req, upload_id, manifest, headers, etag, old_upload, stored))
+        req.http, _finish(req, upload_id, manifest, headers, etag, old_upload, stored,
+                          checksum))

@@ -2,6 +2,8 @@
 
 - GET/HEAD ``partNumber``: Swift's SLO serves ``?part-number=N`` itself (206,
   ``X-Parts-Count``); a non-multipart object has one part.
+- With ``x-amz-checksum-mode: ENABLED``, a ``partNumber`` read answers that
+  part's checksum (``part_checksum_headers``), never the whole object's.
 - ``If-Match``/``If-None-Match`` on reads are evaluated here against the S3 ETag,
   because Swift would compare a multipart object's SLO ETag instead.
 - Overwriting or deleting a multipart object removes its segments.
@@ -25,9 +27,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from gateway import errors
+from gateway import checksums, errors
 from gateway.handlers.object_headers import s3_object_headers
-from gateway.handlers.multipart_common import completed_upload_id, delete_parts, parse_part_number
+from gateway.handlers.multipart_common import (
+    completed_upload_id, delete_parts, list_parts_of, parse_part_number)
+from gateway.multipart_layout import part_checksum
 from gateway.s3request import S3Request
 
 log = logging.getLogger("gateway")
@@ -82,6 +86,33 @@ def read_status(swift_resp: aiohttp.ClientResponse, headers: dict[str, str],
     headers["Content-Range"] = f"bytes 0-{length - 1}/{length}"
     headers["x-amz-mp-parts-count"] = "1"
     return 206
+
+
+async def part_checksum_headers(req: S3Request, swift_headers: Mapping[str, str],
+                                part_number: int) -> dict[str, str]:
+    """``GET/HEAD ?partNumber=N`` with checksum mode: the checksum of that part, as S3.
+
+    A plain object is its own part 1, so its checksum describes the body. For a
+    multipart object the N-th part is the N-th entry of its segment listing
+    (Complete removed every part it did not use), whose content type carries the
+    part's checksum: one listing, no HEAD. Swift's SLO serves the part itself.
+    """
+    if not checksums.checksum_mode(req.http.headers):
+        return {}
+    whole = checksums.stored_checksum(swift_headers)
+    if whole is None:
+        return {}
+    upload_id = completed_upload_id(swift_headers)
+    if upload_id is None or "X-Parts-Count" not in swift_headers:
+        return whole.response_headers()
+    assert req.key is not None
+    entries = await list_parts_of(req, req.key, upload_id, limit=part_number)
+    if len(entries) < part_number:
+        return {}
+    part = part_checksum(str(entries[part_number - 1].get("content_type", "")))
+    if part is None or part.algorithm != whole.algorithm:
+        return {}
+    return checksums.Checksum(part.algorithm, part.value, whole.type).response_headers()
 
 
 @dataclass

@@ -121,7 +121,12 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
         if status == 304:
             return web.Response(status=304, headers={
                 k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")})
-        headers.update(checksum_response_headers(resp.headers, req.http.headers, resp.status))
+        if part_number is None:
+            headers.update(checksum_response_headers(resp.headers, req.http.headers,
+                                                     resp.status))
+        else:
+            headers.update(await multipart_objects.part_checksum_headers(
+                req, resp.headers, part_number))
         _response_overrides(req, headers)
         out = web.StreamResponse(status=status, headers=headers)
         length = resp.headers.get("Content-Length")

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway import errors
+from gateway.checksums import Checksum
 from gateway.handlers.multipart_common import parse_part_number
 from gateway.handlers.multipart_complete import (
     RequestedPart, build_manifest, parse_complete_body, respond_with_keepalive)
@@ -73,7 +74,8 @@ def test_parse_complete_body() -> None:
     with_checksum = (b"<CompleteMultipartUpload><Part><ETag>" + b"1" * 32 + b"</ETag>"
                      b"<ChecksumCRC32>AAAAAA==</ChecksumCRC32><PartNumber>2</PartNumber>"
                      b"</Part></CompleteMultipartUpload>")
-    assert parse_complete_body(with_checksum) == [RequestedPart(2, "1" * 32)]
+    assert parse_complete_body(with_checksum) == [
+        RequestedPart(2, "1" * 32, Checksum("CRC32", "AAAAAA=="))]
 
 
 @pytest.mark.parametrize("body, error", [
