@@ -60,8 +60,17 @@ def subresource_of(query: web.Request) -> str:
     return ""
 
 
+def _check_version_id(req: S3Request) -> None:
+    """Every bucket is unversioned for now: only the ``null`` version exists, as on S3."""
+    version = req.query.get("versionId")
+    if version is not None and version != "null":
+        raise errors.InvalidArgument("Invalid version id specified",
+                                     ArgumentName="versionId", ArgumentValue=version)
+
+
 def select_handler(req: S3Request) -> Handler:
     """The handler for ``req``, or the S3 error an unsupported request deserves."""
+    _check_version_id(req)
     method = req.http.method
     level = "object" if req.key is not None else "bucket" if req.bucket else "service"
     sub = subresource_of(req.http)

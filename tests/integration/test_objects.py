@@ -308,3 +308,14 @@ def test_if_match_on_a_multipart_object_uses_its_s3_etag(s3_client: Any, bucket:
     assert done["ETag"].endswith('-1"')
     s3_client.put_object(Bucket=bucket, Key="mp", Body=b"replaced", IfMatch=done["ETag"])
     assert s3_client.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"replaced"
+
+
+def test_version_ids_of_an_unversioned_bucket(s3_client: Any, stored: tuple[str, str]) -> None:
+    bucket, key = stored
+    assert s3_client.get_object(Bucket=bucket, Key=key, VersionId="null")["Body"].read() == BODY
+    for call in (lambda: s3_client.get_object(Bucket=bucket, Key=key, VersionId="v1"),
+                 lambda: s3_client.delete_object(Bucket=bucket, Key=key, VersionId="v1")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == ("InvalidArgument", 400)
+    assert s3_client.head_object(Bucket=bucket, Key=key)["ContentLength"] == len(BODY)
