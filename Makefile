@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # Run apt-get directly as root, through sudo otherwise (when sudo exists).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: install run test bench bench-quick clean distclean system-packages
+.PHONY: install run test bench bench-quick bench-multipart clean distclean system-packages
 
 install: $(STAMP) system-packages
 
@@ -43,6 +43,9 @@ bench-quick: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+bench-multipart: install
+	$(BIN)/python benchmarks/run.py --only multipart,checksum
 
 clean:
 	rm -rf .data .pytest_cache build

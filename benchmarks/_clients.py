@@ -8,14 +8,18 @@ discarded), so the only difference between them is what sits on the other end.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from multidict import CIMultiDictProxy
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -88,8 +92,10 @@ class S3Side:
 
     kind = "s3"
 
-    def sign(self, method: str, url: str, payload_hash: str) -> dict[str, str]:
-        request = AWSRequest(method=method, url=url)
+    def sign(self, method: str, url: str, payload_hash: str,
+             headers: dict[str, str] | None = None) -> dict[str, str]:
+        """SigV4 headers for a request; ``headers`` (e.g. x-amz-checksum-*) are signed too."""
+        request = AWSRequest(method=method, url=url, headers=dict(headers or {}))
         request.context["payload_hash"] = payload_hash
         self._signer.add_auth(request)
         return dict(request.headers.items())
@@ -104,13 +110,52 @@ class S3Side:
             await resp.read()
 
     async def put(self, session: aiohttp.ClientSession, key: str, data: Any, length: int,
-                  payload_hash: str = UNSIGNED_PAYLOAD) -> None:
+                  payload_hash: str = UNSIGNED_PAYLOAD,
+                  extra: dict[str, str] | None = None) -> CIMultiDictProxy[str]:
+        """PUT an object; returns the response headers."""
         url = self.url(key)
-        headers = self.sign("PUT", url, payload_hash)
+        headers = self.sign("PUT", url, payload_hash, extra)
         headers["Content-Length"] = str(length)
         async with session.put(url, data=data, headers=headers) as resp:
             await _check(resp, (200,), f"{self.name} PUT {key}")
             await resp.read()
+            return resp.headers
+
+    # -- multipart upload --------------------------------------------------
+
+    async def create_multipart(self, session: aiohttp.ClientSession, key: str) -> str:
+        url = self.url(key) + "?uploads"
+        async with session.post(url, headers=self.sign("POST", url, EMPTY_SHA256)) as resp:
+            await _check(resp, (200,), f"{self.name} CreateMultipartUpload {key}")
+            body = await resp.read()
+        match = re.search(rb"<UploadId>([^<]+)</UploadId>", body)
+        if match is None:
+            raise BenchRequestError(f"CreateMultipartUpload {key}: no UploadId in {body[:300]!r}")
+        return match.group(1).decode("ascii")
+
+    async def upload_part(self, session: aiohttp.ClientSession, key: str, upload_id: str,
+                          number: int, data: Any, length: int) -> str:
+        """UploadPart with UNSIGNED-PAYLOAD; returns the part's ETag."""
+        url = self.url(key) + f"?partNumber={number}&uploadId={quote(upload_id, safe='')}"
+        headers = self.sign("PUT", url, UNSIGNED_PAYLOAD)
+        headers["Content-Length"] = str(length)
+        async with session.put(url, data=data, headers=headers) as resp:
+            await _check(resp, (200,), f"{self.name} UploadPart {key} #{number}")
+            await resp.read()
+            return resp.headers["ETag"]
+
+    async def complete_multipart(self, session: aiohttp.ClientSession, key: str,
+                                 upload_id: str, etags: list[str]) -> None:
+        url = self.url(key) + f"?uploadId={quote(upload_id, safe='')}"
+        body = ("<CompleteMultipartUpload>" + "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+            for n, etag in enumerate(etags, 1)) + "</CompleteMultipartUpload>").encode()
+        headers = self.sign("POST", url, hashlib.sha256(body).hexdigest())
+        async with session.post(url, data=body, headers=headers) as resp:
+            await _check(resp, (200,), f"{self.name} CompleteMultipartUpload {key}")
+            text = await resp.read()  # may be whitespace-padded (keep-alive), then the result
+        if b"<CompleteMultipartUploadResult" not in text:
+            raise BenchRequestError(f"CompleteMultipartUpload {key}: {text[:300]!r}")
 
     async def get(self, session: aiohttp.ClientSession, key: str) -> int:
         url = self.url(key)
@@ -147,6 +192,50 @@ class SwiftSide:
         async with session.put(self.url(key), data=data, headers=headers) as resp:
             await _check(resp, (201,), f"{self.name} PUT {key}")
             await resp.read()
+
+    async def put_to(self, session: aiohttp.ClientSession, container: str, name: str,
+                     data: Any, length: int) -> str:
+        """PUT an object into another container (an SLO segment); returns its ETag."""
+        headers = {"X-Auth-Token": self.token, "Content-Length": str(length)}
+        url = f"{self.storage_url}/{container}/{name}"
+        async with session.put(url, data=data, headers=headers) as resp:
+            await _check(resp, (201,), f"{self.name} PUT {container}/{name}")
+            await resp.read()
+            return resp.headers["Etag"].strip('"')
+
+    async def put_container(self, session: aiohttp.ClientSession, container: str) -> None:
+        url = f"{self.storage_url}/{container}"
+        async with session.put(url, headers={"X-Auth-Token": self.token}) as resp:
+            await _check(resp, (201, 202), f"{self.name} PUT container {container}")
+            await resp.read()
+
+    async def put_manifest(self, session: aiohttp.ClientSession, key: str,
+                           segments: list[dict[str, Any]]) -> None:
+        """The SLO manifest (``?multipart-manifest=put``): Swift HEADs every segment."""
+        body = json.dumps(segments).encode()
+        headers = {"X-Auth-Token": self.token, "Content-Length": str(len(body))}
+        async with session.put(self.url(key) + "?multipart-manifest=put", data=body,
+                               headers=headers) as resp:
+            await _check(resp, (201,), f"{self.name} PUT manifest {key}")
+            await resp.read()
+
+    async def delete_slo(self, session: aiohttp.ClientSession, key: str) -> None:
+        """DELETE a manifest and its segments."""
+        async with session.delete(self.url(key) + "?multipart-manifest=delete",
+                                  headers={"X-Auth-Token": self.token}) as resp:
+            await _check(resp, (200, 204, 404), f"{self.name} DELETE SLO {key}")
+            await resp.read()
+
+    async def list_names(self, session: aiohttp.ClientSession, container: str,
+                         prefix: str) -> list[str]:
+        url = f"{self.storage_url}/{container}"
+        async with session.get(url, params={"format": "json", "prefix": prefix},
+                               headers={"X-Auth-Token": self.token}) as resp:
+            if resp.status == 404:
+                return []
+            await _check(resp, (200, 204), f"{self.name} GET container {container}")
+            listing = json.loads(await resp.read() or b"[]")
+        return [entry["name"] for entry in listing]
 
     async def get(self, session: aiohttp.ClientSession, key: str) -> int:
         async with session.get(self.url(key), headers={"X-Auth-Token": self.token}) as resp:
