@@ -15,8 +15,8 @@ from gateway import errors
 from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
 from gateway.handlers.common import s3_etag, xml_response
 from gateway.handlers.multipart_common import (
-    completed_upload_id, delete_parts, head_marker, parse_part_number, require_bucket,
-    upload_id_param)
+    completed_upload_id, delete_parts, head_marker, parse_part_number, recent_marker,
+    require_bucket, upload_id_param)
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
 from gateway.handlers.object_headers import (
@@ -136,7 +136,7 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     upload_id = upload_id_param(req)
     # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
-    marker = await head_marker(req, upload_id)
+    marker = await recent_marker(req, upload_id)
     part_checksum_policy(marker, upload)
     # The checksum rides in the content type too, for listings (multipart_layout).
     headers = {"Content-Type": part_content_type(upload.upfront_checksum())}

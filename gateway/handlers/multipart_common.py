@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import logging
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
@@ -45,11 +46,58 @@ async def head_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
                                    upload_marker_name(req.key, upload_id))
     if resp.status == 404:
         resp.release()
+        MARKERS.forget(_marker_key(req, upload_id))
         await require_bucket(req)
         raise errors.NoSuchUpload(UploadId=upload_id)
     raise_for_status(resp, {})
     resp.release()
     return resp.headers
+
+
+class MarkerCache:
+    """Upload markers seen in the last few seconds, by (account, bucket, key, upload id).
+
+    Saves UploadPart a Swift HEAD before each body. It is only a hint: after
+    the body, the marker is looked up again uncached, so a part of an upload
+    aborted meanwhile is still removed. A marker's metadata never changes.
+    """
+
+    def __init__(self, ttl_seconds: float = 10.0, size: int = 1024) -> None:
+        self._ttl = ttl_seconds
+        self._size = size
+        self._entries: dict[tuple[str, ...], tuple[float, Mapping[str, str]]] = {}
+
+    def get(self, key: tuple[str, ...]) -> Mapping[str, str] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: tuple[str, ...], headers: Mapping[str, str]) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (time.monotonic() + self._ttl, headers)
+
+    def forget(self, key: tuple[str, ...]) -> None:
+        self._entries.pop(key, None)
+
+
+MARKERS = MarkerCache()
+
+
+def _marker_key(req: S3Request, upload_id: str) -> tuple[str, ...]:
+    return (req.account, req.bucket or "", req.key or "", upload_id)
+
+
+async def recent_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
+    """``head_marker``, answered from ``MARKERS`` when the marker was seen just now."""
+    key = _marker_key(req, upload_id)
+    headers = MARKERS.get(key)
+    if headers is None:
+        headers = await head_marker(req, upload_id)
+        MARKERS.put(key, headers)
+    return headers
 
 
 def parse_part_number(value: str | None) -> int:

@@ -139,10 +139,20 @@ class ReplacedObject:
         return resp.headers if resp.status == 200 else None
 
     async def gate(self, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """``body``, released only once the HEAD saw the object as it was before."""
-        await asyncio.shield(self.task)
+        """``body``, its last chunk released only once the HEAD saw the old object.
+
+        Swift cannot commit the PUT before it has the last byte, so holding back
+        only the final chunk keeps the HEAD ahead of the write while the rest of
+        the body already streams.
+        """
+        pending: bytes | None = None
         async for chunk in body:
-            yield chunk
+            if pending is not None:
+                yield pending
+            pending = chunk
+        await asyncio.shield(self.task)
+        if pending is not None:
+            yield pending
 
     async def check_if_match(self, condition: str) -> None:
         """PutObject's ``If-Match``: the object must exist with a matching S3 ETag.
