@@ -6,7 +6,9 @@ tests exercise the real command line, the real Swift and real sockets.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -265,6 +267,36 @@ def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, st
         return access_key, secret_key, account
 
     return create
+
+
+AWS_CLI = str(Path(sys.executable).with_name("aws"))
+
+
+def run_aws(env: GatewayEnv, home: Path, *args: str,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    """aws-cli (the venv's) against the gateway, isolated from any user configuration."""
+    isolated = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": env.access_key,
+        "AWS_SECRET_ACCESS_KEY": env.secret_key,
+        "AWS_DEFAULT_REGION": env.region,
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_PAGER": "",
+    }
+    result = subprocess.run([AWS_CLI, "--endpoint-url", env.endpoint, *args], env=isolated,
+                            capture_output=True, text=True, timeout=180, check=False)
+    if check:
+        assert result.returncode == 0, f"aws {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+@pytest.fixture
+def aws_cli(gateway_env: GatewayEnv, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``aws_cli(*args, check=True)``: run aws-cli against the session's gateway."""
+    return functools.partial(run_aws, gateway_env, tmp_path)
 
 
 @pytest.fixture

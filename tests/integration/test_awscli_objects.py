@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-AWS = str(Path(sys.executable).with_name("aws"))
 
 
 @pytest.fixture
-def aws(gateway_env: Any, tmp_path: Path):  # noqa: ANN201
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": gateway_env.access_key,
-        "AWS_SECRET_ACCESS_KEY": gateway_env.secret_key,
-        "AWS_DEFAULT_REGION": gateway_env.region,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([AWS, "--endpoint-url", gateway_env.endpoint, *args],
-                                env=env, capture_output=True, text=True, timeout=120)
-        if check:
-            assert result.returncode == 0, f"aws {' '.join(args)}:\n{result.stdout}{result.stderr}"
-        return result
-
-    return run
+def aws(aws_cli: Any) -> Any:
+    return aws_cli
 
 
 def test_s3_cp_up_and_down(aws: Any, bucket: str, tmp_path: Path) -> None:

@@ -4,9 +4,7 @@ raw SigV4-signed requests for what boto3 refuses to send, and aws-cli v1."""
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,8 @@ from urllib.parse import quote
 
 import boto3
 import pytest
+
+from tests.integration.conftest import run_aws
 import requests
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -410,20 +410,7 @@ def test_two_new_accounts_see_only_their_own(gateway_env: Any, swift_admin_conn:
 
 
 def aws(env: Any, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    aws_bin = Path(sys.executable).parent / "aws"
-    isolated = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": env.access_key,
-        "AWS_SECRET_ACCESS_KEY": env.secret_key,
-        "AWS_DEFAULT_REGION": env.region,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-    }
-    return subprocess.run([str(aws_bin), "--endpoint-url", env.endpoint, *args],
-                          env=isolated, capture_output=True, text=True, timeout=120, check=False)
+    return run_aws(env, tmp_path, *args, check=False)
 
 
 def test_aws_cli_bucket_lifecycle(gateway_env: Any, s3_client: Any, tmp_path: Path,

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -352,23 +351,9 @@ def test_transfer_manager_round_trip(s3_client: Any, bucket: str, tmp_path: Path
 
 
 @pytest.fixture
-def aws(gateway_env: Any, tmp_path: Path):  # noqa: ANN201
-    env = {
-        "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": gateway_env.access_key,
-        "AWS_SECRET_ACCESS_KEY": gateway_env.secret_key,
-        "AWS_DEFAULT_REGION": gateway_env.region,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
-    }
-
-    def run(*args: str) -> str:
-        result = subprocess.run([AWS, "--endpoint-url", gateway_env.endpoint, *args],
-                                env=env, capture_output=True, text=True, timeout=180)
-        assert result.returncode == 0, f"aws {' '.join(args)}:\n{result.stdout}{result.stderr}"
-        return result.stdout
-
-    return run
+def aws(aws_cli: Any) -> Any:
+    """aws-cli's standard output; the command must succeed."""
+    return lambda *args: aws_cli(*args).stdout
 
 
 def test_awscli(aws: Any, s3_client: Any, bucket: str, tmp_path: Path) -> None:
