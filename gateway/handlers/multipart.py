@@ -14,6 +14,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
 from gateway.handlers.common import s3_etag, xml_response
+from gateway.handlers import multipart_objects
 from gateway.handlers.multipart_common import (
     completed_upload_id, delete_parts, head_marker, parse_part_number, recent_marker,
     require_bucket, upload_id_param)
@@ -121,6 +122,7 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
                                        marker, headers=headers, data=b"")
     raise_for_status(resp, CREATE_ERRORS)
     resp.release()
+    multipart_objects.SEGMENTS.mark(req.account, req.bucket)
     doc = XMLWriter("InitiateMultipartUploadResult")
     doc.element("Bucket", req.bucket).element("Key", req.key).element("UploadId", upload_id)
     out_headers = {}

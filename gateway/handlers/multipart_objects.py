@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ from gateway import checksums, errors
 from gateway.handlers.object_headers import s3_object_headers
 from gateway.handlers.multipart_common import (
     completed_upload_id, delete_parts, list_parts_of, parse_part_number)
-from gateway.multipart_layout import part_checksum
+from gateway.multipart_layout import part_checksum, segments_container
 from gateway.s3request import S3Request
 
 log = logging.getLogger("gateway")
@@ -115,22 +116,66 @@ async def part_checksum_headers(req: S3Request, swift_headers: Mapping[str, str]
     return checksums.Checksum(part.algorithm, part.value, whole.type).response_headers()
 
 
+class SegmentsPresence:
+    """Which buckets have a segments container, i.e. may hold multipart objects.
+
+    Only those need the HEAD that finds a replaced or deleted multipart
+    object's segments; for every other bucket, PutObject and DeleteObject stay
+    one Swift request. Per process: a "yes" is kept for a while (it rarely
+    changes), a "no" only for a second, and this process's own
+    CreateMultipartUpload turns it into "yes" at once. Accepted race: an upload
+    created *and completed* through another gateway process within that second,
+    then overwritten here, leaves its segments behind.
+    """
+
+    YES_SECONDS = 30.0
+    NO_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], tuple[float, bool]] = {}
+
+    def mark(self, account: str, bucket: str) -> None:
+        self._known[(account, bucket)] = (time.monotonic() + self.YES_SECONDS, True)
+
+    async def may_hold_multipart(self, req: S3Request) -> bool:
+        assert req.bucket is not None
+        key = (req.account, req.bucket)
+        known = self._known.get(key)
+        if known is not None and known[0] > time.monotonic():
+            return known[1]
+        resp = await req.swift.request("HEAD", req.account, segments_container(req.bucket))
+        resp.release()
+        present = resp.status != 404  # an error counts as "maybe": clean up rather than leak
+        if len(self._known) > 4096:
+            self._known.clear()
+        ttl = self.YES_SECONDS if present else self.NO_SECONDS
+        self._known[key] = (time.monotonic() + ttl, present)
+        return present
+
+
+SEGMENTS = SegmentsPresence()
+
+
 @dataclass
 class ReplacedObject:
     """The object a PUT replaces, looked up while the PUT starts, for segment cleanup."""
 
     req: S3Request
+    # If-Match needs the old object even in a bucket without multipart objects.
+    always: bool = False
     task: asyncio.Task[Mapping[str, str] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.task = asyncio.ensure_future(self._head())
 
     @classmethod
-    def start(cls, req: S3Request) -> ReplacedObject:
-        return cls(req)
+    def start(cls, req: S3Request, always: bool = False) -> ReplacedObject:
+        return cls(req, always)
 
     async def _head(self) -> Mapping[str, str] | None:
         try:
+            if not self.always and not await SEGMENTS.may_hold_multipart(self.req):
+                return None
             resp = await self.req.swift.request("HEAD", self.req.account, self.req.bucket,
                                                 self.req.key)
         except errors.S3Error:
@@ -176,6 +221,8 @@ class ReplacedObject:
 
 async def delete_if_multipart(req: S3Request) -> bool:
     """Delete a multipart object with its segments; False when it is not one."""
+    if not await SEGMENTS.may_hold_multipart(req):
+        return False
     head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
     head.release()
     if head.status != 200 or completed_upload_id(head.headers) is None:

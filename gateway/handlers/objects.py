@@ -48,8 +48,9 @@ async def put_object(req: S3Request) -> web.StreamResponse:
         if if_none_match.strip() != "*":  # S3 supports only "*" here
             raise errors.S3NotImplemented(Header="If-None-Match")
         headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
-    replaced = multipart_objects.ReplacedObject.start(req)  # segments to clean up, if any
     if_match = http.headers.get("If-Match")
+    # The object this PUT replaces: its segments to clean up, and If-Match's subject.
+    replaced = multipart_objects.ReplacedObject.start(req, always=if_match is not None)
     if if_match is not None:
         await replaced.check_if_match(if_match)
     if http.headers.get("Expect", "").lower() == "100-continue":

@@ -252,9 +252,15 @@ def test_copy_source_conditions(s3_client: Any, bucket: str, source: str) -> Non
         assert error_of(info) == ("PreconditionFailed", 412), conditions
 
 
-def _put_slo(swift_conn: Any, bucket: str, key: str, parts: list[bytes],
+def _put_slo(s3_client: Any, swift_conn: Any, bucket: str, key: str, parts: list[bytes],
              s3_etag: str = "feedface-2", checksum_type: str = "COMPOSITE") -> None:
-    """A multipart object laid out as gateway.multipart_layout describes, built in Swift."""
+    """A multipart object laid out as gateway.multipart_layout describes, built in Swift.
+
+    It starts (and aborts) an upload through the gateway first, as every real
+    multipart object starts: that is how a gateway learns a bucket holds them.
+    """
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key=key)
+    s3_client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
     segments = multipart_layout.segments_container(bucket)
     swift_conn.put_container(segments)
     manifest = []
@@ -271,7 +277,7 @@ def _put_slo(swift_conn: Any, bucket: str, key: str, parts: list[bytes],
 
 def test_copy_of_multipart_object(s3_client: Any, bucket: str, swift_conn: Any) -> None:
     parts = [b"a" * 100, b"b" * 50]
-    _put_slo(swift_conn, bucket, "mp", parts)
+    _put_slo(s3_client, swift_conn, bucket, "mp", parts)
     data = b"".join(parts)
     result = s3_client.copy_object(Bucket=bucket, Key="plain",
                                    CopySource={"Bucket": bucket, "Key": "mp"})
@@ -294,7 +300,7 @@ def test_copy_of_multipart_object(s3_client: Any, bucket: str, swift_conn: Any) 
 
 def test_full_object_checksum_survives_a_multipart_data_copy(s3_client: Any, bucket: str,
                                                              swift_conn: Any) -> None:
-    _put_slo(swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50], checksum_type="FULL_OBJECT")
+    _put_slo(s3_client, swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50], checksum_type="FULL_OBJECT")
     s3_client.copy_object(Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "mp"})
     headers = swift_conn.head_object(bucket, "plain")
     assert headers[CHECKSUM_META] == "AAAAAA==-2"
@@ -312,7 +318,7 @@ def test_checksum_is_copied_and_reported(s3_client: Any, bucket: str) -> None:
 
 def test_copy_over_a_multipart_object_removes_its_segments(s3_client: Any, bucket: str,
                                                            source: str, swift_conn: Any) -> None:
-    _put_slo(swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
+    _put_slo(s3_client, swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
     s3_client.copy_object(Bucket=bucket, Key="mp", CopySource={"Bucket": bucket, "Key": source})
     assert s3_client.get_object(Bucket=bucket, Key="mp")["Body"].read() == BODY
     segments = swift_conn.get_container(multipart_layout.segments_container(bucket))[1]
@@ -321,7 +327,7 @@ def test_copy_over_a_multipart_object_removes_its_segments(s3_client: Any, bucke
 
 def test_multipart_object_copied_onto_itself_stays_multipart(s3_client: Any, bucket: str,
                                                              swift_conn: Any) -> None:
-    _put_slo(swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
+    _put_slo(s3_client, swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
     result = s3_client.copy_object(Bucket=bucket, Key="mp", MetadataDirective="REPLACE",
                                    CopySource={"Bucket": bucket, "Key": "mp"},
                                    Metadata={"color": "green"}, ContentType="text/csv")
@@ -419,7 +425,7 @@ def test_upload_part_copy_ranges(s3_client: Any, bucket: str, source: str,
 def test_upload_part_copy_from_multipart_source(s3_client: Any, bucket: str,
                                                 upload: tuple[str, str],
                                                 swift_conn: Any) -> None:
-    _put_slo(swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
+    _put_slo(s3_client, swift_conn, bucket, "mp", [b"a" * 100, b"b" * 50])
     key, upload_id = upload
     s3_client.upload_part_copy(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=7,
                                CopySource={"Bucket": bucket, "Key": "mp"},
