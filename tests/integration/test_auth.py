@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import time
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -22,11 +23,16 @@ def client(env: Any, **overrides: Any) -> Any:
     return boto3.client("s3", **options)
 
 
-def test_presigned_get_and_put_by_plain_http(s3_client: Any, bucket: str) -> None:
-    put_url = s3_client.generate_presigned_url(
+@pytest.mark.parametrize("version, marker", [("s3v4", "X-Amz-Signature="),
+                                             ("s3", "AWSAccessKeyId=")])
+def test_presigned_get_and_put_by_plain_http(gateway_env: Any, bucket: str, version: str,
+                                             marker: str) -> None:
+    signer = client(gateway_env, config=Config(signature_version=version))
+    put_url = signer.generate_presigned_url(
         "put_object", Params={"Bucket": bucket, "Key": "pre sign+d"}, ExpiresIn=300)
+    assert marker in put_url
     assert requests.put(put_url, data=b"via presigned put", timeout=30).status_code == 200
-    get_url = s3_client.generate_presigned_url(
+    get_url = signer.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "pre sign+d"}, ExpiresIn=300)
     resp = requests.get(get_url, timeout=30)
     assert resp.status_code == 200
@@ -68,10 +74,13 @@ def test_unknown_access_key(gateway_env: Any) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_tampered_presigned_url(s3_client: Any, bucket: str) -> None:
+@pytest.mark.parametrize("version", ["s3v4", "s3"])
+def test_tampered_presigned_url(gateway_env: Any, s3_client: Any, bucket: str,
+                                version: str) -> None:
     s3_client.put_object(Bucket=bucket, Key="a", Body=b"a")
     s3_client.put_object(Bucket=bucket, Key="b", Body=b"b")
-    url = s3_client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a"})
+    signer = client(gateway_env, config=Config(signature_version=version))
+    url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "a"})
     resp = requests.get(url.replace(f"/{bucket}/a?", f"/{bucket}/b?"), timeout=30)
     assert resp.status_code == 403
     assert "<Code>SignatureDoesNotMatch</Code>" in resp.text
@@ -79,11 +88,22 @@ def test_tampered_presigned_url(s3_client: Any, bucket: str) -> None:
 
 def test_expired_presigned_url(s3_client: Any, bucket: str, gateway_env: Any) -> None:
     s3_client.put_object(Bucket=bucket, Key="e", Body=b"e")
-    url = s3_client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "e"},
-                                           ExpiresIn=1)
-    v2url = client(gateway_env, config=Config(signature_version="s3")).generate_presigned_url(
-        "get_object", Params={"Bucket": bucket, "Key": "e"}, ExpiresIn=1)
-    time.sleep(2.5)
+    # Signed ten minutes ago for sixty seconds: expired now, without waiting for it.
+    # botocore signs with its CRT signer when awscrt is installed: patch both clocks.
+    def ten_minutes_ago(remove_tzinfo: bool = True) -> datetime.datetime:
+        moment = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)
+        return moment.replace(tzinfo=None) if remove_tzinfo else moment
+
+    v4 = client(gateway_env, config=Config(signature_version="s3v4"))
+    with mock.patch("botocore.auth.get_current_datetime", side_effect=ten_minutes_ago), \
+            mock.patch("botocore.crt.auth.get_current_datetime", side_effect=ten_minutes_ago):
+        url = v4.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": "e"}, ExpiresIn=60)
+    assert "X-Amz-Signature=" in url
+    v2 = client(gateway_env, config=Config(signature_version="s3"))
+    with mock.patch("botocore.auth.time.time", return_value=time.time() - 600):
+        v2url = v2.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "e"},
+                                          ExpiresIn=60)
     for expired in (url, v2url):
         resp = requests.get(expired, timeout=30)
         assert resp.status_code == 403

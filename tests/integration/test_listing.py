@@ -4,9 +4,6 @@ markers, max-keys, owners and URL encoding, compared with an exact model of S3."
 from __future__ import annotations
 
 import hashlib
-import io
-import tarfile
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,95 +13,18 @@ from urllib.parse import quote, unquote_plus
 import boto3
 import pytest
 import requests
-from botocore.auth import S3SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from lxml import etree
+
+from tests.integration.listing_support import (
+    ALL_KEYS, REGULAR_KEYS, SORTED, SPECIAL_KEYS, body_of, collect, error_of, model,
+    model_split, pages_needed, signed_get, tar_of)
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-# Plain generated keys: written by Swift's extract-archive in one request (fast).
-REGULAR_KEYS = (
-    [f"dir{d:02d}/file{f:03d}" for d in range(30) for f in range(30)]    # 900
-    + [f"top{i:03d}" for i in range(100)]                                # 100
-    + [f"grp{g}--item{i}" for g in range(10) for i in range(5)]          # 50
-    + [f"single-dash-{i}" for i in range(10)]                            # 10
-)
-# Edge cases: written through the gateway with boto3.
-SPECIAL_KEYS = [
-    "dir05/",              # a key equal to a common prefix
-    "dir05//double",       # an empty path segment right after the prefix
-    "dir05.txt",           # sorts just before "dir05/" ('.' < '/')
-    "dir05-x",
-    "grp3--a--b",          # the multi-character delimiter twice
-    "grp3--",
-    "x---y",               # overlapping delimiter characters
-    "--leading",
-    "space key",
-    "plus+key",
-    "percent%20key",
-    "amp&lt;<key>",
-    "caf\u00e9/cr\u00e8me",
-    "caf\u00e9\u00e9",
-    "\u65e5\u672c/\u8a9e",
-    "\u65e5\u672c\u65e5x",
-    "z\U0001F600/emoji",
-    "z\U0001F600z",
-    "\u00ff-latin",
-    "zz\u0100",
-]
-ALL_KEYS = REGULAR_KEYS + SPECIAL_KEYS
-assert len(ALL_KEYS) == len(set(ALL_KEYS))
-SORTED = sorted(ALL_KEYS)
-
-
-def body_of(key: str) -> bytes:
-    return ("body of " + key).encode("utf-8")
-
-
-# --- the model ---------------------------------------------------------------------------
-
-
-def model(prefix: str = "", delimiter: str = "", after: str = "") -> list[tuple[str, bool]]:
-    """S3's listing of ALL_KEYS: (name, is_common_prefix) in order."""
-    out: list[tuple[str, bool]] = []
-    seen: set[str] = set()
-    for key in SORTED:
-        if not key.startswith(prefix) or key <= after:
-            continue
-        if delimiter:
-            cut = key.find(delimiter, len(prefix))
-            if cut >= 0:
-                common = key[: cut + len(delimiter)]
-                if common != after and common not in seen:
-                    seen.add(common)
-                    out.append((common, True))
-                continue
-        out.append((key, False))
-    return out
-
-
-def model_split(**kwargs: str) -> tuple[list[str], list[str]]:
-    entries = model(**kwargs)
-    return [n for n, p in entries if not p], [n for n, p in entries if p]
-
-
 # --- fixtures ----------------------------------------------------------------------------
-
-
-def _tar_of(keys: list[str], container: str) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for key in keys:
-            data = body_of(key)
-            info = tarfile.TarInfo(f"{container}/{key}")
-            info.size = len(data)
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +34,7 @@ def listing_bucket(gateway_env: Any, s3_client: Any, swift_conn: Any) -> Iterato
     s3_client.create_bucket(Bucket=name)
     storage_url, token = swift_conn.get_auth()
     extracted = requests.put(f"{storage_url}?extract-archive=tar",
-                             data=_tar_of(REGULAR_KEYS, name),
+                             data=tar_of(REGULAR_KEYS, name),
                              headers={"X-Auth-Token": token, "Accept": "application/json"},
                              timeout=300)
     assert extracted.status_code == 200, extracted.text
@@ -136,41 +56,6 @@ def listing_bucket(gateway_env: Any, s3_client: Any, swift_conn: Any) -> Iterato
                                      "Content-Type": "text/plain"}, timeout=300)
     assert deleted.status_code == 200, deleted.text
     s3_client.delete_bucket(Bucket=name)
-
-
-def signed_get(env: Any, path: str, query: str = "") -> requests.Response:
-    """A SigV4-signed GET sent as given (``path`` and ``query`` already encoded)."""
-    url = env.endpoint + path + (f"?{query}" if query else "")
-    request = AWSRequest(method="GET", url=url)
-    S3SigV4Auth(Credentials(env.access_key, env.secret_key), "s3", env.region).add_auth(request)
-    prepared = request.prepare()
-    return requests.get(prepared.url, headers=dict(prepared.headers), timeout=30)
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def collect(pages: Any, max_keys: int | None = None) -> tuple[list[str], list[str], int]:
-    keys: list[str] = []
-    prefixes: list[str] = []
-    count = 0
-    for page in pages:
-        count += 1
-        page_keys = [o["Key"] for o in page.get("Contents", [])]
-        page_prefixes = [p["Prefix"] for p in page.get("CommonPrefixes", [])]
-        if max_keys is not None:
-            assert len(page_keys) + len(page_prefixes) <= max_keys
-        if "KeyCount" in page:
-            assert page["KeyCount"] == len(page_keys) + len(page_prefixes)
-        keys += page_keys
-        prefixes += page_prefixes
-    return keys, prefixes, count
-
-
-def pages_needed(entries: int, max_keys: int) -> int:
-    return max(1, -(-entries // max_keys))
 
 
 # --- full sweeps -------------------------------------------------------------------------

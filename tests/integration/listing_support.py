@@ -1,0 +1,122 @@
+"""The key population, its S3 model and helpers for test_listing.py."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+from typing import Any
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from tests.integration import rawhttp
+
+# Plain generated keys: written by Swift's extract-archive in one request (fast).
+REGULAR_KEYS = (
+    [f"dir{d:02d}/file{f:03d}" for d in range(30) for f in range(30)]    # 900
+    + [f"top{i:03d}" for i in range(100)]                                # 100
+    + [f"grp{g}--item{i}" for g in range(10) for i in range(5)]          # 50
+    + [f"single-dash-{i}" for i in range(10)]                            # 10
+)
+# Edge cases: written through the gateway with boto3.
+SPECIAL_KEYS = [
+    "dir05/",              # a key equal to a common prefix
+    "dir05//double",       # an empty path segment right after the prefix
+    "dir05.txt",           # sorts just before "dir05/" ('.' < '/')
+    "dir05-x",
+    "grp3--a--b",          # the multi-character delimiter twice
+    "grp3--",
+    "x---y",               # overlapping delimiter characters
+    "--leading",
+    "space key",
+    "plus+key",
+    "percent%20key",
+    "amp&lt;<key>",
+    "caf\u00e9/cr\u00e8me",
+    "caf\u00e9\u00e9",
+    "\u65e5\u672c/\u8a9e",
+    "\u65e5\u672c\u65e5x",
+    "z\U0001F600/emoji",
+    "z\U0001F600z",
+    "\u00ff-latin",
+    "zz\u0100",
+]
+ALL_KEYS = REGULAR_KEYS + SPECIAL_KEYS
+assert len(ALL_KEYS) == len(set(ALL_KEYS))
+SORTED = sorted(ALL_KEYS)
+
+
+def body_of(key: str) -> bytes:
+    return ("body of " + key).encode("utf-8")
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+def model(prefix: str = "", delimiter: str = "", after: str = "") -> list[tuple[str, bool]]:
+    """S3's listing of ALL_KEYS: (name, is_common_prefix) in order."""
+    out: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for key in SORTED:
+        if not key.startswith(prefix) or key <= after:
+            continue
+        if delimiter:
+            cut = key.find(delimiter, len(prefix))
+            if cut >= 0:
+                common = key[: cut + len(delimiter)]
+                if common != after and common not in seen:
+                    seen.add(common)
+                    out.append((common, True))
+                continue
+        out.append((key, False))
+    return out
+
+
+def model_split(**kwargs: str) -> tuple[list[str], list[str]]:
+    entries = model(**kwargs)
+    return [n for n, p in entries if not p], [n for n, p in entries if p]
+
+
+def tar_of(keys: list[str], container: str) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for key in keys:
+            data = body_of(key)
+            info = tarfile.TarInfo(f"{container}/{key}")
+            info.size = len(data)
+            info.mtime = int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def signed_get(env: Any, path: str, query: str = "") -> requests.Response:
+    """A SigV4-signed GET sent as given (``path`` and ``query`` already encoded)."""
+    return rawhttp.send(env, "GET", path + (f"?{query}" if query else ""))
+
+
+def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
+    response = exc_info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def collect(pages: Any, max_keys: int | None = None) -> tuple[list[str], list[str], int]:
+    keys: list[str] = []
+    prefixes: list[str] = []
+    count = 0
+    for page in pages:
+        count += 1
+        page_keys = [o["Key"] for o in page.get("Contents", [])]
+        page_prefixes = [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        if max_keys is not None:
+            assert len(page_keys) + len(page_prefixes) <= max_keys
+        if "KeyCount" in page:
+            assert page["KeyCount"] == len(page_keys) + len(page_prefixes)
+        keys += page_keys
+        prefixes += page_prefixes
+    return keys, prefixes, count
+
+
+def pages_needed(entries: int, max_keys: int) -> int:
+    return max(1, -(-entries // max_keys))
