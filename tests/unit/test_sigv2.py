@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
@@ -13,6 +12,7 @@ from botocore.credentials import Credentials
 from botocore.utils import percent_encode
 from multidict import CIMultiDict
 
+from tests.unit.botocore_requests import to_mocked
 from gateway.auth import sigv2
 from gateway.errors import AccessDenied, InvalidArgument, RequestTimeTooSkewed, \
     SignatureDoesNotMatch
@@ -197,16 +197,6 @@ def botocore_request(method: str, key: str, query: str, virtual: bool,
     if virtual:
         request.auth_path = f"/bucket/{quoted}"
     return request, "bucket" if virtual else None
-
-
-def to_mocked(request: AWSRequest) -> tuple[str, str, CIMultiDict[str]]:
-    prepared = request.prepare()
-    parts = urlsplit(prepared.url)
-    raw_path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = CIMultiDict({k: v if isinstance(v, str) else v.decode()
-                           for k, v in prepared.headers.items()})
-    headers["Host"] = parts.netloc
-    return prepared.method, raw_path, headers
 
 
 @pytest.mark.parametrize("virtual", [True, False], ids=["vhost", "path"])

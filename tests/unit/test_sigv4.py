@@ -4,7 +4,6 @@ cross-check against botocore's signer for awkward keys and query strings."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
@@ -13,6 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from multidict import CIMultiDict
 
+from tests.unit.botocore_requests import to_mocked
 from gateway.auth import sigv4
 from gateway.errors import (
     AccessDenied,
@@ -348,16 +348,6 @@ def botocore_request(method: str, key: str, query: dict[str, str],
     url = f"http://bucket.s3.example.test:8080/{percent_encode(key, safe='/~')}"
     return AWSRequest(method=method, url=url, params=query, data=body,
                       headers=dict(extra or {}))
-
-
-def to_mocked(request: AWSRequest) -> tuple[str, str, CIMultiDict[str]]:
-    prepared = request.prepare()
-    parts = urlsplit(prepared.url)
-    raw_path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = CIMultiDict({k: v if isinstance(v, str) else v.decode()
-                           for k, v in prepared.headers.items()})
-    headers["Host"] = parts.netloc
-    return prepared.method, raw_path, headers
 
 
 @pytest.mark.parametrize("key", KEYS)
