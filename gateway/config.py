@@ -30,6 +30,11 @@ class ServerConfig:
     max_clock_skew_seconds: int = 900
     max_presign_expires_seconds: int = 7 * 24 * 3600
     log_level: str = "INFO"
+    # A CompleteMultipartUpload still running after this long answers 200 at
+    # once and sends a space every this many seconds until its result (as S3).
+    complete_keepalive_seconds: float = 10.0
+    # The checksum S3 computes for an upload sent without one ("" for none).
+    default_checksum: str = "CRC64NVME"
 
 
 @dataclass
