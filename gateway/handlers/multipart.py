@@ -7,6 +7,8 @@ Complete in ``multipart_complete``, ListParts and ListMultipartUploads in
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -16,8 +18,8 @@ from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
 from gateway.handlers.common import s3_etag, xml_response
 from gateway.handlers import multipart_objects
 from gateway.handlers.multipart_common import (
-    completed_upload_id, delete_parts, head_marker, parse_part_number, recent_marker,
-    require_bucket, upload_id_param)
+    ABORT_SETTLE_SECONDS, completed_upload_id, delete_parts, forget_marker, head_marker,
+    parse_part_number, part_needs_open_check, recent_marker, require_bucket, upload_id_param)
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
 from gateway.handlers.object_headers import (
@@ -150,20 +152,29 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     name = part_name(req.key, upload_id, number)
     resp = await req.swift.request("PUT", req.account, container, name,
                                    headers=headers, data=upload.chunks)
+    committed_at = time.monotonic()
     raise_for_status(resp, UPLOAD_PART_ERRORS)
     resp.release()
     headers["Content-Type"] = part_content_type(upload.checksum)
     await store_trailing_checksum(req, upload, headers, container, name)
-    await _check_still_open(req, upload_id, name)
+    await _check_still_open(req, upload_id, name, committed_at)
     return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
                                              **upload.response_headers()})
 
 
-async def _check_still_open(req: S3Request, upload_id: str, name: str) -> None:
+async def _check_still_open(req: S3Request, upload_id: str, name: str,
+                            committed_at: float | None = None) -> None:
     """Remove a part that landed after its upload was aborted (no orphan survives).
 
-    A part of an upload that was completed meanwhile is kept: it may be a segment.
+    ``committed_at``: when Swift had stored the part (``time.monotonic()``;
+    default now). Needs no request while the settle rule covers the part (see
+    ``part_needs_open_check``). A part of an upload that was completed
+    meanwhile is kept: it may be a segment.
     """
+    if committed_at is None:
+        committed_at = time.monotonic()
+    if not part_needs_open_check(req, upload_id, committed_at):
+        return
     try:
         await head_marker(req, upload_id)
         return
@@ -182,8 +193,11 @@ async def _check_still_open(req: S3Request, upload_id: str, name: str) -> None:
 async def abort_multipart_upload(req: S3Request) -> web.StreamResponse:
     """Delete the marker first (so new parts are refused), then every part.
 
-    If a concurrent Complete of the same upload won (the object now carries this
-    upload id), the parts are its segments and stay.
+    Between the two it waits ``ABORT_SETTLE_SECONDS``, so that a part still
+    being stored meanwhile is either in the listing or checks for the marker
+    itself (``part_needs_open_check``). If a concurrent Complete of the same
+    upload won (the object now carries this upload id), the parts are its
+    segments and stay.
     """
     assert req.bucket is not None and req.key is not None
     upload_id = upload_id_param(req)
@@ -194,6 +208,8 @@ async def abort_multipart_upload(req: S3Request) -> web.StreamResponse:
     if resp.status == 404:
         raise errors.NoSuchUpload(UploadId=upload_id)
     raise_for_status(resp, {})
+    forget_marker(req, upload_id)
+    await asyncio.sleep(ABORT_SETTLE_SECONDS)
     head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
     head.release()
     if not (head.status == 200 and completed_upload_id(head.headers) == upload_id):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
@@ -23,6 +23,9 @@ BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 SWIFT_PAGE = 10000
 # Swift's bulk middleware takes at most this many paths per request.
 BULK_DELETE_MAX = 10000
+# How long an Abort waits between deleting the marker and listing the parts it
+# deletes (see part_needs_open_check).
+ABORT_SETTLE_SECONDS = 1.0
 
 
 async def require_bucket(req: S3Request) -> None:
@@ -42,6 +45,7 @@ async def head_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
     if not valid_upload_id(upload_id):
         await require_bucket(req)
         raise errors.NoSuchUpload(UploadId=upload_id)
+    sent = time.monotonic()
     resp = await req.swift.request("HEAD", req.account, uploads_container(req.bucket),
                                    upload_marker_name(req.key, upload_id))
     if resp.status == 404:
@@ -51,33 +55,42 @@ async def head_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
         raise errors.NoSuchUpload(UploadId=upload_id)
     raise_for_status(resp, {})
     resp.release()
+    MARKERS.put(_marker_key(req, upload_id), resp.headers, seen_at=sent)
     return resp.headers
 
 
 class MarkerCache:
-    """Upload markers seen in the last few seconds, by (account, bucket, key, upload id).
+    """Upload markers seen lately, by (account, bucket, key, upload id).
 
-    Saves UploadPart a Swift HEAD before each body. It is only a hint: after
-    the body, the marker is looked up again uncached, so a part of an upload
-    aborted meanwhile is still removed. A marker's metadata never changes.
+    Each entry keeps the marker's headers (they never change) for ``ttl``
+    seconds, sparing UploadPart a HEAD before each body, and ``seen_at``: when
+    the latest HEAD that found the marker was sent, for the settle rule
+    (``part_needs_open_check``).
     """
 
     def __init__(self, ttl_seconds: float = 10.0, size: int = 1024) -> None:
         self._ttl = ttl_seconds
         self._size = size
-        self._entries: dict[tuple[str, ...], tuple[float, Mapping[str, str]]] = {}
+        self._entries: dict[tuple[str, ...], tuple[float, float, Mapping[str, str]]] = {}
 
     def get(self, key: tuple[str, ...]) -> Mapping[str, str] | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] < time.monotonic():
             self._entries.pop(key, None)
             return None
-        return entry[1]
+        return entry[2]
 
-    def put(self, key: tuple[str, ...], headers: Mapping[str, str]) -> None:
-        if len(self._entries) >= self._size:
+    def seen_at(self, key: tuple[str, ...]) -> float | None:
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None else None
+
+    def put(self, key: tuple[str, ...], headers: Mapping[str, str], seen_at: float) -> None:
+        if key not in self._entries and len(self._entries) >= self._size:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (time.monotonic() + self._ttl, headers)
+        previous = self._entries.get(key)
+        if previous is not None:
+            seen_at = max(seen_at, previous[1])  # answers may arrive out of order
+        self._entries[key] = (time.monotonic() + self._ttl, seen_at, headers)
 
     def forget(self, key: tuple[str, ...]) -> None:
         self._entries.pop(key, None)
@@ -92,12 +105,29 @@ def _marker_key(req: S3Request, upload_id: str) -> tuple[str, ...]:
 
 async def recent_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
     """``head_marker``, answered from ``MARKERS`` when the marker was seen just now."""
-    key = _marker_key(req, upload_id)
-    headers = MARKERS.get(key)
+    headers = MARKERS.get(_marker_key(req, upload_id))
     if headers is None:
         headers = await head_marker(req, upload_id)
-        MARKERS.put(key, headers)
     return headers
+
+
+def forget_marker(req: S3Request, upload_id: str) -> None:
+    MARKERS.forget(_marker_key(req, upload_id))
+
+
+def part_needs_open_check(req: S3Request, upload_id: str, committed_at: float) -> bool:
+    """Whether a part stored at ``committed_at`` (monotonic) must HEAD its marker again.
+
+    The settle rule: AbortMultipartUpload deletes the marker, waits
+    ``ABORT_SETTLE_SECONDS``, and only then lists the parts it deletes. A part
+    committed less than that after a moment its marker still existed (a HEAD
+    sent then found it) was therefore committed before that listing, and the
+    Abort removes it. Only a part committed later must look for the marker
+    itself, so concurrent parts of one upload share one HEAD per settle period
+    instead of one HEAD each. Only durations on one clock are compared.
+    """
+    seen_at = MARKERS.seen_at(_marker_key(req, upload_id))
+    return seen_at is None or committed_at - seen_at >= ABORT_SETTLE_SECONDS
 
 
 def parse_part_number(value: str | None) -> int:
