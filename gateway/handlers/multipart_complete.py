@@ -1,11 +1,12 @@
 """CompleteMultipartUpload: an SLO manifest over the uploaded parts.
 
-Every check that can fail fast (upload, XML, part list, sizes, If-Match) runs
-before the response starts, so those errors get their real status. Writing the
-manifest makes Swift HEAD every segment, which can take long for 10000 parts:
-past ``KEEPALIVE_GRACE`` the gateway answers 200, sends the XML declaration and
-then a space every ``KEEPALIVE_INTERVAL``, and ends with the result or an
-``<Error>`` document, as S3 does. Swift's own ``heartbeat=on`` keeps the
+Every check that can fail fast (upload, XML, part list, sizes,
+``x-amz-mp-object-size``, If-Match) runs before the response starts, so those
+errors get their real status. Writing the manifest makes Swift HEAD every
+segment, which can take long for 10000 parts: past
+``[server] complete_keepalive_seconds`` the gateway answers 200, sends the XML
+declaration and then a space every that many seconds, and ends with the result
+or an ``<Error>`` document, as S3 does. Swift's own ``heartbeat=on`` keeps the
 gateway's Swift connection alive meanwhile.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 
 from aiohttp import web
@@ -39,8 +41,10 @@ from gateway.xml import XMLWriter, parse
 log = logging.getLogger("gateway")
 
 MAX_COMPLETE_BODY = 4 * 1024 * 1024
-KEEPALIVE_GRACE = 10.0
-KEEPALIVE_INTERVAL = 10.0
+# Spaces are never sent more often than this, whatever the setting (0 included).
+MIN_KEEPALIVE_INTERVAL = 0.05
+MP_OBJECT_SIZE = "x-amz-mp-object-size"
+_MAX_OBJECT_SIZE_VALUE = 2**63 - 1  # the S3 API types the header as a long (int64)
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 MANIFEST_ERRORS = {404: errors.NoSuchBucket, 412: errors.PreconditionFailed,
                    409: errors.OperationAborted}
@@ -90,6 +94,34 @@ def build_manifest(segments: str, key: str, upload_id: str, requested: list[Requ
                                         MinSizeAllowed=MIN_PART_SIZE,
                                         PartNumber=part.number, ETag=part.etag)
     return manifest
+
+
+def expected_object_size(headers: Mapping[str, str]) -> int | None:
+    """``x-amz-mp-object-size``, the size the client expects (None when absent).
+
+    S3 answers InvalidRequest for a value that is not an integer and for a
+    negative one, with these messages.
+    """
+    raw = headers.get(MP_OBJECT_SIZE)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not re.fullmatch(r"-?[0-9]+", text) or abs(int(text)) > _MAX_OBJECT_SIZE_VALUE:
+        raise errors.InvalidRequest(f"Value for {MP_OBJECT_SIZE} header is invalid: '{raw}'")
+    value = int(text)
+    if value < 0:
+        raise errors.InvalidRequest(
+            f"Value for {MP_OBJECT_SIZE} header is less than zero: '{value}'")
+    return value
+
+
+def check_object_size(expected: int | None, manifest: list[dict]) -> None:
+    """InvalidRequest (as S3) when the parts do not add up to ``x-amz-mp-object-size``."""
+    total = sum(entry["size_bytes"] for entry in manifest)
+    if expected is not None and expected != total:
+        raise errors.InvalidRequest(
+            f"The provided '{MP_OBJECT_SIZE}' header value {expected} does not match what "
+            f"was computed: {total}")
 
 
 def result_document(req: S3Request, etag: str, checksum: Checksum | None = None) -> bytes:
@@ -202,19 +234,21 @@ async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
     return result_document(req, etag, checksum)
 
 
-async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes],
-                                 grace: float = KEEPALIVE_GRACE,
-                                 interval: float = KEEPALIVE_INTERVAL) -> web.StreamResponse:
+async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes], grace: float,
+                                 interval: float) -> web.StreamResponse:
     """200 with ``work``'s XML; if it takes long, whitespace keeps the client waiting.
 
-    Errors raised before the grace period keep their status; later ones become
-    an ``<Error>`` document in the 200 body. ``work`` runs to its end even if
-    the client goes away (the upload then completes all the same).
+    Errors raised within ``grace`` seconds keep their status; later ones become
+    an ``<Error>`` document in the 200 body. A grace of 0 starts the response at
+    once. ``work`` runs to its end even if the client goes away (the upload then
+    completes all the same).
     """
     task = asyncio.ensure_future(work)
-    await asyncio.wait({task}, timeout=grace)
-    if task.done():
-        return web.Response(body=task.result(), content_type="application/xml")
+    if grace > 0:
+        await asyncio.wait({task}, timeout=grace)
+        if task.done():
+            return web.Response(body=task.result(), content_type="application/xml")
+    interval = max(interval, MIN_KEEPALIVE_INTERVAL)
     out = web.StreamResponse(status=200, headers={"Content-Type": "application/xml"})
     await out.prepare(http)
     try:
@@ -259,6 +293,7 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
     if_none_match = req.http.headers.get("If-None-Match")
     if if_none_match is not None and if_none_match.strip() != "*":
         raise errors.S3NotImplemented(Header="If-None-Match")
+    expected_size = expected_object_size(req.http.headers)
     try:
         marker = await head_marker(req, upload_id)
     except errors.NoSuchUpload:
@@ -271,6 +306,7 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
     stored = {entry["name"]: entry for entry in listed}
     manifest = build_manifest(segments_container(req.bucket), req.key, upload_id,
                               requested, stored)
+    check_object_size(expected_size, manifest)
     checksum = final_checksum(upload, requested, [
         stored[part_name(req.key, upload_id, part.number)] for part in requested], whole)
     _check_if_match(req, current)
@@ -279,6 +315,7 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
     if if_none_match is not None:
         headers["If-None-Match"] = "*"
     old_upload = completed_upload_id(current) if current is not None else None
+    keepalive = max(req.config.server.complete_keepalive_seconds, 0.0)
     return await respond_with_keepalive(
         req.http, _finish(req, upload_id, manifest, headers, etag, old_upload, stored,
-                          checksum))
+                          checksum), grace=keepalive, interval=keepalive)
