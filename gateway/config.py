@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "S3SWIFT_"
+# S3 adds only CRC64NVME to an upload sent without a checksum; "" turns that off.
+DEFAULT_CHECKSUMS = ("", "CRC64NVME")
 
 
 @dataclass
@@ -31,9 +33,11 @@ class ServerConfig:
     max_presign_expires_seconds: int = 7 * 24 * 3600
     log_level: str = "INFO"
     # A CompleteMultipartUpload still running after this long answers 200 at
-    # once and sends a space every this many seconds until its result (as S3).
+    # once and sends a space every this many seconds (at most every 0.05 s)
+    # until its result, as S3 does.
     complete_keepalive_seconds: float = 10.0
-    # The checksum S3 computes for an upload sent without one ("" for none).
+    # The checksum S3 computes for an upload sent without one: "CRC64NVME", as S3,
+    # or "" for none (any case; checked by load_config).
     default_checksum: str = "CRC64NVME"
 
 
@@ -135,4 +139,15 @@ def load_config(path: str | os.PathLike[str] | None = None,
                 raise ValueError(f"unknown configuration section [{section_name}]")
             _apply_section(getattr(config, section_name), values, section_name)
     _apply_env(config, os.environ if env is None else env)
+    _check_values(config)
     return config
+
+
+def _check_values(config: GatewayConfig) -> None:
+    """Normalise and check values whose mistakes would only show on some request."""
+    server = config.server
+    default = str(server.default_checksum).strip().upper()
+    if default not in DEFAULT_CHECKSUMS:
+        raise ValueError(f"[server] default_checksum must be \"CRC64NVME\" or \"\" (none), "
+                         f"not {server.default_checksum!r}")
+    server.default_checksum = default

@@ -22,13 +22,22 @@ also records the upload it was completed from (``UPLOAD_ID_META``), which is how
 overwrites and deletes find the segments to remove, and how a retried Complete
 recognises its own result.
 
-Each part's additional checksum (verified or computed while it streamed) is
-kept twice: as reserved metadata on the part object, and as the content type
-parameter ``s3gw_checksum=<algorithm>.<hex digest>`` (RFC token characters
-only: Swift's listing drops a parameter value it cannot parse), so that ListParts,
-Complete and ``GET ?partNumber`` read every part's checksum from one container
-listing instead of a HEAD per part. The completed object keeps its final
+Each part's additional checksum (verified or computed while it streamed, or
+computed from the source of an UploadPartCopy) is kept twice: as reserved
+metadata on the part object, and as the content type parameter
+``s3gw_checksum=<algorithm>.<hex digest>`` (RFC token characters only: Swift's
+listing drops a parameter value it cannot parse), so that ListParts, Complete
+and ``GET ?partNumber`` read every part's checksum from one container listing
+instead of a HEAD per part. The completed object keeps its final
 checksum (COMPOSITE or FULL_OBJECT) as reserved metadata.
+
+Likewise an upload marker of an upload created with a checksum algorithm
+carries ``s3gw_upload_checksum=<algorithm>.<type>`` in its content type, so
+ListMultipartUploads shows both from the ``+uploads`` listing alone. Those
+parameters are the gateway's, never the client's: ``content_type_with_etag``
+drops every ``s3gw_`` parameter before the final object's content type is
+built from the marker's, and CreateMultipartUpload refuses a content type that
+already carries one (``has_gateway_param``).
 
 Upload ids start with the creation time in hex, so the uploads of one key list
 in the order they were initiated, as in S3.
@@ -42,13 +51,16 @@ import os
 import time
 from collections.abc import Iterable
 
-from gateway.checksums import ALGORITHMS, DIGEST_SIZES, Checksum
+from gateway.checksums import ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, Checksum
 
 SEGMENTS_SUFFIX = "+segments"
 UPLOADS_SUFFIX = "+uploads"
 MARKER_SEPARATOR = "\x01"
 ETAG_PARAM = "s3gw_etag"
 CHECKSUM_PARAM = "s3gw_checksum"
+UPLOAD_CHECKSUM_PARAM = "s3gw_upload_checksum"
+GATEWAY_PARAM_PREFIX = "s3gw_"
+UPLOAD_CHECKSUM_TYPES = (COMPOSITE, FULL_OBJECT)
 PART_CONTENT_TYPE = "application/octet-stream"
 # Reserved metadata on the manifest: the upload it was completed from.
 UPLOAD_ID_META = "X-Object-Meta-S3gw-Upload-Id"
@@ -115,7 +127,54 @@ def multipart_etag(part_etags: Iterable[str]) -> str:
 
 
 def content_type_with_etag(content_type: str, s3_etag: str) -> str:
-    return f"{content_type};{ETAG_PARAM}={s3_etag}"
+    """A completed object's content type; the marker's ``s3gw_`` parameters stay behind."""
+    return f"{strip_gateway_params(content_type)};{ETAG_PARAM}={s3_etag}"
+
+
+def _param_name(param: str) -> str:
+    return param.partition("=")[0].strip().lower()
+
+
+def has_gateway_param(content_type: str) -> bool:
+    """True if a content type carries an ``s3gw_`` parameter (reserved for the gateway)."""
+    return any(_param_name(p).startswith(GATEWAY_PARAM_PREFIX)
+               for p in content_type.split(";")[1:])
+
+
+def strip_gateway_params(content_type: str) -> str:
+    """``text/plain;s3gw_upload_checksum=crc32.composite`` → ``text/plain``.
+
+    Every other parameter is kept byte for byte, so a client's content type
+    comes back exactly as it was sent.
+    """
+    if GATEWAY_PARAM_PREFIX not in content_type.lower():
+        return content_type
+    base, *params = content_type.split(";")
+    kept = [p for p in params if not _param_name(p).startswith(GATEWAY_PARAM_PREFIX)]
+    return ";".join([base, *kept])
+
+
+def marker_content_type(content_type: str, algorithm: str | None, kind: str | None) -> str:
+    """An upload marker's content type: the client's, plus the checksum settings."""
+    if algorithm is None or kind is None:
+        return content_type
+    return f"{content_type};{UPLOAD_CHECKSUM_PARAM}={algorithm.lower()}.{kind.lower()}"
+
+
+def marker_checksum(content_type: str) -> tuple[str, str] | None:
+    """(algorithm, type) from a marker's content type (as listed by Swift), if it has them.
+
+    Markers written before the parameter existed have none: no checksum elements.
+    """
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() != UPLOAD_CHECKSUM_PARAM:
+            continue
+        algorithm, _, kind = value.strip().upper().partition(".")
+        if algorithm in ALGORITHMS and kind in UPLOAD_CHECKSUM_TYPES:
+            return algorithm, kind
+        return None
+    return None
 
 
 def split_etag_param(content_type: str) -> tuple[str, str | None]:

@@ -10,10 +10,17 @@ headers up front (raising before any upstream request starts) and returns an
 * ``Transfer-Encoding: chunked`` bodies without a length accepted, the size
   limit enforced while streaming (Swift then gets a chunked PUT);
 * an ``x-amz-checksum-*`` header or trailer verified (or, on request, a
-  checksum computed: ``UploadBody.compute_checksum``).
+  checksum computed: ``UploadBody.compute_checksum``; S3's default CRC64NVME
+  for PutObject: ``UploadBody.add_default_checksum``).
 
 Every check holds back the last chunk until it passed, so a failure always
 leaves Swift with a short (or unterminated chunked) body, and nothing stored.
+
+A computed checksum is only known after the body. For a small body (up to
+``SMALL_BODY`` bytes, length known) the body is read first, so the checksum
+goes in the PUT's own headers: one Swift request, as without a checksum. A
+larger body streams, and ``store_trailing_checksum`` records the value with a
+Swift POST afterwards (the body's transfer dwarfs that extra request).
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from gateway.s3request import S3Request
 log = logging.getLogger("gateway")
 
 AWS_CHUNKED = "aws-chunked"
+# Bodies up to this size are read before the PUT when a checksum must be computed,
+# so Swift gets it with the object (no POST); the memory held is at most this.
+SMALL_BODY = 1024 * 1024
 
 
 @dataclass
@@ -53,19 +63,48 @@ class UploadBody:
     checksum_request: ChecksumRequest | None
     checksum: Checksum | None = field(default=None)
     computed: bool = field(default=False)  # no checksum was sent: the gateway computes one
+    read_ahead: bool = field(default=False)  # small body read before the PUT (checksum known)
 
     @property
     def checksum_in_trailer(self) -> bool:
         """True when the checksum is only known after the body (so not in the PUT headers)."""
         request = self.checksum_request
-        return self.computed or (request is not None and request.expected is None)
+        if self.computed:
+            return not self.read_ahead
+        return request is not None and request.expected is None
 
     def compute_checksum(self, algorithm: str) -> None:
         """Compute ``algorithm`` over the payload (S3 does so for a FULL_OBJECT upload's
         parts sent without a checksum); ``checksum`` is set once ``chunks`` is exhausted."""
-        assert self.checksum_request is None
+        assert self.checksum_request is None and not self.computed
         self.computed = True
         self.chunks = _hashed(self.chunks, algorithm, self._set_checksum)
+
+    async def add_default_checksum(self, algorithm: str,
+                                   swift_headers: dict[str, str]) -> None:
+        """PutObject sent without a checksum: S3 computes and stores its default
+        (``algorithm``, "" for none). Call before the PUT; a small body's value joins
+        ``swift_headers`` right away (``read_small_body``)."""
+        if not algorithm or self.checksum_request is not None or self.computed:
+            return
+        self.compute_checksum(algorithm)
+        await self.read_small_body(swift_headers)
+
+    async def read_small_body(self, swift_headers: dict[str, str]) -> None:
+        """Read a small body whose checksum is computed before the PUT, so the value
+        goes in ``swift_headers`` and needs no POST afterwards.
+
+        Every check runs while reading, so a bad body fails before Swift sees a
+        byte; the chunks are then replayed as they came (no copy).
+        """
+        length = self.content_length
+        if not self.computed or self.read_ahead or length is None or length > SMALL_BODY:
+            return
+        chunks = [chunk async for chunk in self.chunks]
+        assert self.checksum is not None  # set when the hashed stream ended
+        self.chunks = _replayed(chunks)
+        self.read_ahead = True
+        swift_headers.update(self.checksum.swift_metadata())
 
     def upfront_checksum(self) -> Checksum | None:
         """The checksum a header announced: verified by the time Swift commits the body."""
@@ -74,9 +113,14 @@ class UploadBody:
             return None
         return Checksum(request.algorithm, _b64(request.expected))
 
+    def known_checksum(self) -> Checksum | None:
+        """The checksum that can go in the PUT headers: a header's, or one computed
+        over a body already read (``read_small_body``)."""
+        return self.checksum if self.read_ahead else self.upfront_checksum()
+
     def apply_headers(self, swift_headers: dict[str, str]) -> None:
         """Set Content-Length (or leave it out for a chunked PUT), drop ``aws-chunked``
-        from the stored Content-Encoding, add a header checksum's reserved metadata."""
+        from the stored Content-Encoding, add a known checksum's reserved metadata."""
         swift_headers.pop("Content-Length", None)
         if self.content_length is not None:
             swift_headers["Content-Length"] = str(self.content_length)
@@ -85,9 +129,9 @@ class UploadBody:
             encoding = stored_content_encoding(encoding)
         if encoding:
             swift_headers["Content-Encoding"] = encoding
-        upfront = self.upfront_checksum()
-        if upfront is not None:
-            swift_headers.update(upfront.swift_metadata())
+        known = self.known_checksum()
+        if known is not None:
+            swift_headers.update(known.swift_metadata())
 
     def response_headers(self) -> dict[str, str]:
         """The checksum headers S3 returns from the upload."""
@@ -105,6 +149,11 @@ async def _hashed(chunks: AsyncIterator[bytes], algorithm: str,
         hasher.update(chunk)
         yield chunk
     on_result(Checksum(algorithm, _b64(hasher.digest())))
+
+
+async def _replayed(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 def _b64(raw: bytes) -> str:

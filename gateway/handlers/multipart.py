@@ -25,8 +25,9 @@ from gateway.handlers.multipart_listing import list_multipart_uploads, list_part
 from gateway.handlers.object_headers import (
     MAX_USER_METADATA, SWIFT_META, check_key, md5_etag, swift_put_headers)
 from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, new_upload_id, part_content_type, part_name,
-    segments_container, upload_marker_name, uploads_container)
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, has_gateway_param, marker_content_type,
+    new_upload_id, part_content_type, part_name, segments_container, upload_marker_name,
+    uploads_container)
 from gateway.s3request import S3Request
 from gateway.uploads import UploadBody, store_trailing_checksum, streamed_upload
 from gateway.swift.status import StatusMap, raise_for_status
@@ -67,17 +68,23 @@ def _checksum_settings(req: S3Request) -> tuple[str | None, str | None]:
     return algorithm, kind
 
 
-def part_checksum_policy(marker: Mapping[str, str], upload: UploadBody) -> None:
+def part_checksum_policy(marker: Mapping[str, str], upload: UploadBody,
+                         default: str = "") -> None:
     """What a part's checksum must be, given the upload's algorithm and type (as S3).
 
     A checksum of another algorithm is refused. A part sent without one is
     refused by a COMPOSITE upload (its final checksum is made of the client's
-    part checksums) and checksummed here for a FULL_OBJECT one.
+    part checksums) and checksummed here for a FULL_OBJECT one. An upload created
+    without an algorithm takes any checksum (S3 accepts one, e.g. the CRC32 SDKs
+    add); a part without one gets S3's ``default`` (CRC64NVME, "" for none), which
+    Complete combines into the object's full-object checksum.
     """
     algorithm = marker.get(CHECKSUM_ALGORITHM_META)
-    if algorithm is None:
-        return
     request = upload.checksum_request
+    if algorithm is None:
+        if request is None and default:
+            upload.compute_checksum(default)
+        return
     if request is not None and request.algorithm == algorithm:
         return
     if request is None and marker.get(CHECKSUM_TYPE_META) == FULL_OBJECT:
@@ -103,9 +110,16 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
     headers = swift_put_headers(req.http.headers)
     headers.pop("ETag", None)  # a Content-MD5 here would be of the (empty) request body
     algorithm, kind = _checksum_settings(req)
+    if has_gateway_param(headers["Content-Type"]):
+        # The marker's s3gw_ parameters are the gateway's state (multipart_layout).
+        raise errors.InvalidArgument("Content type parameters starting with s3gw_ are "
+                                     "reserved by this gateway.", ArgumentName="Content-Type",
+                                     ArgumentValue=headers["Content-Type"])
     if algorithm is not None and kind is not None:
         headers[CHECKSUM_ALGORITHM_META] = algorithm
         headers[CHECKSUM_TYPE_META] = kind
+        # Also in the content type, so ListMultipartUploads reads it from the listing.
+        headers["Content-Type"] = marker_content_type(headers["Content-Type"], algorithm, kind)
     # Swift counts our reserved metadata too; the final object adds the upload id.
     meta_size = sum(len(k) - len(SWIFT_META) + len(v.encode("utf-8"))
                     for k, v in headers.items() if k.lower().startswith(SWIFT_META))
@@ -141,9 +155,12 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
     marker = await recent_marker(req, upload_id)
-    part_checksum_policy(marker, upload)
-    # The checksum rides in the content type too, for listings (multipart_layout).
-    headers = {"Content-Type": part_content_type(upload.upfront_checksum())}
+    part_checksum_policy(marker, upload, req.config.server.default_checksum)
+    # The checksum rides in the content type too, for listings (multipart_layout);
+    # a small part's computed one is known before the PUT (no POST afterwards).
+    headers: dict[str, str] = {}
+    await upload.read_small_body(headers)
+    headers["Content-Type"] = part_content_type(upload.known_checksum())
     upload.apply_headers(headers)
     content_md5 = req.http.headers.get("Content-MD5")
     if content_md5 is not None:

@@ -13,11 +13,17 @@ Complete, S3:
 - checks a whole-object ``x-amz-checksum-<alg>`` header against the result
   (``BadDigest``; a COMPOSITE value may carry the ``-N`` suffix or not).
 
-A part without a stored checksum (UploadPartCopy: its bytes never pass through
-the gateway) leaves the final object without a checksum: it cannot be
-computed, and a value the client merely claims is not stored as verified.
-An upload created without an algorithm gets no final checksum either (S3 would
-add a CRC64NVME one, which would mean hashing every part of every upload).
+A part without a stored checksum of the upload's algorithm (e.g. one stored
+before its upload had this support) leaves the final object without a
+checksum: a value the client merely claims is not stored as verified.
+UploadPartCopy computes the part checksum when the upload has an algorithm
+(see copy.py).
+
+An upload created without an algorithm gets S3's default, a FULL_OBJECT
+CRC64NVME, combined from the parts' CRC64NVMEs (UploadPart computes one for a
+part sent without a checksum). If a part has none (stored before this default,
+copied, or sent with another algorithm), the object gets no checksum. The
+Complete request's checksums are not checked then, as S3 ignores them.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from gateway.checksums import (
 from gateway.multipart_layout import CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, part_checksum
 
 _CHECKSUM_TAG = "Checksum"
+DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 adds to an upload created without one
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,7 @@ def final_checksum(upload: UploadChecksum | None, requested: Sequence[RequestedP
     ``entries``: the Swift listing entries of the requested parts, in order.
     """
     if upload is None:
-        return None
+        return _default_checksum(entries)
     algorithm = upload.algorithm
     stored = [part_checksum(str(entry.get("content_type", ""))) for entry in entries]
     stored = [c if c is not None and c.algorithm == algorithm else None for c in stored]
@@ -185,6 +192,21 @@ def final_checksum(upload: UploadChecksum | None, requested: Sequence[RequestedP
     value = combine_full_object(algorithm, list(zip(values, lengths)))
     _check_whole(whole, value, len(values))
     return Checksum(algorithm, value, FULL_OBJECT)
+
+
+def _default_checksum(entries: Sequence[Mapping[str, object]]) -> Checksum | None:
+    """An upload created without an algorithm: S3's default full-object CRC64NVME,
+    if every part has a CRC64NVME to combine (no data is read)."""
+    parts: list[tuple[str, int]] = []
+    for entry in entries:
+        have = part_checksum(str(entry.get("content_type", "")))
+        if have is None or have.algorithm != DEFAULT_ALGORITHM:
+            return None
+        parts.append((have.value, int(str(entry.get("bytes", 0)))))
+    if not parts:
+        return None
+    return Checksum(DEFAULT_ALGORITHM, combine_full_object(DEFAULT_ALGORITHM, parts),
+                    FULL_OBJECT)
 
 
 def result_elements(checksum: Checksum | None) -> list[tuple[str, str]]:

@@ -2,6 +2,8 @@
 
 Uploads are listed from the ``+uploads`` container, which holds one marker per
 upload in progress, so the listing never scans parts or completed segments.
+Each upload's checksum algorithm and type come from its marker's content type
+in that listing (``multipart_layout.marker_checksum``), never from a HEAD.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_res
 from gateway.handlers.multipart_common import (
     head_marker, list_parts_of, require_bucket, swift_listing, upload_id_param)
 from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, MARKER_SEPARATOR, part_checksum, part_name,
-    part_number_of, split_marker_name, upload_marker_name, uploads_container)
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, MARKER_SEPARATOR, marker_checksum,
+    part_checksum, part_name, part_number_of, split_marker_name, upload_marker_name,
+    uploads_container)
 from gateway.s3request import S3Request
 from gateway.timefmt import iso_from_swift_listing
 from gateway.xml import XMLWriter
@@ -165,6 +168,9 @@ async def list_multipart_uploads(req: S3Request) -> web.StreamResponse:
         owner_xml(doc, req.owner_id)
         doc.element("StorageClass", "STANDARD")
         doc.element("Initiated", iso_from_swift_listing(upload.get("last_modified", "")))
+        settings = marker_checksum(upload.get("content_type", ""))
+        if settings is not None:  # the MultipartUpload type's last members, as S3 orders them
+            doc.element("ChecksumAlgorithm", settings[0]).element("ChecksumType", settings[1])
         doc.end("Upload")
     for common in page.prefixes:
         doc.start("CommonPrefixes").element("Prefix", encode(common)).end("CommonPrefixes")

@@ -56,6 +56,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     if http.headers.get("Expect", "").lower() == "100-continue":
         await require_bucket(req)  # all checks before the client sends a byte
         await send_continue(http)
+    await upload.add_default_checksum(req.config.server.default_checksum, headers)
     resp = await req.swift.request(
         "PUT", req.account, req.bucket, req.key, headers=headers,
         data=replaced.gate(upload.chunks))

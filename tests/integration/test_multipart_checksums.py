@@ -252,8 +252,8 @@ def test_create_refuses_impossible_types(s3_client: Any, bucket: str) -> None:
 
 
 def test_upload_part_copy(s3_client: Any, bucket: str) -> None:
-    """A whole-object copy keeps the source's checksum; a ranged copy has none to give,
-    so the completed object then has no checksum (the gateway never sees the bytes)."""
+    """A whole-object copy keeps the source's checksum; a ranged copy's is computed
+    (more cases in test_upload_part_copy_checksums.py)."""
     chunks = split(DATA)
     s3_client.put_object(Bucket=bucket, Key="src", Body=chunks[0], ChecksumAlgorithm="CRC32C")
     upload_id = s3_client.create_multipart_upload(
@@ -271,17 +271,18 @@ def test_upload_part_copy(s3_client: Any, bucket: str) -> None:
     done = s3_client.complete_multipart_upload(Bucket=bucket, Key="copied", UploadId=upload_id,
                                                MultipartUpload={"Parts": parts})
     assert done["ChecksumCRC32C"] == full("CRC32C", DATA)
-    # A ranged copy: no checksum for that part, none for the object.
+    # A ranged copy: the part checksum is computed, and so is the object's.
     upload_id = s3_client.create_multipart_upload(
         Bucket=bucket, Key="ranged", ChecksumAlgorithm="CRC32C",
         ChecksumType="FULL_OBJECT")["UploadId"]
     copy = s3_client.upload_part_copy(Bucket=bucket, Key="ranged", UploadId=upload_id,
                                       PartNumber=1, CopySource={"Bucket": bucket, "Key": "src"},
                                       CopySourceRange="bytes=0-99")
-    assert "ChecksumCRC32C" not in copy["CopyPartResult"]
+    assert copy["CopyPartResult"]["ChecksumCRC32C"] == full("CRC32C", chunks[0][:100])
     done = s3_client.complete_multipart_upload(
         Bucket=bucket, Key="ranged", UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": copy["CopyPartResult"]["ETag"]}]})
-    assert "ChecksumCRC32C" not in done
+    assert done["ChecksumCRC32C"] == full("CRC32C", chunks[0][:100])
     head = s3_client.head_object(Bucket=bucket, Key="ranged", ChecksumMode="ENABLED")
-    assert "ChecksumCRC32C" not in head and "ChecksumType" not in head
+    assert head["ChecksumCRC32C"] == full("CRC32C", chunks[0][:100])
+    assert head["ChecksumType"] == "FULL_OBJECT"
