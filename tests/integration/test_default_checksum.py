@@ -1,8 +1,10 @@
 """S3's default checksum: uploads sent without one get a FULL_OBJECT CRC64NVME.
 
-The client here sends no checksum (``request_checksum_calculation="when_required"``);
-expected values are computed locally with awscrt over the data, and checked in
-Swift where they are stored.
+The gateway does so with ``default_checksum = "CRC64NVME"`` (off by default):
+these tests run against their own ``s3swift dev`` with that setting, and check
+the session gateway (default settings) adds nothing. The client sends no
+checksum (``request_checksum_calculation="when_required"``); expected values
+are computed locally with awscrt and checked in Swift where they are stored.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import base64
 import os
 import uuid
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+import swiftclient.client
 from awscrt import checksums as crt
 from botocore.config import Config
+
+from tests.integration.conftest import DevProcess, start_dev_on_free_port
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -42,8 +48,41 @@ def plain_client_of(env: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def plain_client(gateway_env: Any) -> Any:
-    return plain_client_of(gateway_env)
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """An ``s3swift dev`` with S3's default checksum turned on."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("S3SWIFT_SERVER_DEFAULT_CHECKSUM", "crc64nvme")
+        process = start_dev_on_free_port(tmp_path_factory.mktemp("s3swift-default-checksum"))
+    yield process
+    code = process.stop()
+    assert code == 0, f"s3swift dev exited with {code}\n{process.output()}"
+
+
+@pytest.fixture(scope="module")
+def plain_client(dev: DevProcess) -> Any:
+    return plain_client_of(dev.env)
+
+
+@pytest.fixture(scope="module")
+def s3_client(dev: DevProcess) -> Any:
+    """boto3 with default settings (it sends CRC32s of its own), on that gateway."""
+    env = dev.env
+    return boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
+                        aws_secret_access_key=env.secret_key, region_name=env.region)
+
+
+@pytest.fixture(scope="module")
+def swift_conn(dev: DevProcess) -> swiftclient.client.Connection:
+    env = dev.env
+    return swiftclient.client.Connection(authurl=env.swift_auth_url, user=env.swift_user,
+                                         key=env.swift_key, auth_version="1", retries=1)
+
+
+@pytest.fixture
+def bucket(plain_client: Any) -> str:
+    name = f"it-{uuid.uuid4().hex[:20]}"
+    plain_client.create_bucket(Bucket=name)
+    return name
 
 
 def assert_crc64_on_reads(client: Any, bucket: str, key: str, data: bytes) -> None:
@@ -123,11 +162,9 @@ def test_part_with_its_own_checksum_is_accepted(s3_client: Any, bucket: str) -> 
     assert done["ETag"].endswith('-1"')
 
 
-def test_empty_setting_turns_the_default_off(launch_dev: Any,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("S3SWIFT_SERVER_DEFAULT_CHECKSUM", "")
-    dev = launch_dev()
-    client = plain_client_of(dev.env)
+def test_default_settings_add_no_checksum(gateway_env: Any) -> None:
+    """The session gateway runs with default settings: ``default_checksum = ""``."""
+    client = plain_client_of(gateway_env)
     bucket = f"it-{uuid.uuid4().hex[:20]}"
     client.create_bucket(Bucket=bucket)
     for key, data in (("small", SMALL), ("large", LARGE)):
@@ -143,3 +180,6 @@ def test_empty_setting_turns_the_default_off(launch_dev: Any,
     head = client.head_object(Bucket=bucket, Key="mp", ChecksumMode="ENABLED")
     assert "ChecksumCRC64NVME" not in head
     assert client.get_object(Bucket=bucket, Key="mp")["Body"].read() == MULTI
+    for key in ("small", "large", "mp"):
+        client.delete_object(Bucket=bucket, Key=key)
+    client.delete_bucket(Bucket=bucket)

@@ -34,8 +34,8 @@ def crc64(data: bytes) -> str:
 
 # --- config ---------------------------------------------------------------------
 
-def test_default_is_crc64nvme() -> None:
-    assert load_config(None, env={}).server.default_checksum == "CRC64NVME"
+def test_default_is_off() -> None:
+    assert load_config(None, env={}).server.default_checksum == ""
 
 
 @pytest.mark.parametrize("value,stored", [("crc64nvme", "CRC64NVME"), (" CRC64NVME ", "CRC64NVME"),
