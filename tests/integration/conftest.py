@@ -6,6 +6,7 @@ tests exercise the real command line, the real Swift and real sockets.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,13 +159,38 @@ def start_dev_on_free_port(data_dir: Path, *extra: str) -> DevProcess:
     raise AssertionError("unreachable")
 
 
-@pytest.fixture(scope="session")
-def dev_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """The session's ``s3swift dev``; asserts a clean exit on SIGTERM at the end."""
-    dev = start_dev_on_free_port(tmp_path_factory.mktemp("s3swift-dev"))
+@contextlib.contextmanager
+def dev_with_settings(tmp_path_factory: pytest.TempPathFactory, label: str,
+                      settings: Mapping[str, str]) -> Iterator[DevProcess]:
+    """An ``s3swift dev`` started with ``S3SWIFT_*`` environment ``settings``, for a
+    module whose tests need other settings; asserts a clean exit on SIGTERM at the end."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in settings.items():
+            env.setenv(name, value)
+        dev = start_dev_on_free_port(tmp_path_factory.mktemp(label))
     yield dev
     code = dev.stop()
     assert code == 0, f"s3swift dev exited with {code}\n{dev.output()}"
+
+
+def s3_client_of(env: GatewayEnv, config: Config | None = None) -> Any:
+    """A boto3 S3 client for a gateway (default settings unless ``config``)."""
+    return boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
+                        aws_secret_access_key=env.secret_key, region_name=env.region,
+                        config=config)
+
+
+def swift_conn_of(env: GatewayEnv) -> swiftclient.client.Connection:
+    """python-swiftclient as a gateway's Swift test user."""
+    return swiftclient.client.Connection(authurl=env.swift_auth_url, user=env.swift_user,
+                                         key=env.swift_key, auth_version="1", retries=1)
+
+
+@pytest.fixture(scope="session")
+def dev_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """The session's ``s3swift dev``."""
+    with dev_with_settings(tmp_path_factory, "s3swift-dev", {}) as dev:
+        yield dev
 
 
 @pytest.fixture(scope="session")
@@ -192,10 +218,7 @@ def launch_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
 @pytest.fixture(scope="session")
 def s3_client(gateway_env: GatewayEnv) -> Any:
     """A boto3 S3 client with default settings (path-style for a host:port endpoint)."""
-    return boto3.client("s3", endpoint_url=gateway_env.endpoint,
-                        aws_access_key_id=gateway_env.access_key,
-                        aws_secret_access_key=gateway_env.secret_key,
-                        region_name=gateway_env.region)
+    return s3_client_of(gateway_env)
 
 
 @pytest.fixture(scope="session")
@@ -232,9 +255,7 @@ def s3_client_vhost(gateway_env: GatewayEnv, _localhost_subdomains_resolve: None
 @pytest.fixture(scope="session")
 def swift_conn(gateway_env: GatewayEnv) -> swiftclient.client.Connection:
     """python-swiftclient as the test user (``test:tester``, account AUTH_test)."""
-    return swiftclient.client.Connection(
-        authurl=gateway_env.swift_auth_url, user=gateway_env.swift_user,
-        key=gateway_env.swift_key, auth_version="1", retries=1)
+    return swift_conn_of(gateway_env)
 
 
 @pytest.fixture(scope="session")

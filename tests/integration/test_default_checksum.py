@@ -9,20 +9,18 @@ are computed locally with awscrt and checked in Swift where they are stored.
 
 from __future__ import annotations
 
-import base64
 import os
 import uuid
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import swiftclient.client
-from awscrt import checksums as crt
 from botocore.config import Config
 
-from tests.integration.conftest import DevProcess, start_dev_on_free_port
+from tests.integration.checksum_support import full
+from tests.integration.conftest import (
+    DevProcess, dev_with_settings, s3_client_of, swift_conn_of)
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -33,29 +31,24 @@ META = "x-object-meta-s3gw-checksum-crc64nvme"
 
 
 def crc64(data: bytes) -> str:
-    return base64.b64encode(crt.crc64nvme(data).to_bytes(8, "big")).decode("ascii")
+    return full("CRC64NVME", data)
 
 
 def crc32(data: bytes) -> str:
-    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
+    return full("CRC32", data)
 
 
 def plain_client_of(env: Any) -> Any:
     """A boto3 client that sends a checksum only when an operation requires one."""
-    return boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
-                        aws_secret_access_key=env.secret_key, region_name=env.region,
-                        config=Config(request_checksum_calculation="when_required"))
+    return s3_client_of(env, Config(request_checksum_calculation="when_required"))
 
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     """An ``s3swift dev`` with S3's default checksum turned on."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("S3SWIFT_SERVER_DEFAULT_CHECKSUM", "crc64nvme")
-        process = start_dev_on_free_port(tmp_path_factory.mktemp("s3swift-default-checksum"))
-    yield process
-    code = process.stop()
-    assert code == 0, f"s3swift dev exited with {code}\n{process.output()}"
+    with dev_with_settings(tmp_path_factory, "s3swift-default-checksum",
+                           {"S3SWIFT_SERVER_DEFAULT_CHECKSUM": "crc64nvme"}) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +59,12 @@ def plain_client(dev: DevProcess) -> Any:
 @pytest.fixture(scope="module")
 def s3_client(dev: DevProcess) -> Any:
     """boto3 with default settings (it sends CRC32s of its own), on that gateway."""
-    env = dev.env
-    return boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
-                        aws_secret_access_key=env.secret_key, region_name=env.region)
+    return s3_client_of(dev.env)
 
 
 @pytest.fixture(scope="module")
 def swift_conn(dev: DevProcess) -> swiftclient.client.Connection:
-    env = dev.env
-    return swiftclient.client.Connection(authurl=env.swift_auth_url, user=env.swift_user,
-                                         key=env.swift_key, auth_version="1", retries=1)
+    return swift_conn_of(dev.env)
 
 
 @pytest.fixture

@@ -5,11 +5,7 @@ Expected values are computed here independently (zlib, awscrt, hashlib) over the
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,36 +17,16 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.integration.checksum_support import b64, composite, full
+
 MIB = 1024 * 1024
 PART = 5 * MIB
 DATA = os.urandom(2 * PART + 12_345)  # two full parts and a short last one
 BIG = os.urandom(20 * MIB + 4321)
 
-Digest = Callable[[bytes], bytes]
-DIGESTS: dict[str, Digest] = {
-    "CRC32": lambda d: zlib.crc32(d).to_bytes(4, "big"),
-    "CRC32C": lambda d: crt.crc32c(d).to_bytes(4, "big"),
-    "CRC64NVME": lambda d: crt.crc64nvme(d).to_bytes(8, "big"),
-    "SHA1": lambda d: hashlib.sha1(d).digest(),
-    "SHA256": lambda d: hashlib.sha256(d).digest(),
-}
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
 
 def split(data: bytes, size: int = PART) -> list[bytes]:
     return [data[i:i + size] for i in range(0, len(data), size)]
-
-
-def full(algorithm: str, data: bytes) -> str:
-    return b64(DIGESTS[algorithm](data))
-
-
-def composite(algorithm: str, chunks: list[bytes]) -> str:
-    digest = DIGESTS[algorithm]
-    return f"{b64(digest(b''.join(digest(c) for c in chunks)))}-{len(chunks)}"
 
 
 def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

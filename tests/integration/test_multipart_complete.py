@@ -18,14 +18,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import swiftclient.client
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
-from tests.integration.conftest import DevProcess, start_dev_on_free_port
+from tests.integration.conftest import (
+    DevProcess, dev_with_settings, s3_client_of, swift_conn_of)
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -40,28 +40,20 @@ KEEPALIVE_BODY = re.compile(rb'<\?xml version="1\.0" encoding="UTF-8"\?>\n *\n<(
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     """An ``s3swift dev`` whose Complete starts its response at once (keep-alive 0)."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS", "0")
-        process = start_dev_on_free_port(tmp_path_factory.mktemp("s3swift-keepalive"))
-    yield process
-    code = process.stop()
-    assert code == 0, f"s3swift dev exited with {code}\n{process.output()}"
+    with dev_with_settings(tmp_path_factory, "s3swift-keepalive",
+                           {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
 def s3(dev: DevProcess) -> Any:
     """boto3 without retries: a retried Complete could hide what the first one answered."""
-    env = dev.env
-    return boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
-                        aws_secret_access_key=env.secret_key, region_name=env.region,
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    return s3_client_of(dev.env, Config(retries={"max_attempts": 1, "mode": "standard"}))
 
 
 @pytest.fixture(scope="module")
 def swift(dev: DevProcess) -> swiftclient.client.Connection:
-    env = dev.env
-    return swiftclient.client.Connection(authurl=env.swift_auth_url, user=env.swift_user,
-                                         key=env.swift_key, auth_version="1", retries=1)
+    return swift_conn_of(dev.env)
 
 
 @pytest.fixture

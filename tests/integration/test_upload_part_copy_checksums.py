@@ -6,49 +6,24 @@ Expected values are computed here independently (zlib, awscrt, hashlib) over the
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
-import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
 from gateway import multipart_layout
 from tests.integration import rawhttp
+from tests.integration.checksum_support import composite, full
 
 MIB = 1024 * 1024
 PART = 5 * MIB
 PLAIN = os.urandom(PART + 3 * MIB + 17)
 SEGMENTS = [os.urandom(PART), os.urandom(MIB + 5)]  # the multipart source's parts
 MULTIPART = b"".join(SEGMENTS)
-
-DIGESTS: dict[str, Callable[[bytes], bytes]] = {
-    "CRC32": lambda d: zlib.crc32(d).to_bytes(4, "big"),
-    "CRC32C": lambda d: crt.crc32c(d).to_bytes(4, "big"),
-    "CRC64NVME": lambda d: crt.crc64nvme(d).to_bytes(8, "big"),
-    "SHA1": lambda d: hashlib.sha1(d).digest(),
-    "SHA256": lambda d: hashlib.sha256(d).digest(),
-}
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def full(algorithm: str, data: bytes) -> str:
-    return b64(DIGESTS[algorithm](data))
-
-
-def composite(algorithm: str, chunks: list[bytes]) -> str:
-    digest = DIGESTS[algorithm]
-    return f"{b64(digest(b''.join(digest(c) for c in chunks)))}-{len(chunks)}"
-
 
 @pytest.fixture
 def sources(s3_client: Any, bucket: str) -> None:

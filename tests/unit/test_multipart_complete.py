@@ -93,3 +93,20 @@ async def test_zero_interval_is_not_a_busy_loop() -> None:
     spaces = body.count(b" ") - RESULT.count(b" ")
     assert status == 200 and spaces <= 7
     assert body.rstrip().endswith(b"<Result/>") and body.count(b"<?xml") == 1
+
+
+async def test_keepalive_fast_answer_is_plain() -> None:
+    status, _, body = await _serve(0, grace=0.05, interval=0.05)
+    assert (status, body) == (200, RESULT)
+    status, _, body = await _serve(0, grace=0.05, interval=0.05, fail=True)
+    assert status == 400 and b"<Code>InvalidPart</Code>" in body
+
+
+async def test_keepalive_slow_answer_streams_whitespace() -> None:
+    status, _, body = await _serve(0.3, grace=0.05, interval=0.05)
+    assert status == 200
+    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n ')
+    assert body.rstrip().endswith(b"<Result/>") and body.count(b"<?xml") == 1
+    status, _, body = await _serve(0.3, grace=0.05, interval=0.05, fail=True)
+    assert status == 200 and b"<Error><Code>InvalidPart</Code>" in body
+    assert body.count(b"<?xml") == 1

@@ -1,20 +1,16 @@
-"""Pure multipart logic: names, ETags, the Complete body, listing pages, keepalive."""
+"""Pure multipart logic: names, ETags, the Complete body, listing pages."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from gateway import errors
 from gateway.checksums import Checksum
 from gateway.handlers.multipart_common import parse_part_number
 from gateway.handlers.multipart_complete import (
-    RequestedPart, build_manifest, parse_complete_body, respond_with_keepalive)
+    RequestedPart, build_manifest, parse_complete_body)
 from gateway.handlers.multipart_listing import UploadsPage, page_uploads, start_marker
 from gateway.handlers.multipart_objects import etag_matches
 from gateway.multipart_layout import (
@@ -139,39 +135,3 @@ def test_etag_matches() -> None:
     assert etag_matches('"abc-2"', '"abc-2"') and etag_matches("abc-2, x", '"abc-2"')
     assert etag_matches("*", '"q"') and etag_matches('W/"q"', '"q"')
     assert not etag_matches('"abc"', '"abc-2"')
-
-
-async def _serve(work_delay: float, fail: bool = False) -> tuple[int, bytes]:
-    async def work() -> bytes:
-        await asyncio.sleep(work_delay)
-        if fail:
-            raise errors.InvalidPart()
-        return b'<?xml version="1.0" encoding="UTF-8"?>\n<Result/>'
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        try:
-            return await respond_with_keepalive(request, work(), grace=0.05, interval=0.05)
-        except errors.S3Error as exc:
-            return web.Response(status=exc.status, body=exc.to_xml("/", "id"))
-
-    app = web.Application()
-    app.router.add_post("/", handler)
-    async with TestServer(app) as server, aiohttp.ClientSession() as session:
-        async with session.post(server.make_url("/")) as resp:
-            return resp.status, await resp.read()
-
-
-async def test_keepalive_fast_answer_is_plain() -> None:
-    assert await _serve(0) == (200, b'<?xml version="1.0" encoding="UTF-8"?>\n<Result/>')
-    status, body = await _serve(0, fail=True)
-    assert status == 400 and b"<Code>InvalidPart</Code>" in body
-
-
-async def test_keepalive_slow_answer_streams_whitespace() -> None:
-    status, body = await _serve(0.3)
-    assert status == 200
-    assert body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n ')
-    assert body.rstrip().endswith(b"<Result/>") and body.count(b"<?xml") == 1
-    status, body = await _serve(0.3, fail=True)
-    assert status == 200 and b"<Error><Code>InvalidPart</Code>" in body
-    assert body.count(b"<?xml") == 1
