@@ -6,6 +6,14 @@ it while streaming, holding back the last chunk until it matched (so Swift
 never commits a body whose checksum fails), stores it as reserved Swift
 metadata and returns it on GET/HEAD when ``x-amz-checksum-mode: ENABLED``.
 
+A checksum only known after the body (a trailer, or one the gateway computes)
+of a large body is stored by a Swift POST after the PUT. Swift's POST cannot
+be made conditional, so a late POST may land on a newer writer's bytes. Such a
+checksum is therefore *bound*: stored with the Swift ETag (MD5) the PUT
+returned (``Checksum.etag``), and every reader ignores a bound checksum whose
+ETag is not the object's current one. The worst case is a missing checksum,
+never a wrong one. A checksum written by the same PUT as its bytes is unbound.
+
 Multipart helpers: ``composite_checksum`` (checksum of the part checksums,
 "-N" suffixed) and ``combine_full_object`` (CRC of the whole object from the
 part CRCs and lengths, by GF(2) polynomial arithmetic, as zlib's crc32_combine).
@@ -20,7 +28,7 @@ import hashlib
 import hmac
 import zlib
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -42,6 +50,9 @@ NOT_CHECKSUMS = frozenset({"x-amz-checksum-mode", "x-amz-checksum-type",
 # Reserved Swift metadata (hidden from S3 user metadata by object_headers).
 META_PREFIX = "X-Object-Meta-S3gw-Checksum-"
 META_TYPE = "X-Object-Meta-S3gw-Checksum-Type"
+# The Swift ETag of the bytes a POST-stored checksum describes (see the module doc).
+META_ETAG = "X-Object-Meta-S3gw-Checksum-Etag"
+MD5_HEX_LENGTH = 32
 
 _MULTIPLE = ("Expecting a single x-amz-checksum- header. "
              "Multiple checksum Types are not allowed.")
@@ -237,29 +248,79 @@ def requested_checksum(headers: Mapping[str, str],
 
 @dataclass(frozen=True)
 class Checksum:
-    """A verified checksum: algorithm, base64 value and S3 checksum type."""
+    """A verified checksum: algorithm, base64 value and S3 checksum type.
+
+    ``etag``: for a checksum stored after its bytes (a POST), the Swift ETag of
+    those bytes; ``None`` when the same PUT stored both (nothing else to describe).
+    """
 
     algorithm: str
     value: str
     type: str = FULL_OBJECT
+    etag: str | None = None
 
     def response_headers(self) -> dict[str, str]:
         return {HEADER_PREFIX + self.algorithm.lower(): self.value,
                 "x-amz-checksum-type": self.type}
 
     def swift_metadata(self) -> dict[str, str]:
-        return {META_PREFIX + self.algorithm.capitalize(): self.value, META_TYPE: self.type}
+        meta = {META_PREFIX + self.algorithm.capitalize(): self.value, META_TYPE: self.type}
+        if self.etag is not None:
+            meta[META_ETAG] = self.etag
+        return meta
+
+    def bound_to(self, etag: str) -> Checksum:
+        """This checksum, bound to the Swift ETag of the bytes it was computed over."""
+        return replace(self, etag=normal_etag(etag))
+
+    def unbound(self) -> Checksum:
+        """This checksum for a PUT that writes it with its bytes (no binding needed)."""
+        return replace(self, etag=None)
+
+
+def normal_etag(value: str) -> str:
+    """A Swift ETag without quotes (an SLO's has them), lower case."""
+    return value.strip().strip('"').lower()
+
+
+def valid_binding(etag: str) -> bool:
+    """True for what a binding holds: a plain object's Swift ETag, an MD5 in hex."""
+    return len(etag) == MD5_HEX_LENGTH and all(c in "0123456789abcdef" for c in etag)
+
+
+def binding_holds(bound: str | None, current: str | None) -> bool:
+    """True if a checksum bound to ``bound`` (``None``: unbound) describes an object
+    whose current Swift ETag is ``current`` (``None``: unknown, so a binding fails)."""
+    if bound is None:
+        return True
+    bound = normal_etag(bound)
+    return (current is not None and valid_binding(bound)
+            and hmac.compare_digest(bound, normal_etag(current)))
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header of a plain dict or a multidict, case-insensitively."""
+    lower = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lower), None)
 
 
 def stored_checksum(swift_headers: Mapping[str, str]) -> Checksum | None:
-    """The checksum kept in an object's reserved metadata (case-insensitive headers)."""
+    """The checksum kept in an object's reserved metadata (case-insensitive headers).
+
+    A bound checksum counts only if it names ``swift_headers``' ``Etag`` (the
+    object's current bytes); else, as without one, the object has no checksum.
+    """
     lowered = {k.lower(): v for k, v in swift_headers.items()
                if k.lower().startswith(META_PREFIX.lower())}
+    bound = lowered.get(META_ETAG.lower())
+    if not binding_holds(bound, _header(swift_headers, "Etag")):
+        return None
     checksum_type = lowered.get(META_TYPE.lower(), FULL_OBJECT)
     for algorithm in ALGORITHMS:
         value = lowered.get((META_PREFIX + algorithm).lower())
         if value:
-            return Checksum(algorithm, value, checksum_type)
+            return Checksum(algorithm, value, checksum_type,
+                            normal_etag(bound) if bound is not None else None)
     return None
 
 

@@ -28,8 +28,14 @@ metadata on the part object, and as the content type parameter
 ``s3gw_checksum=<algorithm>.<hex digest>`` (RFC token characters only: Swift's
 listing drops a parameter value it cannot parse), so that ListParts, Complete
 and ``GET ?partNumber`` read every part's checksum from one container listing
-instead of a HEAD per part. The completed object keeps its final
-checksum (COMPOSITE or FULL_OBJECT) as reserved metadata.
+instead of a HEAD per part. A checksum stored by a POST after the part's
+PUT is bound to the part's Swift ETag (``gateway.checksums``) and the parameter
+gets it as a third field, ``s3gw_checksum=<algorithm>.<hex digest>.<etag>``;
+readers compare it with the listing entry's ``hash`` (``listed_part_checksum``),
+so a late POST from an earlier UploadPart of the same number never labels
+newer bytes. The two-field form (checksums written with the part, and parts
+stored before bindings existed) still reads. The completed object keeps its
+final checksum (COMPOSITE or FULL_OBJECT) as reserved metadata.
 
 Likewise an upload marker of an upload created with a checksum algorithm
 carries ``s3gw_upload_checksum=<algorithm>.<type>`` in its content type, so
@@ -49,9 +55,10 @@ import base64
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from gateway.checksums import ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, Checksum
+from gateway.checksums import (
+    ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, Checksum, binding_holds)
 
 SEGMENTS_SUFFIX = "+segments"
 UPLOADS_SUFFIX = "+uploads"
@@ -193,26 +200,45 @@ def split_etag_param(content_type: str) -> tuple[str, str | None]:
 
 
 def part_content_type(checksum: Checksum | None) -> str:
-    """A part's content type, carrying its checksum (hex and ``.``: an RFC 7230 token)."""
+    """A part's content type, carrying its checksum and binding (hex and ``.``: an
+    RFC 7230 token)."""
     if checksum is None:
         return PART_CONTENT_TYPE
-    digest = base64.b64decode(checksum.value).hex()
-    return f"{PART_CONTENT_TYPE};{CHECKSUM_PARAM}={checksum.algorithm.lower()}.{digest}"
+    value = f"{checksum.algorithm.lower()}.{base64.b64decode(checksum.value).hex()}"
+    if checksum.etag is not None:
+        value += f".{checksum.etag}"
+    return f"{PART_CONTENT_TYPE};{CHECKSUM_PARAM}={value}"
 
 
-def part_checksum(content_type: str) -> Checksum | None:
-    """The checksum a part's content type (as listed by Swift) carries, if any."""
+def part_checksum(content_type: str, etag: str | None = None) -> Checksum | None:
+    """The checksum a part's content type (as listed by Swift) carries, if any.
+
+    ``etag``: the part's current Swift ETag. A bound value naming another ETag
+    (or any bound value, without ``etag``) describes other bytes: ``None``.
+    """
     for param in content_type.split(";")[1:]:
         name, _, value = param.strip().partition("=")
         if name != CHECKSUM_PARAM:
             continue
-        algorithm, _, digest = value.partition(".")
-        algorithm = algorithm.upper()
+        fields = value.split(".")
+        if len(fields) not in (2, 3):
+            return None
+        algorithm, digest = fields[0].upper(), fields[1]
+        bound = fields[2] if len(fields) == 3 else None
         try:
             raw = bytes.fromhex(digest)
         except ValueError:
             return None
         if algorithm not in ALGORITHMS or len(raw) != DIGEST_SIZES[algorithm]:
             return None
-        return Checksum(algorithm, base64.b64encode(raw).decode("ascii"))
+        if not binding_holds(bound, etag):
+            return None
+        return Checksum(algorithm, base64.b64encode(raw).decode("ascii"), etag=bound)
     return None
+
+
+def listed_part_checksum(entry: Mapping[str, object]) -> Checksum | None:
+    """The checksum of a part from its Swift listing entry (content type and ``hash``)."""
+    etag = entry.get("hash")
+    return part_checksum(str(entry.get("content_type", "")),
+                         str(etag) if etag is not None else None)

@@ -20,7 +20,9 @@ A computed checksum is only known after the body. For a small body (up to
 ``SMALL_BODY`` bytes, length known) the body is read first, so the checksum
 goes in the PUT's own headers: one Swift request, as without a checksum. A
 larger body streams, and ``store_trailing_checksum`` records the value with a
-Swift POST afterwards (the body's transfer dwarfs that extra request).
+Swift POST afterwards (the body's transfer dwarfs that extra request), bound
+to the ETag Swift returned for the PUT (``UploadBody.bind_to``), because that
+POST may land after another writer's PUT of the same name.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ AWS_CHUNKED = "aws-chunked"
 # Bodies up to this size are read before the PUT when a checksum must be computed,
 # so Swift gets it with the object (no POST); the memory held is at most this.
 SMALL_BODY = 1024 * 1024
+# PUT headers that describe the request, not the object: never repeated in its POST.
+_PUT_ONLY_HEADERS = frozenset({"content-length", "etag", "transfer-encoding", "if-none-match",
+                               "if-match", "expect"})
 
 
 @dataclass
@@ -132,6 +137,13 @@ class UploadBody:
         known = self.known_checksum()
         if known is not None:
             swift_headers.update(known.swift_metadata())
+
+    def bind_to(self, etag: str | None) -> None:
+        """The PUT stored the body as Swift ETag ``etag`` (its response's): a checksum
+        learned after the body gets bound to it, so that readers can tell whether
+        the POST that stores it landed on these bytes (``gateway.checksums``)."""
+        if self.checksum_in_trailer and self.checksum is not None and etag:
+            self.checksum = self.checksum.bound_to(etag)
 
     def response_headers(self) -> dict[str, str]:
         """The checksum headers S3 returns from the upload."""
@@ -229,14 +241,22 @@ async def store_trailing_checksum(req: S3Request, upload: UploadBody,
     """Record a trailer (or computed) checksum on the stored object (a Swift POST,
     since the PUT headers were gone before the value arrived).
 
-    A POST replaces all metadata, so it carries the PUT's metadata again. A
-    failure leaves the object without a stored checksum, nothing worse.
+    A POST replaces all metadata (and the content type), so it carries the PUT's
+    metadata again: ``swift_headers`` as sent with the PUT, less what only
+    described that request. Swift's POST cannot be made conditional, so it may
+    land after another writer's PUT of ``obj``; the checksum must therefore be
+    bound to this PUT's ETag (``UploadBody.bind_to``), and an unbound one is not
+    stored. A failure leaves the object without a stored checksum, nothing worse.
     """
-    if not upload.checksum_in_trailer or upload.checksum is None:
+    checksum = upload.checksum
+    if not upload.checksum_in_trailer or checksum is None:
         return
-    post = {k: v for k, v in swift_headers.items()
-            if k.lower() not in ("content-length", "etag", "transfer-encoding")}
-    post.update(upload.checksum.swift_metadata())
+    if checksum.etag is None:
+        log.warning("request %s: trailing checksum not bound to the PUT's ETag, not stored",
+                    req.request_id)
+        return
+    post = {k: v for k, v in swift_headers.items() if k.lower() not in _PUT_ONLY_HEADERS}
+    post.update(checksum.swift_metadata())
     resp = await req.swift.request("POST", req.account, container, obj, headers=post)
     resp.release()
     if resp.status >= 300:

@@ -154,24 +154,31 @@ def _reserved_meta(found: SourceObject, whole_manifest: bool) -> dict[str, str]:
     """Which gateway state survives the copy.
 
     A manifest copied as a manifest is the same object: everything stays. A
-    data copy of a plain object has the same bytes, so its checksum stays valid,
-    but it is not the product of any multipart upload (no upload id). A data
-    copy of a multipart object becomes one plain object: only a FULL_OBJECT
-    checksum still describes it; a COMPOSITE one describes parts that are gone.
+    data copy of a plain object has the same bytes, hence the same Swift ETag,
+    so its checksum stays valid, with its binding to that ETag if it has one
+    (one whose binding already fails is not carried); but it is not the product
+    of any multipart upload (no upload id). A data copy of a multipart object
+    becomes one plain object: only a FULL_OBJECT checksum still describes it; a
+    COMPOSITE one describes parts that are gone. The copy PUT writes it with the
+    bytes (pinned to the source's ETag), so it is unbound there: the new
+    object's ETag is an MD5 of its bytes, not the manifest's.
     """
+    stored = checksums.stored_checksum(found.headers)
     if found.is_slo and not whole_manifest:
-        stored = checksums.stored_checksum(found.headers)
         if stored is not None and stored.type == checksums.FULL_OBJECT:
-            return stored.swift_metadata()
+            return stored.unbound().swift_metadata()
         return {}
     out = {}
     for name, value in found.headers.items():
         lower = name.lower()
         if not lower.startswith(RESERVED_META):
             continue
-        if not whole_manifest and lower == multipart_layout.UPLOAD_ID_META.lower():
+        if not whole_manifest and (lower == multipart_layout.UPLOAD_ID_META.lower()
+                                   or lower.startswith(checksums.META_PREFIX.lower())):
             continue
         out[name] = value
+    if not whole_manifest and stored is not None:
+        out.update(stored.swift_metadata())
     return out
 
 
@@ -294,7 +301,9 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
         return result
 
     _, etag, modified = await _pinned(req, attempt)
-    return _result("CopyObjectResult", etag, modified, checksums.stored_checksum(written))
+    # The destination's own ETag: a checksum bound to the source's holds if they match.
+    return _result("CopyObjectResult", etag, modified,
+                   checksums.stored_checksum({**written, "Etag": etag}))
 
 
 async def upload_part_copy(req: S3Request) -> web.StreamResponse:

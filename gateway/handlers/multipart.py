@@ -172,6 +172,7 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     committed_at = time.monotonic()
     raise_for_status(resp, UPLOAD_PART_ERRORS)
     resp.release()
+    upload.bind_to(resp.headers.get("Etag"))
     headers["Content-Type"] = part_content_type(upload.checksum)
     await store_trailing_checksum(req, upload, headers, container, name)
     await _check_still_open(req, upload_id, name, committed_at)

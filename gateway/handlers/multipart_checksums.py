@@ -2,7 +2,8 @@
 
 CreateMultipartUpload fixes an algorithm and a type (stored on the upload
 marker); every part's checksum was verified (or computed) while it streamed and
-rides in its listing entry (``gateway.multipart_layout.part_checksum``). On
+rides in its listing entry (``gateway.multipart_layout.listed_part_checksum``:
+ignored if a late POST bound it to other bytes than the part's). On
 Complete, S3:
 
 - checks each part checksum the request names against the part's (``InvalidPart``);
@@ -40,7 +41,8 @@ from gateway import errors
 from gateway.checksums import (
     ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, HEADER_PREFIX, NOT_CHECKSUMS, Checksum,
     combine_full_object, composite_checksum, decode_value)
-from gateway.multipart_layout import CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, part_checksum
+from gateway.multipart_layout import (
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, listed_part_checksum)
 
 _CHECKSUM_TAG = "Checksum"
 DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 adds to an upload created without one
@@ -164,7 +166,7 @@ def final_checksum(upload: UploadChecksum | None, requested: Sequence[RequestedP
     if upload is None:
         return _default_checksum(entries)
     algorithm = upload.algorithm
-    stored = [part_checksum(str(entry.get("content_type", ""))) for entry in entries]
+    stored = [listed_part_checksum(entry) for entry in entries]
     stored = [c if c is not None and c.algorithm == algorithm else None for c in stored]
     if upload.type == COMPOSITE:
         for part, have in zip(requested, stored):
@@ -199,7 +201,7 @@ def _default_checksum(entries: Sequence[Mapping[str, object]]) -> Checksum | Non
     if every part has a CRC64NVME to combine (no data is read)."""
     parts: list[tuple[str, int]] = []
     for entry in entries:
-        have = part_checksum(str(entry.get("content_type", "")))
+        have = listed_part_checksum(entry)
         if have is None or have.algorithm != DEFAULT_ALGORITHM:
             return None
         parts.append((have.value, int(str(entry.get("bytes", 0)))))

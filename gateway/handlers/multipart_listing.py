@@ -17,8 +17,8 @@ from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_res
 from gateway.handlers.multipart_common import (
     head_marker, list_parts_of, require_bucket, swift_listing, upload_id_param)
 from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, MARKER_SEPARATOR, marker_checksum,
-    part_checksum, part_name, part_number_of, split_marker_name, upload_marker_name,
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, MARKER_SEPARATOR, listed_part_checksum,
+    marker_checksum, part_name, part_number_of, split_marker_name, upload_marker_name,
     uploads_container)
 from gateway.s3request import S3Request
 from gateway.timefmt import iso_from_swift_listing
@@ -61,7 +61,7 @@ async def list_parts(req: S3Request) -> web.StreamResponse:
         doc.start("Part").element("PartNumber", part_number_of(part["name"]))
         doc.element("LastModified", iso_from_swift_listing(part.get("last_modified", "")))
         doc.element("ETag", f'"{part.get("hash", "")}"').element("Size", part.get("bytes", 0))
-        checksum = part_checksum(part.get("content_type", ""))  # from the listing: no HEADs
+        checksum = listed_part_checksum(part)  # from the listing: no HEADs
         if checksum is not None:
             doc.element("Checksum" + checksum.algorithm, checksum.value)
         doc.end("Part")

@@ -32,7 +32,7 @@ from gateway import checksums, errors
 from gateway.handlers.object_headers import s3_object_headers
 from gateway.handlers.multipart_common import (
     completed_upload_id, delete_parts, list_parts_of, parse_part_number)
-from gateway.multipart_layout import part_checksum, segments_container
+from gateway.multipart_layout import listed_part_checksum, segments_container
 from gateway.s3request import S3Request
 
 log = logging.getLogger("gateway")
@@ -110,7 +110,7 @@ async def part_checksum_headers(req: S3Request, swift_headers: Mapping[str, str]
     entries = await list_parts_of(req, req.key, upload_id, limit=part_number)
     if len(entries) < part_number:
         return {}
-    part = part_checksum(str(entries[part_number - 1].get("content_type", "")))
+    part = listed_part_checksum(entries[part_number - 1])
     if part is None or part.algorithm != whole.algorithm:
         return {}
     return checksums.Checksum(part.algorithm, part.value, whole.type).response_headers()

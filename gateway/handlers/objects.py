@@ -63,6 +63,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     raise_for_status(resp, PUT_OBJECT_ERRORS)
     resp.release()
     await replaced.cleanup()
+    upload.bind_to(resp.headers.get("Etag"))
     await store_trailing_checksum(req, upload, headers, req.bucket or "", req.key)
     return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
                                              **upload.response_headers()})
