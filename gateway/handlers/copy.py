@@ -19,12 +19,13 @@ Otherwise the gateway first reads the source range once, pinned with
 with the checksum in the PUT's own headers. Both reads are pinned to the same
 Swift ETag, hence the same bytes (a plain object's ETag is its MD5; an SLO's
 covers its segments' ETags, which SLO checks on read), so no MD5 is computed
-here. The part and its checksum are written by one atomic PUT. The alternatives were worse under concurrency: streaming the range
-through a PUT, or hashing the part after the copy, both learn the checksum only
-after the part exists and must add it with a later POST, which leaves a window
-where the part lists without its checksum, and a POST that lands after a
-concurrent UploadPart of the same number would label that part's bytes with
-this copy's checksum. The price is that Swift reads the range twice (for the
+here. The part and its checksum are written by one atomic PUT. The
+alternatives were worse under concurrency: streaming the range through a PUT,
+or hashing the part after the copy, both learn the checksum only after the
+part exists and must add it with a later POST, which leaves a window where the
+part lists without its checksum, and a POST that lands after a concurrent
+UploadPart of the same number would label that part's bytes with this copy's
+checksum. The price is that Swift reads the range twice (for the
 hashing, then for the copy); the gateway reads it once and writes nothing.
 Uploads without an algorithm keep the pure Swift-side copy.
 """
