@@ -180,6 +180,12 @@ def s3_client_of(env: GatewayEnv, config: Config | None = None) -> Any:
                         config=config)
 
 
+def plain_s3_client_of(env: GatewayEnv) -> Any:
+    """A boto3 client that sends a checksum only when an operation requires one
+    (``when_required``), so the gateway sees uploads without any checksum."""
+    return s3_client_of(env, Config(request_checksum_calculation="when_required"))
+
+
 def swift_conn_of(env: GatewayEnv) -> swiftclient.client.Connection:
     """python-swiftclient as a gateway's Swift test user."""
     return swiftclient.client.Connection(authurl=env.swift_auth_url, user=env.swift_user,
@@ -219,6 +225,12 @@ def launch_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
 def s3_client(gateway_env: GatewayEnv) -> Any:
     """A boto3 S3 client with default settings (path-style for a host:port endpoint)."""
     return s3_client_of(gateway_env)
+
+
+@pytest.fixture(scope="session")
+def plain_client(gateway_env: GatewayEnv) -> Any:
+    """``plain_s3_client_of`` the session's gateway."""
+    return plain_s3_client_of(gateway_env)
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,7 @@ import time
 import zlib
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from tests.integration.test_streaming_uploads import UNSIGNED_TRAILER, streaming_put
 
@@ -38,16 +36,6 @@ def crc32(data: bytes) -> str:
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def plain_client(gateway_env: Any) -> Any:
-    """Sends no checksum unless an operation requires one (so the gateway computes it)."""
-    return boto3.client("s3", endpoint_url=gateway_env.endpoint,
-                        aws_access_key_id=gateway_env.access_key,
-                        aws_secret_access_key=gateway_env.secret_key,
-                        region_name=gateway_env.region,
-                        config=Config(request_checksum_calculation="when_required"))
 
 
 def trailer_put(env: Any, bucket: str, path: str, **extra: str) -> Any:

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 import swiftclient.client
-from botocore.config import Config
 
 from tests.integration.checksum_support import full
 from tests.integration.conftest import (
-    DevProcess, dev_with_settings, s3_client_of, swift_conn_of)
+    DevProcess, dev_with_settings, plain_s3_client_of, s3_client_of, swift_conn_of)
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -38,11 +37,6 @@ def crc32(data: bytes) -> str:
     return full("CRC32", data)
 
 
-def plain_client_of(env: Any) -> Any:
-    """A boto3 client that sends a checksum only when an operation requires one."""
-    return s3_client_of(env, Config(request_checksum_calculation="when_required"))
-
-
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     """An ``s3swift dev`` with S3's default checksum turned on."""
@@ -53,7 +47,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
 
 @pytest.fixture(scope="module")
 def plain_client(dev: DevProcess) -> Any:
-    return plain_client_of(dev.env)
+    return plain_s3_client_of(dev.env)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +147,7 @@ def test_part_with_its_own_checksum_is_accepted(s3_client: Any, bucket: str) -> 
 
 def test_default_settings_add_no_checksum(gateway_env: Any) -> None:
     """The session gateway runs with default settings: ``default_checksum = ""``."""
-    client = plain_client_of(gateway_env)
+    client = plain_s3_client_of(gateway_env)
     bucket = f"it-{uuid.uuid4().hex[:20]}"
     client.create_bucket(Bucket=bucket)
     for key, data in (("small", SMALL), ("large", LARGE)):

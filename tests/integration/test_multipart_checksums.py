@@ -9,12 +9,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import swiftclient.exceptions
 from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.integration.checksum_support import b64, composite, full
@@ -47,16 +45,6 @@ def upload_parts(s3: Any, bucket: str, key: str, upload_id: str, chunks: list[by
         parts.append({"PartNumber": number, "ETag": resp["ETag"],
                       f"Checksum{algorithm}": resp[f"Checksum{algorithm}"]})
     return parts
-
-
-@pytest.fixture(scope="module")
-def plain_client(gateway_env: Any) -> Any:
-    """A client that sends checksums only when an operation requires one."""
-    return boto3.client("s3", endpoint_url=gateway_env.endpoint,
-                        aws_access_key_id=gateway_env.access_key,
-                        aws_secret_access_key=gateway_env.secret_key,
-                        region_name=gateway_env.region,
-                        config=Config(request_checksum_calculation="when_required"))
 
 
 def test_upload_file_defaults_give_composite_crc32(s3_client: Any, bucket: str,
