@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import logging
 import os
@@ -25,6 +26,9 @@ DEFAULT_ACCESS_KEY = "s3swift-dev-key"
 DEFAULT_SECRET_KEY = "s3swift-dev-secret"
 DEFAULT_DATA_DIR = ".data"
 ENDPOINTS_FILE = "endpoints.json"
+# Held (flock) for the whole run: a second `s3swift dev` on the same data dir
+# is refused before it touches anything. The kernel releases it on any exit.
+LOCK_FILE = "dev.lock"
 # The names ``gateway.credentials.factory`` expects inside a dev data dir.
 CREDENTIALS_DB = "credentials.sqlite"
 CREDENTIALS_KEY = "credentials.key"
@@ -45,6 +49,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="DOMAIN",
                         help="base domain for virtual-hosted-style requests; repeatable "
                              "(default: localhost)")
+
+
+class DataDirBusy(Exception):
+    """Another live ``s3swift dev`` owns the data dir."""
+
+
+def _lock_data_dir(data_dir: Path) -> int:
+    """Take the data dir's lock, or raise ``DataDirBusy`` naming its holder."""
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        raise DataDirBusy(f"{data_dir} is in use by running process {holder}; "
+                          "stop it or choose another --data-dir") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return fd
 
 
 def _encryption_key(data_dir: Path) -> tuple[str, Path]:
@@ -134,7 +157,11 @@ def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
 def _write_json_atomically(path: Path, document: dict[str, Any]) -> None:
     """Readers polling for the file never see it half written."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    tmp.unlink(missing_ok=True)
+    # Owner-only: it holds the Swift reseller admin key.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, indent=2) + "\n")
     os.replace(tmp, path)
 
 
@@ -154,8 +181,6 @@ def _banner(document: dict[str, Any]) -> str:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from gateway.server import start_gateway
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -163,6 +188,17 @@ async def _run(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = _lock_data_dir(data_dir)
+    try:
+        return await _run_locked(args, data_dir, stop)
+    finally:
+        os.close(lock)
+
+
+async def _run_locked(args: argparse.Namespace, data_dir: Path, stop: asyncio.Event) -> int:
+    """Start Swift and the gateway in ``data_dir`` (locked by us) and serve until ``stop``."""
+    from gateway.server import start_gateway
+
     endpoints_path = data_dir / ENDPOINTS_FILE
     endpoints_path.unlink(missing_ok=True)
 
@@ -200,6 +236,9 @@ def main(args: argparse.Namespace) -> int:
     """Run until SIGINT or SIGTERM; 0 on a clean stop, 1 if startup failed."""
     try:
         return asyncio.run(_run(args))
+    except DataDirBusy as exc:
+        print(f"s3swift dev: {exc}", file=sys.stderr)
+        return 1
     except EmbeddedSwiftError as exc:
         print(f"s3swift dev: embedded Swift failed to start: {exc}", file=sys.stderr)
         return 1

@@ -370,7 +370,7 @@ class EmbeddedSwift:
                 and _cmdline(owner_pid) == owner.get("cmdline")):
             # Another live instance owns this data dir: its Swift is not ours to stop.
             raise EmbeddedSwiftError(
-                f"{self.data_dir} is in use by running process {owner_pid}; "
+                f"{self.root} is in use by running process {owner_pid}; "
                 "stop it or choose another data dir")
         records = document.get("processes", [])
         stale = [r["pid"] for r in records if _cmdline(r["pid"]) == list(r["cmdline"])]

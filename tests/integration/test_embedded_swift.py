@@ -161,6 +161,8 @@ def test_dev_command_lifecycle_and_restart(
     endpoints = json.loads((dev.data_dir / "endpoints.json").read_text())
     assert endpoints["pid"] == dev.process.pid
     assert endpoints["credentials"]["sqlite_path"].endswith("credentials.sqlite")
+    # It holds the Swift reseller admin key: owner-only, like the credential store.
+    assert (dev.data_dir / "endpoints.json").stat().st_mode & 0o777 == 0o600
     with socket.create_connection(("127.0.0.1", env.port), timeout=5):
         pass
     assert "s3swift dev is running" in (dev.data_dir / "dev.stdout").read_text()
@@ -221,7 +223,12 @@ def test_busy_data_dir_is_refused_and_the_running_instance_survives(
         s3swift_command("dev", "--port", str(free_port()), "--data-dir", str(first.data_dir)),
         capture_output=True, text=True, timeout=120)
     assert second.returncode != 0
-    assert "in use by running process" in second.stdout + second.stderr
+    output = second.stdout + second.stderr
+    assert f"in use by running process {first.process.pid}" in output
+    assert len(output.strip().splitlines()) == 1, output  # one clear line, no traceback
+    # The first instance's endpoints.json is left alone.
+    endpoints = json.loads((first.data_dir / "endpoints.json").read_text())
+    assert endpoints["pid"] == first.process.pid
     # The first instance's Swift and gateway are untouched.
     assert first.process.poll() is None
     conn = swiftclient.client.Connection(
