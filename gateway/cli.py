@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from gateway.config import load_config
 
@@ -33,11 +34,20 @@ def _credentials(args: argparse.Namespace) -> int:
     return cli.main(args)
 
 
+def _version() -> str:
+    """The installed distribution's version: one source of truth, pyproject.toml."""
+    try:
+        return metadata.version("s3swift")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from gateway.credentials import cli as credentials_cli
     from gateway.embedded import dev
 
     parser = argparse.ArgumentParser(prog="s3swift", description="An S3 gateway for OpenStack Swift")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve S3 in front of an existing Swift")
