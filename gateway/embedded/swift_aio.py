@@ -8,6 +8,7 @@ under one data directory:
     <data_dir>/etc    generated configs and rings (rewritten every start)
     <data_dir>/srv    the single storage device ``d0`` (kept across runs)
     <data_dir>/log    one log file per server, plus captured stdout/stderr
+    <data_dir>/recon  the updaters' recon stats (Swift's /var/cache/swift)
     <data_dir>/state.json   hash path prefix/suffix and the admin key
     <data_dir>/run/processes.json   pids and command lines of the last start
 
@@ -167,6 +168,7 @@ class EmbeddedSwift:
         self.srv = self.root / "srv"
         self.log_dir = self.root / "log"
         self.run_dir = self.root / "run"
+        self.recon_dir = self.root / "recon"
         self.proxy_workers = proxy_workers
         self.part_power = part_power
         self.log_level = log_level
@@ -195,7 +197,7 @@ class EmbeddedSwift:
         """Generate configs and rings, start every process, wait until usable."""
         if self._children:
             return self.endpoints
-        for path in (self.etc, self.srv / "d0", self.log_dir, self.run_dir):
+        for path in (self.etc, self.srv / "d0", self.log_dir, self.run_dir, self.recon_dir):
             path.mkdir(parents=True, exist_ok=True)
         self._stop_stale_processes()
         state = self._load_state()
@@ -275,7 +277,8 @@ class EmbeddedSwift:
     def _write_configs(self, ports: _Ports, state: dict[str, str]) -> None:
         common = CommonSettings(
             ip=LOOPBACK, user=pwd.getpwuid(os.getuid()).pw_name, swift_dir=str(self.etc),
-            devices=str(self.srv), log_level=self.log_level)
+            devices=str(self.srv), log_level=self.log_level,
+            recon_cache_path=str(self.recon_dir))
         files = {
             "swift.conf": swift_conf(state["hash_prefix"], state["hash_suffix"]),
             "proxy-server.conf": proxy_server_conf(

@@ -17,6 +17,9 @@ class CommonSettings:
     swift_dir: str
     devices: str
     log_level: str
+    # Where the updaters dump recon stats; Swift's default /var/cache/swift
+    # usually does not exist, and every sweep then logs a traceback.
+    recon_cache_path: str
 
 
 def swift_conf(hash_prefix: str, hash_suffix: str) -> str:
@@ -66,6 +69,7 @@ devices = {common.devices}
 mount_check = false
 log_name = {name}
 log_level = {common.log_level}
+recon_cache_path = {common.recon_cache_path}
 """
 
 

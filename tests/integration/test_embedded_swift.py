@@ -236,3 +236,14 @@ def test_busy_data_dir_is_refused_and_the_running_instance_survives(
         key=first.env.swift_key, auth_version="1", retries=0)
     conn.put_container("still-up")
     assert conn.head_container("still-up") is not None
+
+
+def test_recon_cache_is_in_the_data_dir(dev_process: DevProcess) -> None:
+    """The updaters dump their recon stats under the data dir, not /var/cache/swift."""
+    swift_dir = dev_process.data_dir / "swift"
+    recon = [swift_dir / "recon" / "object.recon", swift_dir / "recon" / "container.recon"]
+    # Both updaters sweep every 5 seconds and write their stats after each sweep.
+    assert _wait_until(lambda: all(path.is_file() for path in recon), timeout=60), \
+        [str(path) for path in recon if not path.is_file()]
+    for log in (swift_dir / "log").iterdir():
+        assert "Exception dumping recon cache" not in log.read_text(errors="replace"), log
