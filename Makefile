@@ -5,6 +5,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-m \"not integration\""
 PYTEST_ARGS ?=
+# `make run PORT=9000 HOST=0.0.0.0`: where the dev gateway listens (default
+# 127.0.0.1:8080, or S3SWIFT_SERVER_PORT / S3SWIFT_SERVER_HOST). DEV_ARGS: any
+# other `s3swift dev` option, e.g. DEV_ARGS="--data-dir /tmp/s3data".
+PORT ?=
+HOST ?=
+DEV_ARGS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -33,7 +39,7 @@ system-packages:
 		($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y rclone)
 
 run: install
-	$(BIN)/s3swift dev
+	$(BIN)/s3swift dev $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST)) $(DEV_ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -36,8 +36,9 @@ CREDENTIALS_KEY = "credentials.key"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the ``s3swift dev`` options."""
-    parser.add_argument("--host", default="127.0.0.1", help="gateway listen address")
-    parser.add_argument("--port", type=int, default=8080, help="gateway listen port")
+    # No defaults here: S3SWIFT_SERVER_HOST/_PORT (as for `serve`), else [server]'s.
+    parser.add_argument("--host", help="gateway listen address (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="gateway listen port (default: 8080)")
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
                         help=f"where Swift data, configs and credentials live "
                              f"(default: {DEFAULT_DATA_DIR})")
@@ -103,13 +104,23 @@ def _public_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def build_config(args: argparse.Namespace, swift: SwiftEndpoints, db_path: Path,
-                 encryption_key: str) -> GatewayConfig:
-    """Gateway settings for the embedded Swift; ``S3SWIFT_*`` variables still apply."""
+def server_config(args: argparse.Namespace) -> GatewayConfig:
+    """The ``[server]`` settings as ``serve`` reads them from ``S3SWIFT_SERVER_*``, then
+    the command line; checked before anything starts. ``[swift]`` and ``[credentials]``
+    are the embedded ones (``attach_embedded_swift``)."""
     config = load_config(None)
-    config.server.host = args.host
-    config.server.port = args.port
-    config.server.base_domains = list(args.base_domains or ["localhost"])
+    if args.host is not None:
+        config.server.host = args.host
+    if args.port is not None:
+        config.server.port = args.port
+    if args.base_domains:
+        config.server.base_domains = list(args.base_domains)
+    return config
+
+
+def attach_embedded_swift(config: GatewayConfig, swift: SwiftEndpoints, db_path: Path,
+                          encryption_key: str) -> None:
+    """Point the gateway at the embedded Swift and the data dir's credential store."""
     config.swift.auth_type = "tempauth"
     config.swift.auth_url = swift.auth_url
     config.swift.user = swift.admin_user
@@ -118,17 +129,17 @@ def build_config(args: argparse.Namespace, swift: SwiftEndpoints, db_path: Path,
     config.credentials.backend = "sqlite"
     config.credentials.sqlite_path = str(db_path)
     config.credentials.encryption_key = encryption_key
-    return config
 
 
 def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
                        swift: SwiftEndpoints, key_path: Path) -> dict[str, Any]:
     """What ``endpoints.json`` holds: everything a client or test needs."""
+    host, port = config.server.host, config.server.port
     return {
         "s3": {
-            "endpoint": f"http://{_public_host(args.host)}:{args.port}",
-            "host": args.host,
-            "port": args.port,
+            "endpoint": f"http://{_public_host(host)}:{port}",
+            "host": host,
+            "port": port,
             "access_key": args.access_key,
             "secret_key": args.secret_key,
             "region": config.server.region,
@@ -180,7 +191,7 @@ def _banner(document: dict[str, Any]) -> str:
     ])
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, config: GatewayConfig) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -190,12 +201,13 @@ async def _run(args: argparse.Namespace) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = _lock_data_dir(data_dir)
     try:
-        return await _run_locked(args, data_dir, stop)
+        return await _run_locked(args, config, data_dir, stop)
     finally:
         os.close(lock)
 
 
-async def _run_locked(args: argparse.Namespace, data_dir: Path, stop: asyncio.Event) -> int:
+async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir: Path,
+                      stop: asyncio.Event) -> int:
     """Start Swift and the gateway in ``data_dir`` (locked by us) and serve until ``stop``."""
     from gateway.server import start_gateway
 
@@ -212,7 +224,7 @@ async def _run_locked(args: argparse.Namespace, data_dir: Path, stop: asyncio.Ev
         db_path = data_dir / CREDENTIALS_DB
         _ensure_dev_credential(db_path, encryption_key, args.access_key, args.secret_key,
                                swift.test_account)
-        config = build_config(args, swift, db_path, encryption_key)
+        attach_embedded_swift(config, swift, db_path, encryption_key)
         if not logging.getLogger().handlers:
             logging.basicConfig(level=config.server.log_level.upper(),
                                 format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -233,9 +245,14 @@ async def _run_locked(args: argparse.Namespace, data_dir: Path, stop: asyncio.Ev
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run until SIGINT or SIGTERM; 0 on a clean stop, 1 if startup failed."""
+    """Run until SIGINT or SIGTERM; 0 on a clean stop, 1 if startup failed, 2 for bad settings."""
     try:
-        return asyncio.run(_run(args))
+        config = server_config(args)
+    except ValueError as exc:
+        print(f"s3swift dev: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_run(args, config))
     except DataDirBusy as exc:
         print(f"s3swift dev: {exc}", file=sys.stderr)
         return 1

@@ -118,12 +118,15 @@ def _read_output(data_dir: Path) -> str:
     return "\n".join(parts)
 
 
-def start_dev(data_dir: Path, port: int, *extra: str,
+def start_dev(data_dir: Path, port: int | None, *extra: str,
               timeout: float = STARTUP_TIMEOUT) -> DevProcess:
-    """Start ``s3swift dev`` and wait for its endpoints.json; fail with its output."""
+    """Start ``s3swift dev`` and wait for its endpoints.json; fail with its output.
+
+    ``port=None`` passes no ``--port``: the environment or the default decides."""
     data_dir.mkdir(parents=True, exist_ok=True)
     endpoints = data_dir / "endpoints.json"
-    command = s3swift_command("dev", "--port", str(port), "--data-dir", str(data_dir), *extra)
+    port_option = ("--port", str(port)) if port is not None else ()
+    command = s3swift_command("dev", *port_option, "--data-dir", str(data_dir), *extra)
     with open(data_dir / "dev.stdout", "wb") as out, open(data_dir / "dev.stderr", "wb") as err:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
     deadline = time.monotonic() + timeout
