@@ -41,6 +41,11 @@ class ServerConfig:
     # their own checksum, and for a body over 1 MiB the computed value needs a
     # second Swift request (a POST), about 5-10% of large-PUT throughput.
     default_checksum: str = ""
+    # A connection must deliver a whole request head (request line and headers)
+    # within this many seconds of opening, or of its previous response; else it
+    # is answered RequestTimeout and closed, so slow-header clients cannot pile
+    # up connections. Bodies and idle keep-alive connections are not affected.
+    request_header_timeout_seconds: float = 60.0
 
 
 @dataclass
@@ -99,57 +104,185 @@ class GatewayConfig:
     credentials: CredentialsConfig = field(default_factory=CredentialsConfig)
 
 
-def _coerce(value: str, current: Any, name: str) -> Any:
+class ConfigError(ValueError):
+    """A configuration mistake, worded as one line: where (file or variable), key, what."""
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_CHOICES = {("swift", "auth_type"): ("tempauth", "keystone"),
+            ("credentials", "backend"): ("sqlite", "static")}
+_STATIC_KEYS = tuple(f.name for f in dataclasses.fields(StaticCredential))
+
+
+def _kind(current: Any) -> str:
     if isinstance(current, bool):
-        return value.strip().lower() in ("1", "true", "yes", "on")
+        return "true or false"
     if isinstance(current, int):
-        return int(value)
+        return "an integer"
     if isinstance(current, float):
-        return float(value)
+        return "a number"
+    if isinstance(current, list):
+        return "a list of strings"
+    return "a string"
+
+
+def _typed(value: Any, current: Any, where: str) -> Any:
+    """A TOML value of the default's type (an integer is a fine float), or ConfigError."""
+    if isinstance(current, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(current, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(current, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(current, list):
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise ConfigError(f"{where} must be {_kind(current)}, not {value!r}")
+    return value
+
+
+def _coerce(value: str, current: Any, where: str) -> Any:
+    """An environment variable's text as the default's type, or ConfigError."""
+    text = value.strip()
+    try:
+        if isinstance(current, bool):
+            lowered = text.lower()
+            if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(text)
+            return lowered in ("1", "true", "yes", "on")
+        if isinstance(current, int):
+            return int(text)
+        if isinstance(current, float):
+            return float(text)
+    except ValueError:
+        raise ConfigError(f"{where} must be {_kind(current)}, not {value!r}") from None
     if isinstance(current, list):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
 
-def _apply_section(section: Any, values: Mapping[str, Any], section_name: str) -> None:
+def _static_credentials(value: Any, where: str) -> list[StaticCredential]:
+    """``[[credentials.static]]`` tables, each with exactly the three string keys."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be [[credentials.static]] tables")
+    creds = []
+    for number, item in enumerate(value, 1):
+        here = f"{where} #{number}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{here} must be a table with {', '.join(_STATIC_KEYS)}")
+        unknown = sorted(set(item) - set(_STATIC_KEYS))
+        if unknown:
+            raise ConfigError(f"{here}: unknown key {unknown[0]!r} "
+                              f"(expected {', '.join(_STATIC_KEYS)})")
+        missing = [key for key in _STATIC_KEYS if key not in item]
+        if missing:
+            raise ConfigError(f"{here}: missing key {missing[0]!r}")
+        for key in _STATIC_KEYS:
+            _typed(item[key], "", f"{here} {key}")
+        creds.append(StaticCredential(**item))
+    return creds
+
+
+def _apply_section(section: Any, values: Any, section_name: str, origin: str,
+                   origins: dict[tuple[str, str], str]) -> None:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{origin}: [{section_name}] must be a table, not {values!r}")
     known = {f.name for f in dataclasses.fields(section)}
     for key, value in values.items():
+        where = f"{origin}: [{section_name}] {key}"
         if key not in known:
-            raise ValueError(f"unknown configuration key [{section_name}] {key}")
+            raise ConfigError(f"{origin}: unknown configuration key [{section_name}] {key}")
         if section_name == "credentials" and key == "static":
-            value = [StaticCredential(**item) for item in value]
+            value = _static_credentials(value, where)
+        else:
+            value = _typed(value, getattr(section, key), where)
         setattr(section, key, value)
+        origins[(section_name, key)] = where
 
 
-def _apply_env(config: GatewayConfig, env: Mapping[str, str]) -> None:
+def _apply_env(config: GatewayConfig, env: Mapping[str, str],
+               origins: dict[tuple[str, str], str]) -> None:
     for section_field in dataclasses.fields(config):
         section = getattr(config, section_field.name)
         for f in dataclasses.fields(section):
             name = f"{ENV_PREFIX}{section_field.name}_{f.name}".upper()
             if name in env and f.name != "static":
                 setattr(section, f.name, _coerce(env[name], getattr(section, f.name), name))
+                origins[(section_field.name, f.name)] = name
+
+
+def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def load_config(path: str | os.PathLike[str] | None = None,
-                env: Mapping[str, str] | None = None) -> GatewayConfig:
-    """Read ``path`` (if given), then apply ``S3SWIFT_*`` environment overrides."""
+                env: Mapping[str, str] | None = None,
+                overrides: Mapping[tuple[str, str, str], Any] | None = None) -> GatewayConfig:
+    """Read ``path`` (if given), apply ``S3SWIFT_*`` variables, then ``overrides``
+    (``(section, key, option name) -> value``, from the command line), and check it all.
+
+    Every mistake is a ``ConfigError`` naming the file, variable or option.
+    """
     config = GatewayConfig()
+    origins: dict[tuple[str, str], str] = {}
     if path is not None:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        for section_name, values in data.items():
-            if not hasattr(config, section_name):
-                raise ValueError(f"unknown configuration section [{section_name}]")
-            _apply_section(getattr(config, section_name), values, section_name)
-    _apply_env(config, os.environ if env is None else env)
-    _check_values(config)
+        for section_name, values in _read_toml(path).items():
+            if section_name not in {f.name for f in dataclasses.fields(config)}:
+                raise ConfigError(f"{path}: unknown configuration section [{section_name}]")
+            _apply_section(getattr(config, section_name), values, section_name, str(path),
+                           origins)
+    _apply_env(config, os.environ if env is None else env, origins)
+    for (section_name, key, option), value in (overrides or {}).items():
+        setattr(getattr(config, section_name), key, value)
+        origins[(section_name, key)] = option
+    _check_values(config, origins)
     return config
 
 
-def _check_values(config: GatewayConfig) -> None:
-    """Normalise and check values whose mistakes would only show on some request."""
+def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str]) -> None:
+    """Normalise and check values whose mistakes would only show later, on some request."""
+    def fail(section: str, key: str, what: str) -> ConfigError:
+        return ConfigError(f"{origins.get((section, key), f'[{section}] {key}')} {what}")
+
     server = config.server
     default = str(server.default_checksum).strip().upper()
     if default not in DEFAULT_CHECKSUMS:
-        raise ValueError(f"[server] default_checksum must be \"CRC64NVME\" or \"\" (none), "
-                         f"not {server.default_checksum!r}")
+        raise fail("server", "default_checksum",
+                   f"must be \"CRC64NVME\" or \"\" (none), not {server.default_checksum!r}")
     server.default_checksum = default
+    level = server.log_level.strip().upper()
+    if level not in _LOG_LEVELS:
+        raise fail("server", "log_level",
+                   f"must be one of {', '.join(_LOG_LEVELS)}, not {server.log_level!r}")
+    server.log_level = level
+    if not 0 <= server.port <= 65535:
+        raise fail("server", "port", f"must be a TCP port (0-65535), not {server.port}")
+    for section, key, minimum in (
+            ("server", "workers", 1), ("server", "max_clock_skew_seconds", 0),
+            ("server", "max_presign_expires_seconds", 1), ("swift", "pool_size", 1),
+            ("swift", "max_object_size", 1)):
+        if getattr(getattr(config, section), key) < minimum:
+            raise fail(section, key, f"must be at least {minimum}, "
+                                     f"not {getattr(getattr(config, section), key)}")
+    for section, key in (("server", "complete_keepalive_seconds"),
+                         ("server", "request_header_timeout_seconds"),
+                         ("swift", "timeout_seconds"), ("swift", "connect_timeout_seconds")):
+        if not getattr(getattr(config, section), key) > 0:
+            raise fail(section, key, f"must be more than 0, "
+                                     f"not {getattr(getattr(config, section), key)}")
+    for (section, key), choices in _CHOICES.items():
+        value = getattr(getattr(config, section), key)
+        if value not in choices:
+            raise fail(section, key, f"must be one of {', '.join(choices)}, not {value!r}")
