@@ -105,6 +105,11 @@ MalformedTrailerError = _error(
     "well-formed or did not conform to our published schema.")
 MissingContentLength = _error(
     "MissingContentLength", 411, "You must provide the Content-Length HTTP header.")
+BadRequest = _error(
+    "BadRequest", 400, "An error occurred when parsing the HTTP request.")
+RequestHeaderSectionTooLarge = _error(
+    "RequestHeaderSectionTooLarge", 400,
+    "Your request header section exceeds the maximum allowed size.")
 RequestTimeout = _error(
     "RequestTimeout", 400, "Your socket connection to the server was not read from or "
     "written to within the timeout period.")

@@ -23,7 +23,8 @@ from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
 log = logging.getLogger("gateway")
 
 
-def _new_request_id() -> tuple[str, str]:
+def new_request_id() -> tuple[str, str]:
+    """S3's pair: a short request id and a long host id (``x-amz-id-2``)."""
     raw = os.urandom(8)
     return raw.hex().upper(), base64.b64encode(raw + os.urandom(24)).decode("ascii")
 
@@ -37,7 +38,7 @@ def _decoded_path(request: web.Request) -> str:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
-    request_id, host_id = _new_request_id()
+    request_id, host_id = new_request_id()
     request[REQUEST_ID] = request_id
     request[HOST_ID] = host_id
     try:

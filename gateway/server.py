@@ -13,13 +13,15 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig
+from gateway.http_server import S3AppRunner
 
 log = logging.getLogger("gateway")
 
 
 async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None) -> web.AppRunner:
     """Start serving; stop with ``await runner.cleanup()``."""
-    runner = web.AppRunner(create_app(config), access_log=None, handle_signals=False)
+    runner = S3AppRunner(create_app(config), access_log=None, handle_signals=False,
+                         request_header_timeout=config.server.request_header_timeout_seconds)
     await runner.setup()
     if sock is not None:
         site: web.BaseSite = web.SockSite(runner, sock)
