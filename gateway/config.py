@@ -210,8 +210,9 @@ def _apply_env(config: GatewayConfig, env: Mapping[str, str],
         for f in dataclasses.fields(section):
             name = f"{ENV_PREFIX}{section_field.name}_{f.name}".upper()
             if name in env and f.name != "static":
-                setattr(section, f.name, _coerce(env[name], getattr(section, f.name), name))
-                origins[(section_field.name, f.name)] = name
+                where = f"{name}: [{section_field.name}] {f.name}"
+                setattr(section, f.name, _coerce(env[name], getattr(section, f.name), where))
+                origins[(section_field.name, f.name)] = where
 
 
 def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -157,10 +157,10 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("S3SWIFT_SERVER_PORT", "abc", "S3SWIFT_SERVER_PORT must be an integer, not 'abc'"),
+    ("S3SWIFT_SERVER_PORT", "abc", "S3SWIFT_SERVER_PORT: [server] port must be an integer, not 'abc'"),
     ("S3SWIFT_SWIFT_TIMEOUT_SECONDS", "soon",
-     "S3SWIFT_SWIFT_TIMEOUT_SECONDS must be a number, not 'soon'"),
-    ("S3SWIFT_SERVER_LOG_LEVEL", "chatty", "S3SWIFT_SERVER_LOG_LEVEL must be one of DEBUG, "
+     "S3SWIFT_SWIFT_TIMEOUT_SECONDS: [swift] timeout_seconds must be a number, not 'soon'"),
+    ("S3SWIFT_SERVER_LOG_LEVEL", "chatty", "S3SWIFT_SERVER_LOG_LEVEL: [server] log_level must be one of DEBUG, "
                                            "INFO, WARNING, ERROR, CRITICAL, not 'chatty'"),
 ])
 def test_environment_mistakes_name_the_variable(name: str, value: str, message: str) -> None:
@@ -172,7 +172,7 @@ def test_environment_mistakes_name_the_variable(name: str, value: str, message: 
 def test_environment_wins_and_is_named_over_the_file(tmp_path: Path) -> None:
     path = tmp_path / "gateway.toml"
     path.write_text("[server]\nworkers = 2\n")
-    with pytest.raises(ConfigError, match=r"^S3SWIFT_SERVER_WORKERS must be at least 1, not 0$"):
+    with pytest.raises(ConfigError, match=r"^S3SWIFT_SERVER_WORKERS: \[server\] workers must be at least 1, not 0$"):
         load_config(path, env={"S3SWIFT_SERVER_WORKERS": "0"})
 
 
