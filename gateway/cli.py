@@ -6,20 +6,21 @@ import argparse
 import sys
 from importlib import metadata
 
-from gateway.config import load_config
+from gateway.config import ConfigError, load_config
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from gateway.server import serve
+    """Exit status 2, with one line on stderr, for anything that prevents starting."""
+    from gateway.server import StartupError, serve
 
-    config = load_config(args.config)
-    if args.workers is not None:
-        config.server.workers = args.workers
-    if args.port is not None:
-        config.server.port = args.port
-    if args.host is not None:
-        config.server.host = args.host
-    return serve(config)
+    overrides = {("server", key, option): value for key, option, value in (
+        ("workers", "--workers", args.workers), ("port", "--port", args.port),
+        ("host", "--host", args.host)) if value is not None}
+    try:
+        return serve(load_config(args.config, overrides=overrides))
+    except (ConfigError, StartupError) as exc:
+        print(f"s3swift serve: {exc}", file=sys.stderr)
+        return 2
 
 
 def _dev(args: argparse.Namespace) -> int:

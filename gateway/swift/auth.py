@@ -40,9 +40,12 @@ async def _tempauth(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
     headers = {"X-Auth-User": config.user, "X-Auth-Key": config.key}
     async with session.get(config.auth_url, headers=headers) as resp:
         if resp.status // 100 != 2:
-            raise SwiftAuthError(f"tempauth answered {resp.status}")
-        token = resp.headers["X-Auth-Token"]
-        storage_url = resp.headers["X-Storage-Url"]
+            raise SwiftAuthError(f"tempauth answered {resp.status} {resp.reason}")
+        token = resp.headers.get("X-Auth-Token")
+        storage_url = resp.headers.get("X-Storage-Url")
+        if not token or not storage_url:
+            raise SwiftAuthError(f"tempauth answered {resp.status} without X-Auth-Token and "
+                                 "X-Storage-Url: is this a tempauth v1 URL?")
         lifetime = float(resp.headers.get("X-Auth-Token-Expires", DEFAULT_TOKEN_LIFETIME))
     endpoint = config.endpoint or _endpoint_from_storage_url(storage_url)
     return Token(token, endpoint.rstrip("/"), time.monotonic() + lifetime)
@@ -71,7 +74,9 @@ def keystone_request_body(config: SwiftConfig) -> dict:
 def keystone_token(token_id: str, body: dict, config: SwiftConfig,
                    now_wall: float, now_monotonic: float) -> Token:
     """Build a ``Token`` from Keystone's answer: expiry and the object-store endpoint."""
-    token = body["token"]
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, dict):
+        raise SwiftAuthError("keystone answered without a token document")
     expires_at = now_monotonic + DEFAULT_TOKEN_LIFETIME
     if "expires_at" in token:
         expiry = datetime.fromisoformat(token["expires_at"].replace("Z", "+00:00")).timestamp()
@@ -98,9 +103,12 @@ async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
         url += "/auth/tokens"
     async with session.post(url, json=keystone_request_body(config)) as resp:
         if resp.status // 100 != 2:
-            raise SwiftAuthError(f"keystone answered {resp.status}")
-        token_id = resp.headers["X-Subject-Token"]
-        body = await resp.json()
+            raise SwiftAuthError(f"keystone answered {resp.status} {resp.reason}")
+        token_id = resp.headers.get("X-Subject-Token")
+        if not token_id:
+            raise SwiftAuthError(f"keystone answered {resp.status} without X-Subject-Token: "
+                                 "is this an identity v3 URL?")
+        body = await resp.json(content_type=None)
     return keystone_token(token_id, body, config, time.time(), time.monotonic())
 
 
