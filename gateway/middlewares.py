@@ -75,10 +75,23 @@ def _from_http_exception(exc: web.HTTPException) -> errors.S3Error:
     return errors.InvalidRequest(exc.reason)
 
 
+def _causes(exc: BaseException) -> str:
+    """Why a 5xx happened, on one line: the chain of causes (a 503's is the Swift
+    failure), without a traceback."""
+    parts: list[str] = []
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(parts) < 6:
+        text = " ".join(str(cause).split())
+        parts.append(f"{type(cause).__name__}: {text}" if text else type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    return " <- ".join(parts) if parts else "no underlying error recorded"
+
+
 def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,
                     host_id: str) -> web.Response:
     if exc.status >= 500:
-        log.warning("request %s: %s", request_id, exc.code)
+        log.warning("request %s: %s %s %s: %s", request_id, exc.code, request.method,
+                    _decoded_path(request), _causes(exc))
     body = exc.to_xml(_decoded_path(request), request_id, host_id)
     response = web.Response(status=exc.status, body=body, content_type="application/xml",
                             headers=exc.headers)

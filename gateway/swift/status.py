@@ -46,4 +46,12 @@ def raise_for_status(resp: aiohttp.ClientResponse, table: StatusMap,
     if 200 <= resp.status < 300 or resp.status in ok:
         return
     resp.release()
-    raise error_for(resp.status, table)
+    error = error_for(resp.status, table)
+    if error.status >= 500:  # the log line of the 5xx says what Swift answered
+        raise error from SwiftStatusError(
+            f"Swift answered {resp.status} {resp.reason} to {resp.method} {resp.url.path}")
+    raise error
+
+
+class SwiftStatusError(Exception):
+    """What Swift answered, kept as the cause of the S3 error it became."""

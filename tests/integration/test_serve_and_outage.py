@@ -132,7 +132,7 @@ def test_serve_with_workers_uses_the_same_swift(served: Any, s3_client: Any, buc
 
 
 def test_swift_outage_is_503_and_the_gateway_recovers(served: Any, s3_client: Any,
-                                                      bucket: str) -> None:
+                                                      bucket: str, tmp_path: Path) -> None:
     client, forwarder, _ = served
     s3_client.put_object(Bucket=bucket, Key="k", Body=b"before the outage")
     forwarder.down()
@@ -143,7 +143,49 @@ def test_swift_outage_is_503_and_the_gateway_recovers(served: Any, s3_client: An
             call()
         assert exc.value.response["Error"]["Code"] == "ServiceUnavailable"
         assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+        # The log says why, once, on the request's line, without a traceback.
+        request_id = exc.value.response["ResponseMetadata"]["RequestId"]
+        lines = [line for line in (tmp_path / "serve.log").read_text().splitlines()
+                 if request_id in line]
+        assert len(lines) == 1, lines
+        assert "ServiceUnavailable" in lines[0] and "Cannot connect to host" in lines[0], lines
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
     forwarder.up()
     assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before the outage"
     client.put_object(Bucket=bucket, Key="k2", Body=b"after")
     assert s3_client.get_object(Bucket=bucket, Key="k2")["Body"].read() == b"after"
+
+
+def _workers_of(process: subprocess.Popen) -> set[int]:
+    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    return {int(pid) for pid in found.stdout.split()}
+
+
+def test_a_killed_worker_is_logged_and_replaced(served: Any, gateway_env: Any,
+                                                tmp_path: Path) -> None:
+    served_client, _, process = served
+    workers = _workers_of(process)
+    assert len(workers) == 2
+    victim = min(workers)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while len(_workers_of(process) - workers) < 1 or victim in _workers_of(process):
+        assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        time.sleep(0.1)
+    current = _workers_of(process)
+    assert len(current) == 2 and victim not in current
+    # A new client (fresh connections): every request is served.
+    client = boto3.client(
+        "s3", endpoint_url=served_client.meta.endpoint_url,
+        aws_access_key_id="serve-key", aws_secret_access_key="serve-secret",
+        region_name=gateway_env.region, config=Config(retries={"max_attempts": 1}))
+    for _ in range(20):
+        assert client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    log = (tmp_path / "serve.log").read_text()
+    assert f"worker {victim} was killed by signal SIGKILL; starting a replacement" in log, log
+    replacement = (current - workers).pop()
+    assert f"worker {replacement} started" in log, log
+    # SIGTERM to the master still stops everything, with status 0.
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, log
+    assert not any(Path(f"/proc/{pid}").exists() for pid in current)
