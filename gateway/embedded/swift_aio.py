@@ -18,29 +18,27 @@ with a Swift already running on the usual ports of the same machine.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from gateway.embedded.processes import (
+    LOOPBACK, cmdline, free_ports, running, tail, terminate_with_parent)
 from gateway.embedded.swift_configs import (
     CommonSettings, account_server_conf, container_server_conf, object_server_conf,
     proxy_server_conf, swift_conf)
 
-LOOPBACK = "127.0.0.1"
 ADMIN_ACCOUNT, ADMIN_USERNAME = "gateway", "admin"
 TEST_ACCOUNT, TEST_USERNAME, TEST_KEY = "test", "tester", "testing"
 RESELLER_PREFIX = "AUTH_"
@@ -87,27 +85,6 @@ class _Child:
     log_files: tuple[Path, ...]
 
 
-def free_port(host: str = LOOPBACK) -> int:
-    """Ask the kernel for an unused TCP port (bind to 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _free_ports(count: int) -> list[int]:
-    """Distinct free ports: hold every socket open until all are chosen."""
-    socks = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((LOOPBACK, 0))
-            socks.append(sock)
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for sock in socks:
-            sock.close()
-
-
 def find_memcached() -> str:
     """The memcached binary; tempauth refuses to run without memcache."""
     found = shutil.which("memcached") or next(
@@ -117,40 +94,6 @@ def find_memcached() -> str:
         raise EmbeddedSwiftError(
             "memcached not found: install it (apt-get install memcached, or `make install`)")
     return found
-
-
-def _terminate_with_parent(parent_pid: int) -> Callable[[], None]:
-    """A ``preexec_fn`` asking Linux to SIGTERM the child when its parent dies."""
-    def preexec() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os._exit(1)
-    return preexec
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def _cmdline(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-
-
-def _running(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie (orphans may never be reaped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 class EmbeddedSwift:
@@ -201,7 +144,7 @@ class EmbeddedSwift:
             path.mkdir(parents=True, exist_ok=True)
         self._stop_stale_processes()
         state = self._load_state()
-        ports = _Ports(*_free_ports(5))
+        ports = _Ports(*free_ports(5))
         self._write_configs(ports, state)
         self._build_rings(ports)
         try:
@@ -326,7 +269,7 @@ class EmbeddedSwift:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True, close_fds=True, env=self._child_env(),
-                preexec_fn=_terminate_with_parent(os.getpid()) if self.die_with_parent else None)
+                preexec_fn=terminate_with_parent(os.getpid()) if self.die_with_parent else None)
         log_files = (out_path, self.log_dir / f"{name}.log")
         self._children.append(_Child(name, process, log_files))
 
@@ -350,7 +293,7 @@ class EmbeddedSwift:
         """Remember what we started so a later start can clean up after a crash."""
         records = [{"name": c.name, "pid": c.process.pid, "cmdline": c.process.args}
                    for c in self._children]
-        owner = {"pid": os.getpid(), "cmdline": _cmdline(os.getpid())}
+        owner = {"pid": os.getpid(), "cmdline": cmdline(os.getpid())}
         document = {"owner": owner, "processes": records}
         (self.run_dir / "processes.json").write_text(json.dumps(document, indent=2))
 
@@ -369,21 +312,21 @@ class EmbeddedSwift:
             document = {}
         owner = document.get("owner") or {}
         owner_pid = owner.get("pid")
-        if (owner_pid and owner_pid != os.getpid() and _running(owner_pid)
-                and _cmdline(owner_pid) == owner.get("cmdline")):
+        if (owner_pid and owner_pid != os.getpid() and running(owner_pid)
+                and cmdline(owner_pid) == owner.get("cmdline")):
             # Another live instance owns this data dir: its Swift is not ours to stop.
             raise EmbeddedSwiftError(
                 f"{self.root} is in use by running process {owner_pid}; "
                 "stop it or choose another data dir")
         records = document.get("processes", [])
-        stale = [r["pid"] for r in records if _cmdline(r["pid"]) == list(r["cmdline"])]
+        stale = [r["pid"] for r in records if cmdline(r["pid"]) == list(r["cmdline"])]
         for pid in stale:
             try:
                 os.killpg(pid, signal.SIGTERM)
             except (ProcessLookupError, PermissionError):
                 pass
         deadline = time.monotonic() + 10
-        while any(_running(pid) for pid in stale) and time.monotonic() < deadline:
+        while any(running(pid) for pid in stale) and time.monotonic() < deadline:
             time.sleep(0.1)
         path.unlink(missing_ok=True)
 
@@ -393,7 +336,7 @@ class EmbeddedSwift:
         for child in self._children:
             code = child.process.poll()
             if code is not None:
-                logs = "\n".join(f"--- {p.name} ---\n{_tail(p)}" for p in child.log_files)
+                logs = "\n".join(f"--- {p.name} ---\n{tail(p)}" for p in child.log_files)
                 raise EmbeddedSwiftError(
                     f"embedded Swift {child.name} exited with code {code}\n{logs}")
 
@@ -423,7 +366,7 @@ class EmbeddedSwift:
                     last_error = f"{url}: {exc}"
                 if time.monotonic() > deadline:
                     logs = "\n".join(
-                        f"--- {p.name} ---\n{_tail(p, 10)}"
+                        f"--- {p.name} ---\n{tail(p, 10)}"
                         for c in self._children for p in c.log_files)
                     raise EmbeddedSwiftError(
                         f"embedded Swift not ready after {self.startup_timeout}s "
