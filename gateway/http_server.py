@@ -35,6 +35,13 @@ def _protocol_error(status: int, exc: BaseException | None) -> errors.S3Error:
     return errors.BadRequest()
 
 
+def _loggable(exc: BaseException | None, message: str | None) -> str:
+    """What the parser said, without echoing a long header line (it may hold a token)."""
+    if isinstance(exc, LineTooLong):
+        return f"a request line or header over {exc.args[1]} bytes"
+    return (message or str(exc))[:200]
+
+
 def _s3_headers(request_id: str, host_id: str) -> dict[str, str]:
     return {"x-amz-request-id": request_id, "x-amz-id-2": host_id, "Server": "s3swift"}
 
@@ -116,7 +123,7 @@ class S3RequestHandler(RequestHandler):
             log.error("request %s: %s", request_id, error.code, exc_info=exc)
         else:
             log.info("request %s: %s from %s: %s", request_id, error.code, request.remote,
-                     message or exc)
+                     _loggable(exc, message))
         if request.writer.output_size > 0:  # a response is under way: only closing is left
             raise ConnectionError("response already started, cannot send an error")
         response = web.Response(status=error.status, content_type="application/xml",

@@ -104,7 +104,7 @@ def test_a_dribbled_request_head_is_cut_off(short_head_timeout: DevProcess) -> N
                 break
         answer += _read_all(sock, deadline)
         elapsed = time.monotonic() - started
-    assert HEAD_TIMEOUT - 0.1 <= elapsed < HEAD_TIMEOUT + 20, elapsed
+    assert HEAD_TIMEOUT - 0.5 <= elapsed < HEAD_TIMEOUT + 20, elapsed  # not cut off early
     _assert_s3_error(answer, "RequestTimeout")
 
 
