@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import free_port, s3_client_of, start_dev
+from tests.integration.conftest import free_port, s3_client_of, s3swift_command, start_dev
 
 
 def test_dev_listens_on_the_port_from_the_environment(tmp_path: Path,
@@ -25,3 +27,16 @@ def test_dev_listens_on_the_port_from_the_environment(tmp_path: Path,
         assert "Buckets" in s3_client_of(dev.env).list_buckets()
     finally:
         assert dev.stop() == 0, dev.output()
+
+
+def test_a_bad_setting_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "dev"
+    result = subprocess.run(
+        s3swift_command("dev", "--data-dir", str(data_dir)),
+        env={**os.environ, "S3SWIFT_SERVER_REQUEST_HEADER_TIMEOUT_SECONDS": "soon"},
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == ("s3swift dev: S3SWIFT_SERVER_REQUEST_HEADER_TIMEOUT_SECONDS: "
+                             "[server] request_header_timeout_seconds must be a number, "
+                             "not 'soon'\n"), result.stderr
+    assert not data_dir.exists()  # nothing was created, let alone started
