@@ -76,7 +76,9 @@ def test_put_with_encoded_slash_in_bucket_stores_nothing(gateway_env: Any, swift
 @pytest.mark.parametrize(("method", "suffix"), [
     ("GET", "/key"), ("HEAD", "/key"), ("DELETE", "/key"), ("GET", ""), ("HEAD", ""),
     ("DELETE", ""), ("PUT", ""), ("POST", "/key?uploads"), ("GET", "?uploads"),
-    ("GET", "?location"), ("GET", "?list-type=2"),
+    ("GET", "?location"), ("GET", "?list-type=2"), ("POST", "?delete"),
+    ("PUT", "/key?partNumber=1&uploadId=u"), ("POST", "/key?uploadId=u"),
+    ("GET", "/key?uploadId=u"), ("DELETE", "/key?uploadId=u"),
 ])
 def test_every_operation_checks_the_decoded_bucket(gateway_env: Any, s3_client: Any,
                                                    swift_conn: Any, bucket: str, method: str,
