@@ -47,7 +47,8 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
         config.credentials, config.swift.reseller_prefix)
     app[AUTH_SETTINGS] = AuthSettings(
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
-        max_presign_expires_seconds=config.server.max_presign_expires_seconds)
+        max_presign_expires_seconds=config.server.max_presign_expires_seconds,
+        region=config.server.region)
     app.on_response_prepare.append(add_s3_headers)
     app.cleanup_ctx.append(_swift_client)
     app.cleanup_ctx.append(_credentials)

@@ -78,6 +78,7 @@ IncompleteBody = _error(
 InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
 InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
 InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 you specified is not valid.")
+InvalidURI = _error("InvalidURI", 400, "Couldn't parse the specified URI.")
 InvalidLocationConstraint = _error(
     "InvalidLocationConstraint", 400, "The specified location-constraint is not valid.")
 IllegalLocationConstraintException = _error(

@@ -85,6 +85,16 @@ def _strip_namespaces(root: etree._Element) -> None:
     etree.cleanup_namespaces(root)
 
 
+def _has_dtd_or_entity(root: etree._Element) -> bool:
+    """S3 documents never need a DTD. An unresolved entity reference would be
+    dropped from the text (``k1&ent;`` read as ``k1``, another key), so any
+    DOCTYPE, internal or external, and any entity node make the document invalid."""
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url:
+        return True
+    return any(isinstance(node, etree._Entity) for node in root.iter())
+
+
 def parse(body: bytes, schema: str) -> etree._Element:
     """Parse a request document and validate it against ``schemas/<schema>.rng``.
 
@@ -95,7 +105,7 @@ def parse(body: bytes, schema: str) -> etree._Element:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise errors.MalformedXML() from exc
-    if root is None:
+    if root is None or _has_dtd_or_entity(root):
         raise errors.MalformedXML()
     _strip_namespaces(root)
     if not _schema(schema).validate(root):

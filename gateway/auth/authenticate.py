@@ -14,7 +14,9 @@ from aiohttp import web
 
 from gateway.auth import sigv2, sigv4
 from gateway.credentials.base import Credential, CredentialStore
-from gateway.errors import InvalidAccessKeyId, InvalidArgument
+from gateway.errors import (
+    AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidAccessKeyId,
+    InvalidArgument)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class AuthSettings:
 
     max_clock_skew_seconds: int = 900
     max_presign_expires_seconds: int = 604800
+    region: str = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,23 @@ class AuthResult:
 
 _BOTH = ("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
          "Signature query string parameter or the Authorization header should be specified")
+
+
+def check_region(auth: sigv4.V4Auth, region: str) -> None:
+    """A SigV4 scope names the region it was signed for; S3 accepts its own only.
+
+    Accepting any would let a request signed for another endpoint be replayed
+    here. S3 names the expected region in the message and a ``Region`` element.
+    """
+    if auth.region == region:
+        return
+    if auth.presigned:
+        raise AuthorizationQueryParametersError(
+            f"Error parsing the X-Amz-Credential parameter; the region '{auth.region}' is "
+            f"wrong; expecting '{region}'", Region=region)
+    raise AuthorizationHeaderMalformed(
+        f"The authorization header is malformed; the region '{auth.region}' is wrong; "
+        f"expecting '{region}'", Region=region)
 
 
 async def _lookup(store: CredentialStore, access_key: str) -> Credential:
@@ -86,6 +106,7 @@ async def authenticate(request: web.Request, store: CredentialStore, settings: A
             auth4 = sigv4.parse_authorization(authorization, headers)
         else:
             auth4 = sigv4.parse_presigned(query, settings.max_presign_expires_seconds)
+        check_region(auth4, settings.region)
         sigv4.check_time(auth4, now, settings.max_clock_skew_seconds)
         sigv4.check_signed_headers(auth4, headers)
         credential = await _lookup(store, auth4.access_key)

@@ -196,7 +196,7 @@ def _parse_credential(credential: str, error: type[S3Error], what: str) -> tuple
     if not (len(date) == 8 and date.isdigit()):
         raise error(f"{what} incorrect date format \"{date}\". This date in the "
                     "credential must be in the format \"yyyyMMdd\".")
-    # Any region is accepted: Swift has no regions and the signature covers it.
+    # The region is checked against the configured one by authenticate.check_region.
     if service != SERVICE:
         raise error(f"{what} incorrect service \"{service}\". This endpoint belongs "
                     f"to \"{SERVICE}\".")

@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, unquote
 
 from gateway import errors
+from gateway.bucket_names import is_addressable
 from gateway.timefmt import parse_http_date
 
 COPY_SOURCE = "x-amz-copy-source"
@@ -37,22 +38,38 @@ def _invalid_source(value: str) -> errors.S3Error:
         ArgumentName=COPY_SOURCE, ArgumentValue=value)
 
 
+def _decode_part(raw: str, value: str) -> str:
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise _invalid_source(value) from None
+
+
 def parse_copy_source(value: str) -> CopySource:
     """``[/]bucket/key[?versionId=v]``, percent-decoded (``+`` stays a plus, as in a path).
+
+    Split at the first literal ``/`` before decoding, so ``B%2Fsub/k`` names the
+    bucket ``B/sub`` (refused), never bucket ``B`` and key ``sub/k``. The bucket
+    must be one a request could address (``gateway.bucket_names``): S3 answers
+    InvalidArgument "Invalid copy source bucket name". A key with a NUL cannot
+    exist in Swift: "Invalid copy source object key".
 
     Without versioning only the ``null`` version exists; any other version id is
     invalid, which S3 reports as InvalidArgument for unversioned buckets.
     """
     path, _, query = value.strip().partition("?")
-    try:
-        path = unquote(path, errors="strict")
-    except UnicodeDecodeError:
-        raise _invalid_source(value) from None
     if path.startswith("/"):
         path = path[1:]
-    bucket, _, key = path.partition("/")
+    raw_bucket, _, raw_key = path.partition("/")
+    bucket, key = _decode_part(raw_bucket, value), _decode_part(raw_key, value)
     if not bucket or not key:
         raise _invalid_source(value)
+    if not is_addressable(bucket):
+        raise errors.InvalidArgument("Invalid copy source bucket name",
+                                     ArgumentName=COPY_SOURCE, ArgumentValue=value)
+    if "\x00" in key:
+        raise errors.InvalidArgument("Invalid copy source object key",
+                                     ArgumentName=COPY_SOURCE, ArgumentValue=value)
     version_id = None
     if query:
         versions = parse_qs(query, keep_blank_values=True).get("versionId")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 
 from multidict import CIMultiDictProxy
@@ -35,6 +36,30 @@ RESPONSE_OVERRIDES = {
     "response-content-disposition": "Content-Disposition",
     "response-content-encoding": "Content-Encoding",
 }
+
+
+# What RFC 9110 forbids in a field value (HTAB aside): aiohttp refuses CR and LF
+# only when it writes the response, too late for an S3 error document.
+_NOT_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def response_overrides(query: Mapping[str, str]) -> dict[str, str]:
+    """The response headers a GET's ``response-*`` parameters ask for.
+
+    A value that cannot be a header value (CR, LF, other control characters)
+    is InvalidArgument before Swift is asked, never a header split or a 500.
+    """
+    out: dict[str, str] = {}
+    for param, header in RESPONSE_OVERRIDES.items():
+        value = query.get(param)
+        if value is None:
+            continue
+        if _NOT_IN_HEADER.search(value):
+            raise errors.InvalidArgument(
+                f"Header value cannot contain control characters: {param}",
+                ArgumentName=param, ArgumentValue=value)
+        out[header] = value
+    return out
 
 
 def check_key(key: str) -> None:

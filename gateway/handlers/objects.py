@@ -13,7 +13,7 @@ from gateway.checksums import checksum_response_headers
 from gateway.handlers import multipart_objects
 from gateway.handlers.common import s3_etag
 from gateway.handlers.object_headers import (
-    RESPONSE_OVERRIDES, check_key, s3_object_headers, swift_put_headers)
+    check_key, response_overrides, s3_object_headers, swift_put_headers)
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
 from gateway.uploads import store_trailing_checksum, streamed_upload
@@ -86,16 +86,10 @@ def _read_headers(http: web.Request) -> dict[str, str]:
     return out
 
 
-def _response_overrides(req: S3Request, headers: dict[str, str]) -> None:
-    for param, header in RESPONSE_OVERRIDES.items():
-        value = req.query.get(param)
-        if value is not None:
-            headers[header] = value
-
-
 async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
     assert req.key is not None
     part_number = multipart_objects.part_number_query(req)
+    overrides = response_overrides(req.query)
     swift_headers = _read_headers(req.http)
     # Checked against the S3 ETag, not Swift's (an SLO's differs): multipart_objects.
     if_match, if_none_match = multipart_objects.take_etag_conditions(swift_headers)
@@ -130,7 +124,7 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
         else:
             headers.update(await multipart_objects.part_checksum_headers(
                 req, resp.headers, part_number))
-        _response_overrides(req, headers)
+        headers.update(overrides)
         out = web.StreamResponse(status=status, headers=headers)
         length = resp.headers.get("Content-Length")
         if length is not None:

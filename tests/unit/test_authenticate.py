@@ -17,6 +17,7 @@ from gateway.credentials.base import Credential
 from gateway.errors import (
     AccessDenied,
     AuthorizationHeaderMalformed,
+    AuthorizationQueryParametersError,
     InvalidAccessKeyId,
     InvalidArgument,
     RequestTimeTooSkewed,
@@ -49,15 +50,15 @@ STORE = Store(Credential(AK, SECRET, "AUTH_test"))
 def signed(signer: str, method: str = "GET", path: str = "/bucket/key",
            secret: str = SECRET, access_key: str = AK,
            headers: dict[str, str] | None = None,
-           expires: int = 300) -> tuple[str, str, CIMultiDict[str]]:
+           expires: int = 300, region: str = "us-east-1") -> tuple[str, str, CIMultiDict[str]]:
     """A request signed by botocore, as (method, raw_path, headers)."""
     request = AWSRequest(method=method, url=f"http://s3.example.test{path}",
                          headers=dict(headers or {}))
     creds = Credentials(access_key, secret)
     if signer == "v4":
-        S3SigV4Auth(creds, "s3", "us-east-1").add_auth(request)
+        S3SigV4Auth(creds, "s3", region).add_auth(request)
     elif signer == "v4-query":
-        S3SigV4QueryAuth(creds, "s3", "us-east-1", expires=expires).add_auth(request)
+        S3SigV4QueryAuth(creds, "s3", region, expires=expires).add_auth(request)
     elif signer == "v2":
         HmacV1Auth(creds).add_auth(request)
     else:
@@ -72,9 +73,9 @@ def signed(signer: str, method: str = "GET", path: str = "/bucket/key",
 
 async def run(method: str, raw_path: str, headers: CIMultiDict[str],
               now: datetime | None = None, store: Store = STORE,
-              bucket: str | None = None) -> AuthResult | None:
+              bucket: str | None = None, settings: AuthSettings = SETTINGS) -> AuthResult | None:
     request = make_mocked_request(method, raw_path, headers=headers)
-    return await authenticate(request, store, SETTINGS, virtual_host_bucket=bucket, now=now)
+    return await authenticate(request, store, settings, virtual_host_bucket=bucket, now=now)
 
 
 async def test_anonymous_is_none() -> None:
@@ -204,3 +205,37 @@ async def test_v2_virtual_host_bucket() -> None:
     assert await run("GET", "/key?acl", headers, bucket="bucket") is not None
     with pytest.raises(SignatureDoesNotMatch):
         await run("GET", "/key?acl", headers)
+
+
+@pytest.mark.parametrize("region", ["us-west-2", "eu-central-1", "US-EAST-1", "s3"])
+async def test_header_signed_for_another_region(region: str) -> None:
+    store = Store(Credential(AK, SECRET, "AUTH_test"))
+    with pytest.raises(AuthorizationHeaderMalformed) as info:
+        await run(*signed("v4", region=region), store=store)
+    assert info.value.detail == (f"The authorization header is malformed; the region "
+                                 f"'{region}' is wrong; expecting 'us-east-1'")
+    assert info.value.fields == {"Region": "us-east-1"}
+    assert store.lookups == 0
+
+
+async def test_presigned_for_another_region() -> None:
+    with pytest.raises(AuthorizationQueryParametersError) as info:
+        await run(*signed("v4-query", region="us-west-2"))
+    assert info.value.detail == ("Error parsing the X-Amz-Credential parameter; the region "
+                                 "'us-west-2' is wrong; expecting 'us-east-1'")
+    assert info.value.fields == {"Region": "us-east-1"}
+
+
+@pytest.mark.parametrize("signer", ["v4", "v4-query"])
+async def test_configured_region_is_the_one_accepted(signer: str) -> None:
+    settings = AuthSettings(region="eu-central-1")
+    result = await run(*signed(signer, region="eu-central-1"), settings=settings)
+    assert result is not None and result.scope is not None
+    assert "/eu-central-1/s3/" in result.scope
+    with pytest.raises((AuthorizationHeaderMalformed, AuthorizationQueryParametersError)):
+        await run(*signed(signer), settings=settings)
+
+
+@pytest.mark.parametrize("signer", ["v2", "v2-query"])
+async def test_sigv2_has_no_region(signer: str) -> None:
+    assert await run(*signed(signer), settings=AuthSettings(region="eu-central-1")) is not None

@@ -1,0 +1,91 @@
+"""Client values that cannot be stored or sent back as they are: S3 errors, never 412 or 500.
+
+A NUL in a key cannot exist in Swift (which answered 412 PreconditionFailed):
+InvalidURI in the path, InvalidArgument in ``x-amz-copy-source``. A
+``response-*`` override with CR/LF would split the response head (aiohttp
+refused it with a 500): InvalidArgument.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from lxml import etree
+
+from tests.integration import rawhttp
+
+
+def assert_error(resp: requests.Response, code: str) -> etree._Element | None:
+    assert resp.status_code == 400, resp.text
+    assert "X-Injected" not in resp.headers
+    if resp.request.method == "HEAD":
+        return None
+    root = etree.fromstring(resp.content)
+    assert root.findtext("Code") == code
+    assert root.findtext("RequestId") == resp.headers["x-amz-request-id"]
+    return root
+
+
+def swift_names(swift_conn: Any, container: str) -> list[str]:
+    return sorted(o["name"] for o in swift_conn.get_container(container)[1])
+
+
+# --- NUL in a key ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "query"), [
+    ("PUT", ""), ("GET", ""), ("HEAD", ""), ("DELETE", ""), ("POST", "?uploads"),
+])
+@pytest.mark.parametrize("raw_key", ["a%00b", "%00", "dir/%00"])
+def test_nul_in_key_is_invalid_uri(gateway_env: Any, swift_conn: Any, s3_client: Any,
+                                   bucket: str, method: str, query: str, raw_key: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="a", Body=b"keep")
+    resp = rawhttp.send(gateway_env, method, f"/{bucket}/{raw_key}{query}",
+                        body=b"x" if method == "PUT" else b"")
+    assert_error(resp, "InvalidURI")
+    assert swift_names(swift_conn, bucket) == ["a"]
+    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_nul_in_copy_source_key(gateway_env: Any, swift_conn: Any, s3_client: Any,
+                                bucket: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="a", Body=b"keep")
+    resp = rawhttp.send(gateway_env, "PUT", f"/{bucket}/dst",
+                        headers={"x-amz-copy-source": f"{bucket}/a%00b"})
+    root = assert_error(resp, "InvalidArgument")
+    assert root is not None
+    assert root.findtext("Message") == "Invalid copy source object key"
+    assert root.findtext("ArgumentName") == "x-amz-copy-source"
+    assert swift_names(swift_conn, bucket) == ["a"]
+
+
+# --- CR/LF in response-* overrides -----------------------------------------------------
+
+OVERRIDES = ["response-content-type", "response-content-language", "response-expires",
+             "response-cache-control", "response-content-disposition",
+             "response-content-encoding"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("param", OVERRIDES)
+@pytest.mark.parametrize("bad", ["%0D%0AX-Injected%3A%201", "a%0Ab", "a%0Db", "a%00b", "a%7Fb"])
+def test_control_characters_in_overrides_are_invalid_argument(
+        gateway_env: Any, s3_client: Any, bucket: str, method: str, param: str,
+        bad: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="k", Body=b"body")
+    resp = rawhttp.send(gateway_env, method, f"/{bucket}/k?{param}={bad}")
+    root = assert_error(resp, "InvalidArgument")
+    if root is not None:
+        assert root.findtext("ArgumentName") == param
+
+
+def test_printable_overrides_still_apply(gateway_env: Any, s3_client: Any,
+                                         bucket: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="k", Body=b"body")
+    got = s3_client.get_object(Bucket=bucket, Key="k", ResponseContentType="text/x;\ta=b",
+                               ResponseContentDisposition='attachment; filename="r.txt"')
+    assert got["ContentType"] == "text/x;\ta=b"
+    assert got["ContentDisposition"] == 'attachment; filename="r.txt"'
+    assert got["Body"].read() == b"body"
