@@ -61,6 +61,8 @@ def _error(code: str, status: int, message: str) -> type[S3Error]:
 
 
 # 400
+AccessControlListNotSupported = _error(
+    "AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
 AuthorizationHeaderMalformed = _error(
     "AuthorizationHeaderMalformed", 400, "The authorization header is malformed.")
 AuthorizationQueryParametersError = _error(
@@ -85,6 +87,9 @@ IllegalLocationConstraintException = _error(
     "The unspecified location constraint is incompatible for the region specific "
     "endpoint this request was sent to.")
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
+InvalidBucketAclWithObjectOwnership = _error(
+    "InvalidBucketAclWithObjectOwnership", 400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 InvalidPart = _error(
     "InvalidPart", 400,
     "One or more of the specified parts could not be found. The part may not have been "
