@@ -61,11 +61,23 @@ def metadata_of_request(headers: CIMultiDictProxy[str]) -> dict[str, str]:
             raise errors.InvalidArgument(
                 "User metadata names starting with s3gw- are reserved by this gateway.",
                 ArgumentName=name, ArgumentValue=value)
+        if not _is_utf8(value):  # Swift keeps only UTF-8 metadata
+            raise errors.InvalidArgument("User metadata values must be UTF-8.",
+                                         ArgumentName=name)
         meta[key] = f"{meta[key]},{value}" if key in meta else value
     size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in meta.items())
     if size > MAX_USER_METADATA:
         raise errors.MetadataTooLarge(Size=size, MaxSizeAllowed=MAX_USER_METADATA)
     return meta
+
+
+def _is_utf8(value: str) -> bool:
+    """False for bytes the HTTP parser could not decode (kept as surrogate escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _native_fits(meta: Mapping[str, str]) -> bool:

@@ -6,10 +6,14 @@ packs such metadata into reserved entries (``gateway.handlers.user_metadata``).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
@@ -120,3 +124,31 @@ def test_over_2kb_in_many_entries_is_metadata_too_large(s3_client: Any, bucket: 
         s3_client.put_object(Bucket=bucket, Key=f"big-{uuid.uuid4().hex}", Body=b"x",
                              Metadata=meta)
     assert error_of(exc_info) == ("MetadataTooLarge", 400)
+
+
+class _Latin1Signer(S3SigV4Auth):
+    """botocore's SigV4 for a client that sends (and signs) its headers in Latin-1."""
+
+    def string_to_sign(self, request: AWSRequest, canonical_request: str) -> str:
+        digest = hashlib.sha256(canonical_request.encode("latin-1"))
+        return "\n".join(["AWS4-HMAC-SHA256", request.context["timestamp"],
+                          self.credential_scope(request), digest.hexdigest()])
+
+
+def test_metadata_that_is_not_utf8_is_refused(gateway_env: GatewayEnv, bucket: str,
+                                              swift_conn: Any) -> None:
+    """Swift holds only UTF-8 metadata: a value in Latin-1 is refused, not a 500."""
+    path = f"/{bucket}/latin1"
+    request = AWSRequest(method="PUT", url=gateway_env.endpoint + path, data=b"x",
+                         headers={"x-amz-meta-name": "caf\u00e9",
+                                  "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()})
+    _Latin1Signer(Credentials(gateway_env.access_key, gateway_env.secret_key), "s3",
+                  gateway_env.region).add_auth(request)
+    headers = dict(request.headers.items())
+    headers.update({"Host": f"127.0.0.1:{gateway_env.port}", "Content-Length": "1"})
+    with rawhttp.open_socket(gateway_env) as sock:
+        sock.sendall(rawhttp.raw_head("PUT", path, headers) + b"x")
+        response = rawhttp.read_response_head(sock)
+    assert response.startswith(b"HTTP/1.1 400 "), response
+    assert b"<Code>InvalidArgument</Code>" in response
+    assert [item["name"] for item in swift_conn.get_container(bucket)[1]] == []
