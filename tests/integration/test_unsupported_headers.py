@@ -210,3 +210,23 @@ def test_refusal_before_the_body_is_read(gateway_env: Any, bucket: str,
     assert b"<Header>x-amz-server-side-encryption-customer-" in resp.content
     assert resp.headers["x-amz-request-id"]
     assert _objects_in(swift_conn, bucket) == []
+
+
+def test_awscli_sync_and_cp_flags(aws_cli: Any, bucket: str, swift_conn: Any,
+                                  tmp_path: Any) -> None:
+    """aws s3 sync sends none of these headers; cp's flags stating what is true work."""
+    source = tmp_path / "tree"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_bytes(b"a")
+    (source / "sub" / "b.txt").write_bytes(b"b")
+    aws_cli("s3", "sync", str(source), f"s3://{bucket}/tree")
+    aws_cli("s3", "cp", str(source / "a.txt"), f"s3://{bucket}/flags.txt",
+            "--storage-class", "STANDARD", "--acl", "private")
+    assert _objects_in(swift_conn, bucket) == ["flags.txt", "tree/a.txt", "tree/sub/b.txt"]
+    refused = aws_cli("s3", "cp", str(source / "a.txt"), f"s3://{bucket}/glacier.txt",
+                      "--storage-class", "GLACIER", check=False)
+    assert refused.returncode != 0 and "InvalidStorageClass" in refused.stderr
+    refused = aws_cli("s3", "cp", str(source / "a.txt"), f"s3://{bucket}/sse.txt",
+                      "--sse", "AES256", check=False)
+    assert refused.returncode != 0 and "NotImplemented" in refused.stderr
+    assert _objects_in(swift_conn, bucket) == ["flags.txt", "tree/a.txt", "tree/sub/b.txt"]
