@@ -16,7 +16,10 @@ values: ``name=value`` entries joined by ``,`` (``%``, ``,`` and, in names,
 wrapped in ``[...]`` because HTTP strips a header value's outer whitespace.
 Clients cannot write ``s3gw-`` names (refused below), so a packed entry is
 always the gateway's. Within S3's own limits (2 KB of metadata in an 8 KB
-request header) the packed form stays under ``PACKED_LIMIT``.
+request header: at most ~360 entries) the packed form stays under
+``PACKED_LIMIT`` unless values are dense with ``,`` and ``%``; such metadata
+is refused with ``MetadataTooLarge`` rather than stored in part. Near that
+size and beside a key near 1024 bytes, ext4 may still answer 507 (503 here).
 """
 
 from __future__ import annotations
