@@ -18,6 +18,11 @@ from gateway.s3request import S3_REQUEST
 from gateway.swift.client import SwiftClient
 
 
+# S3 limits a request's header section to 8 KB, not its number of headers: 8 KB
+# hold ~550 of the shortest ``x-amz-meta-`` lines (aiohttp's default is 128).
+MAX_REQUEST_HEADERS = 600
+
+
 async def dispatch(request: web.Request) -> web.StreamResponse:
     s3_request = request[S3_REQUEST]
     return await select_handler(s3_request)(s3_request)
@@ -40,7 +45,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
     app = web.Application(
         middlewares=[error_middleware, context_middleware],
         # Bodies are streamed and stored byte for byte: never inflate gzip uploads.
-        handler_args={"auto_decompress": False},
+        handler_args={"auto_decompress": False, "max_headers": MAX_REQUEST_HEADERS},
     )
     app[CONFIG] = config
     app[CREDENTIALS] = store if store is not None else build_store(

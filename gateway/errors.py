@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-# XML 1.0 has no way to carry these, not even as character references.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 has no way to carry these, not even as character references; lone
+# surrogates are request bytes that were not UTF-8 (aiohttp's surrogate escapes).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", "\n": "&#xA;",
             "\t": "&#x9;"}
 _TO_ESCAPE = re.compile(r"[&<>\r\n\t]")
+
+
+def _raw(char: str) -> bytes:
+    """The bytes behind one character: a surrogate escape's original byte."""
+    try:
+        return char.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return char.encode("utf-8", "surrogatepass")
 
 
 def escape(text: str) -> str:
@@ -23,7 +32,7 @@ def escape(text: str) -> str:
     Characters XML 1.0 cannot represent are percent-encoded (the fields are
     informational: keys and resources), the rest are escaped as usual.
     """
-    text = _NOT_XML.sub(lambda m: "%" + "%".join(f"{b:02X}" for b in m.group(0).encode()), text)
+    text = _NOT_XML.sub(lambda m: "%" + "%".join(f"{b:02X}" for b in _raw(m.group(0))), text)
     return _TO_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
 
 
@@ -61,6 +70,8 @@ def _error(code: str, status: int, message: str) -> type[S3Error]:
 
 
 # 400
+AccessControlListNotSupported = _error(
+    "AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
 AuthorizationHeaderMalformed = _error(
     "AuthorizationHeaderMalformed", 400, "The authorization header is malformed.")
 AuthorizationQueryParametersError = _error(
@@ -86,6 +97,9 @@ IllegalLocationConstraintException = _error(
     "The unspecified location constraint is incompatible for the region specific "
     "endpoint this request was sent to.")
 InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
+InvalidBucketAclWithObjectOwnership = _error(
+    "InvalidBucketAclWithObjectOwnership", 400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 InvalidPart = _error(
     "InvalidPart", 400,
     "One or more of the specified parts could not be found. The part may not have been "

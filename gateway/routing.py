@@ -12,6 +12,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.handlers import (
     bucket, delete_objects, listing, multipart, object_writes, objects, service)
+from gateway.handlers.unsupported_headers import refuse_unsupported
 from gateway.s3request import S3Request
 
 Handler = Callable[[S3Request], Awaitable[web.StreamResponse]]
@@ -76,6 +77,7 @@ def select_handler(req: S3Request) -> Handler:
     sub = subresource_of(req.http)
     handler = OPERATIONS.get((level, method, sub))
     if handler is not None:
+        refuse_unsupported(req, level, method, sub)  # before the handler stores anything
         return handler
     if method not in S3_METHODS or (level == "service" and not sub):
         raise errors.MethodNotAllowed(Method=method, ResourceType=level.upper())

@@ -25,10 +25,15 @@ class CommonSettings:
 def swift_conf(hash_prefix: str, hash_suffix: str) -> str:
     """swift.conf: hash salts, the single replicated policy and the constraints.
 
-    ``max_meta_overall_size`` is S3's 2 KiB of user metadata plus 512 bytes
-    for the gateway's reserved ``X-Object-Meta-S3gw-*`` entries (checksums):
-    the object server keeps metadata in xattrs and ext4 fits only ~3.5 KiB
-    per file (it answers 507 beyond that). ``max_file_size`` admits S3's 5 GiB single PUT.
+    ``max_meta_overall_size`` is S3's 2 KiB of user metadata as the gateway
+    stores it (at most 2560 bytes packed: ``gateway.handlers.user_metadata``)
+    plus 512 bytes for its reserved ``X-Object-Meta-S3gw-*`` entries
+    (checksums, upload id): the object server keeps metadata in xattrs and
+    ext4 fits only ~4 KiB per file (it answers 507 beyond that), which is why
+    many small entries are packed rather than allowed by ``max_meta_count``.
+    ``max_meta_value_length`` holds one 2 KiB S3 value or packed piece;
+    ``max_meta_name_length`` stays Swift's default (longer names are packed).
+    ``max_file_size`` admits S3's 5 GiB single PUT.
     ``max_object_name_length`` leaves room for a multipart part's name, a
     1024-byte S3 key plus ``/<upload id>/<part>``.
     """
@@ -47,7 +52,7 @@ max_file_size = 5368709122
 max_meta_name_length = 128
 max_meta_value_length = 2048
 max_meta_count = 90
-max_meta_overall_size = 2560
+max_meta_overall_size = 3072
 max_header_size = 16384
 max_object_name_length = 1088
 container_listing_limit = 10000

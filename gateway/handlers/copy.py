@@ -49,7 +49,8 @@ from gateway.handlers.copy_source import (
     COPY_SOURCE, COPY_SOURCE_RANGE, CopyConditions, CopySource, check_copy_size,
     parse_copy_range, parse_copy_source)
 from gateway.handlers.object_headers import (
-    MAX_KEY_BYTES, RESERVED_META, STORED_HEADERS, SWIFT_META, check_key, swift_put_headers)
+    MAX_KEY_BYTES, STORED_HEADERS, check_key, swift_put_headers)
+from gateway.handlers.user_metadata import RESERVED_META, is_user_metadata
 from gateway.handlers.multipart_common import head_marker, parse_part_number
 from gateway.handlers.objects import require_bucket
 from gateway.s3request import S3Request
@@ -172,8 +173,8 @@ def _reserved_meta(found: SourceObject, whole_manifest: bool) -> dict[str, str]:
     out = {}
     for name, value in found.headers.items():
         lower = name.lower()
-        if not lower.startswith(RESERVED_META):
-            continue
+        if not lower.startswith(RESERVED_META) or is_user_metadata(lower):
+            continue  # packed user metadata follows the directive, not this rule
         if not whole_manifest and (lower == multipart_layout.UPLOAD_ID_META.lower()
                                    or lower.startswith(checksums.META_PREFIX.lower())):
             continue
@@ -192,13 +193,13 @@ def destination_headers(found: SourceObject, directive: str, whole_manifest: boo
         for name, value in replace_headers.items():
             lower = name.lower()
             # Clients never write the gateway's reserved state, nor an ETag for a copy.
-            if lower.startswith(RESERVED_META) or lower == "etag":
+            reserved = lower.startswith(RESERVED_META) and not is_user_metadata(lower)
+            if reserved or lower == "etag":
                 continue
             out[name] = value
     else:
         for name, value in found.headers.items():
-            lower = name.lower()
-            if lower.startswith(SWIFT_META) and not lower.startswith(RESERVED_META):
+            if is_user_metadata(name):
                 out[name] = value
         for name in STORED_HEADERS:
             value = found.headers.get(name)

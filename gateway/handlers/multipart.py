@@ -22,8 +22,7 @@ from gateway.handlers.multipart_common import (
     parse_part_number, part_needs_open_check, recent_marker, require_bucket, upload_id_param)
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
-from gateway.handlers.object_headers import (
-    MAX_USER_METADATA, SWIFT_META, check_key, md5_etag, swift_put_headers)
+from gateway.handlers.object_headers import check_key, md5_etag, swift_put_headers
 from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, has_gateway_param, marker_content_type,
     new_upload_id, part_content_type, part_name, segments_container, upload_marker_name,
@@ -120,11 +119,8 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
         headers[CHECKSUM_TYPE_META] = kind
         # Also in the content type, so ListMultipartUploads reads it from the listing.
         headers["Content-Type"] = marker_content_type(headers["Content-Type"], algorithm, kind)
-    # Swift counts our reserved metadata too; the final object adds the upload id.
-    meta_size = sum(len(k) - len(SWIFT_META) + len(v.encode("utf-8"))
-                    for k, v in headers.items() if k.lower().startswith(SWIFT_META))
-    if meta_size + 64 > MAX_USER_METADATA:
-        raise errors.MetadataTooLarge(Size=meta_size, MaxSizeAllowed=MAX_USER_METADATA)
+    # S3's 2 KB limit was checked above; Swift's max_meta_overall_size leaves room for
+    # the gateway's own state (these settings, and the final object's upload id).
     headers["Content-Length"] = "0"
     await require_bucket(req)
     upload_id = new_upload_id()

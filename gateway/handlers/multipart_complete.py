@@ -29,7 +29,8 @@ from gateway.handlers.multipart_common import (
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum, part_checksum_element, result_elements,
     whole_checksum_header)
-from gateway.handlers.object_headers import RESERVED_META, STORED_HEADERS, SWIFT_META
+from gateway.handlers.object_headers import STORED_HEADERS
+from gateway.handlers.user_metadata import is_user_metadata
 from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
     multipart_etag, part_name, segments_container, split_etag_param, upload_marker_name,
@@ -141,8 +142,7 @@ def _manifest_headers(marker: Mapping[str, str], upload_id: str, etag: str,
     final checksum (the marker's own reserved state, the checksum settings, stays behind)."""
     headers: dict[str, str] = {"Accept": "application/json", UPLOAD_ID_META: upload_id}
     for name, value in marker.items():
-        lower = name.lower()
-        if lower.startswith(SWIFT_META) and not lower.startswith(RESERVED_META):
+        if is_user_metadata(name):
             headers[name] = value
     if checksum is not None:
         headers.update(checksum.swift_metadata())

@@ -1,9 +1,9 @@
 """Header mapping between S3 objects and Swift objects.
 
-User metadata ``x-amz-meta-*`` is stored as ``X-Object-Meta-*``. State the
-gateway itself keeps on objects uses the reserved ``X-Object-Meta-S3gw-*``
-names (Swift's gatekeeper would strip sysmeta from us) and is never shown to
-S3 clients as user metadata.
+User metadata ``x-amz-meta-*`` is stored as ``X-Object-Meta-*`` or packed
+(``gateway.handlers.user_metadata``). State the gateway itself keeps on
+objects uses the reserved ``X-Object-Meta-S3gw-*`` names (Swift's gatekeeper
+would strip sysmeta from us) and is never shown to S3 clients as user metadata.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from collections.abc import Mapping
 from multidict import CIMultiDictProxy
 
 from gateway import errors
+from gateway.handlers.user_metadata import (
+    USER_META, metadata_of_object, metadata_of_request, swift_metadata)
 from gateway.multipart_layout import split_etag_param
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
-USER_META = "x-amz-meta-"
-SWIFT_META = "x-object-meta-"
-RESERVED_META = "x-object-meta-s3gw-"
 # Object headers S3 stores and returns as they were sent.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
                   "Content-Language", "Expires")
-MAX_USER_METADATA = 2048
 MAX_KEY_BYTES = 1024
 # S3 overrides a GET's response headers from these query parameters.
 RESPONSE_OVERRIDES = {
@@ -80,22 +78,7 @@ def md5_etag(content_md5: str) -> str:
 
 def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     """The Swift PUT headers for an S3 PutObject's headers."""
-    out: dict[str, str] = {}
-    meta_size = 0
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower.startswith(USER_META):
-            suffix = lower[len(USER_META):]
-            if (SWIFT_META + suffix).startswith(RESERVED_META):
-                # The gateway keeps its own state under these names: a client
-                # must not be able to forge a stored checksum or upload id.
-                raise errors.InvalidArgument(
-                    "User metadata names starting with s3gw- are reserved by this gateway.",
-                    ArgumentName=name, ArgumentValue=value)
-            meta_size += len(suffix.encode("utf-8")) + len(value.encode("utf-8"))
-            out[SWIFT_META + suffix] = value
-    if meta_size > MAX_USER_METADATA:
-        raise errors.MetadataTooLarge(Size=meta_size, MaxSizeAllowed=MAX_USER_METADATA)
+    out = swift_metadata(metadata_of_request(headers))
     for name in STORED_HEADERS:
         value = headers.get(name)
         if value is not None:
@@ -114,11 +97,7 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
 
 def s3_object_headers(swift_headers: Mapping[str, str]) -> dict[str, str]:
     """The S3 GET/HEAD response headers for a Swift object's headers."""
-    out: dict[str, str] = {}
-    for name, value in swift_headers.items():
-        lower = name.lower()
-        if lower.startswith(SWIFT_META) and not lower.startswith(RESERVED_META):
-            out[USER_META + lower[len(SWIFT_META):]] = value
+    out = {USER_META + name: value for name, value in metadata_of_object(swift_headers).items()}
     for name in STORED_HEADERS:
         value = swift_headers.get(name)
         if value is not None:

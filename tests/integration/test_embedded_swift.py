@@ -109,7 +109,8 @@ def test_test_user_cannot_reach_other_accounts(
 
 
 def test_metadata_up_to_s3s_2_kib_is_stored(swift_conn: swiftclient.client.Connection) -> None:
-    """S3's 2 KiB of user metadata fits, with 512 bytes to spare for the gateway's own."""
+    """S3's 2 KiB of user metadata (2560 bytes packed) fits, with 512 bytes to spare
+    for the gateway's own."""
     container = f"meta-{uuid.uuid4().hex[:12]}"
     swift_conn.put_container(container)
     # Swift counts name (after X-Object-Meta-) plus value: 4 * (4 + 496) = 2000 bytes.
@@ -118,7 +119,7 @@ def test_metadata_up_to_s3s_2_kib_is_stored(swift_conn: swiftclient.client.Conne
     headers = swift_conn.head_object(container, "meta")
     assert headers["x-object-meta-k002"] == "c" * 496
 
-    too_big = {f"X-Object-Meta-K{i:03d}": "z" * 700 for i in range(4)}  # 2816 > 2560
+    too_big = {f"X-Object-Meta-K{i:03d}": "z" * 800 for i in range(4)}  # 3216 > 3072
     with pytest.raises(ClientException) as excinfo:
         swift_conn.put_object(container, "too-big", b"x", headers=too_big)
     assert excinfo.value.http_status == 400
@@ -128,7 +129,7 @@ def test_info_advertises_the_limits_s3_needs(
         swift_conn: swiftclient.client.Connection) -> None:
     info = swift_conn.get_capabilities()
     assert info["slo"]["max_manifest_segments"] == 10000
-    assert info["swift"]["max_meta_overall_size"] == 2560
+    assert info["swift"]["max_meta_overall_size"] == 3072
     assert info["swift"]["max_file_size"] >= 5 * 1024**3
     assert info["swift"]["max_object_name_length"] >= 1024
     for feature in ("tempauth", "bulk_delete", "symlink", "object_versioning", "versioned_writes"):
@@ -142,8 +143,8 @@ def test_private_configuration_not_etc_swift(
     etc = dev_process.data_dir / "swift" / "etc"
     for name in ("swift.conf", "proxy-server.conf", "object.ring.gz", "account.ring.gz"):
         assert (etc / name).is_file(), name
-    # 2560 is ours; a stray /etc/swift/swift.conf would leave Swift's default of 4096.
-    assert swift_conn.get_capabilities()["swift"]["max_meta_overall_size"] == 2560
+    # 3072 is ours; a stray /etc/swift/swift.conf would leave Swift's default of 4096.
+    assert swift_conn.get_capabilities()["swift"]["max_meta_overall_size"] == 3072
     system = Path("/etc/swift")
     if system.exists():
         started = (dev_process.data_dir / "endpoints.json").stat().st_mtime - 120

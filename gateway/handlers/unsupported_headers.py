@@ -1,0 +1,174 @@
+"""Request headers that ask for S3 features this gateway does not implement.
+
+A request that asks for a feature the gateway lacks must fail before anything
+is stored: silently dropping SSE-C, an ACL or a retention date would store
+something else than the client asked for. ``RULES`` is the one table of these
+headers; when a feature is implemented, its lines go away.
+
+Each rule names a header (or a name prefix), the operations it concerns and
+which values are already true of every object and bucket here (and so are
+accepted): ``x-amz-storage-class: STANDARD``, ``x-amz-acl: private``... Any
+other value gets the error S3 itself gives for it (an unknown value: S3's
+``InvalidArgument``; a bucket that lacks the feature: S3's error for such a
+bucket; otherwise ``NotImplemented``). Buckets here behave like S3 buckets
+with ``BucketOwnerEnforced`` object ownership (no ACLs) and no Object Lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway import errors
+from gateway.s3request import S3Request
+
+Refusal = Callable[[str, str], "errors.S3Error | None"]
+
+# Operation names, keyed by (level, method, sub-resource) as routing sees them;
+# a PUT with x-amz-copy-source is the copying variant.
+_OPERATIONS: dict[tuple[str, str, str], tuple[str, str]] = {
+    ("object", "PUT", ""): ("PutObject", "CopyObject"),
+    ("object", "PUT", "uploadId"): ("UploadPart", "UploadPartCopy"),
+    ("object", "POST", "uploads"): ("CreateMultipartUpload",) * 2,
+    ("object", "POST", "uploadId"): ("CompleteMultipartUpload",) * 2,
+    ("object", "GET", ""): ("GetObject",) * 2,
+    ("object", "HEAD", ""): ("HeadObject",) * 2,
+    ("bucket", "PUT", ""): ("CreateBucket",) * 2,
+}
+
+CANNED_ACLS = frozenset({
+    "private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+    "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"})
+SSE_METHODS = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})
+
+MissingObjectLock = errors.InvalidRequest  # S3's code for a bucket without Object Lock
+
+
+def _not_implemented(name: str, value: str) -> errors.S3Error:
+    return errors.S3NotImplemented(Header=name)
+
+
+def _accept(*accepted: str, otherwise: Refusal = _not_implemented,
+            known: frozenset[str] | None = None) -> Refusal:
+    """Accept ``accepted`` values; refuse a ``known`` other one with ``otherwise``
+    and an unknown one with ``InvalidArgument`` (everything, if ``known`` is None)."""
+
+    def refuse(name: str, value: str) -> errors.S3Error | None:
+        if value in accepted:
+            return None
+        if known is not None and value not in known:
+            return errors.InvalidArgument(ArgumentName=name, ArgumentValue=value)
+        return otherwise(name, value)
+
+    return refuse
+
+
+def _acl_refusal(error: type[errors.S3Error]) -> Refusal:
+    return lambda name, value: error()
+
+
+def _storage_class(name: str, value: str) -> errors.S3Error | None:
+    if value == "STANDARD":
+        return None
+    return errors.InvalidStorageClass(StorageClassRequested=value)
+
+
+def _sse_method(name: str, value: str) -> errors.S3Error | None:
+    if value not in SSE_METHODS:
+        return errors.InvalidArgument("The encryption method specified is not supported",
+                                      ArgumentName=name, ArgumentValue=value)
+    return errors.S3NotImplemented(Header=name)
+
+
+def _object_lock(name: str, value: str) -> errors.S3Error:
+    return MissingObjectLock("Bucket is missing ObjectLockConfiguration")
+
+
+def _tagging_directive(name: str, value: str) -> errors.S3Error | None:
+    # No object has tags yet: copying the source's (none) or replacing them with
+    # the request's (x-amz-tagging, refused when not empty) are both honest.
+    if value in ("COPY", "REPLACE"):
+        return None
+    return errors.InvalidArgument("Unknown tagging directive.",
+                                  ArgumentName=name, ArgumentValue=value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``header`` (a prefix if it ends with ``-``) in ``operations`` is checked by ``refuse``."""
+
+    header: str
+    operations: frozenset[str]
+    refuse: Refusal
+
+    def matches(self, name: str) -> bool:
+        return name.startswith(self.header) if self.header.endswith("-") else name == self.header
+
+
+def _ops(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+OBJECT_WRITES = _ops("PutObject", "CopyObject", "CreateMultipartUpload")
+SSE_C_OPERATIONS = OBJECT_WRITES | _ops("UploadPart", "UploadPartCopy",
+                                        "CompleteMultipartUpload", "GetObject", "HeadObject")
+
+RULES: tuple[Rule, ...] = (
+    # Server-side encryption: none is implemented (SSE-C on GET/HEAD asks for decryption).
+    Rule("x-amz-server-side-encryption-customer-", SSE_C_OPERATIONS, _not_implemented),
+    Rule("x-amz-copy-source-server-side-encryption-customer-",
+         _ops("CopyObject", "UploadPartCopy"), _not_implemented),
+    Rule("x-amz-server-side-encryption", OBJECT_WRITES, _sse_method),
+    Rule("x-amz-server-side-encryption-aws-kms-key-id", OBJECT_WRITES, _not_implemented),
+    Rule("x-amz-server-side-encryption-context", OBJECT_WRITES, _not_implemented),
+    Rule("x-amz-server-side-encryption-bucket-key-enabled", OBJECT_WRITES, _not_implemented),
+    # One storage class: Swift's.
+    Rule("x-amz-storage-class", OBJECT_WRITES, _storage_class),
+    # Object Lock: no bucket has it (S3's answer for such a bucket), nor can one be made.
+    Rule("x-amz-object-lock-mode", OBJECT_WRITES, _object_lock),
+    Rule("x-amz-object-lock-retain-until-date", OBJECT_WRITES, _object_lock),
+    Rule("x-amz-object-lock-legal-hold", OBJECT_WRITES, _object_lock),
+    Rule("x-amz-bucket-object-lock-enabled", _ops("CreateBucket"),
+         _accept("false", "False", known=frozenset({"true", "True"}))),
+    # ACLs: the owner has full control and nobody else any (S3's BucketOwnerEnforced).
+    Rule("x-amz-acl", OBJECT_WRITES,
+         _accept("private", "bucket-owner-full-control", known=CANNED_ACLS,
+                 otherwise=_acl_refusal(errors.AccessControlListNotSupported))),
+    Rule("x-amz-grant-", OBJECT_WRITES, _acl_refusal(errors.AccessControlListNotSupported)),
+    Rule("x-amz-acl", _ops("CreateBucket"),
+         _accept("private", known=CANNED_ACLS,
+                 otherwise=_acl_refusal(errors.InvalidBucketAclWithObjectOwnership))),
+    Rule("x-amz-grant-", _ops("CreateBucket"),
+         _acl_refusal(errors.InvalidBucketAclWithObjectOwnership)),
+    Rule("x-amz-object-ownership", _ops("CreateBucket"),
+         _accept("BucketOwnerEnforced",
+                 known=frozenset({"BucketOwnerPreferred", "ObjectWriter"}))),
+    # Tags and website redirects are not stored.
+    Rule("x-amz-tagging", OBJECT_WRITES, _accept("")),
+    Rule("x-amz-tagging-directive", _ops("CopyObject"), _tagging_directive),
+    Rule("x-amz-website-redirect-location", OBJECT_WRITES, _not_implemented),
+)
+
+
+def operation_name(req: S3Request, level: str, method: str, sub: str) -> str | None:
+    """The S3 operation routing chose, as the rules name it (None: no rule applies)."""
+    names = _OPERATIONS.get((level, method, sub))
+    if names is None:
+        return None
+    return names[1] if "x-amz-copy-source" in req.http.headers else names[0]
+
+
+def refuse_unsupported(req: S3Request, level: str, method: str, sub: str) -> None:
+    """Raise the error for the first header of ``RULES`` whose value is not accepted."""
+    operation = operation_name(req, level, method, sub)
+    if operation is None:
+        return
+    for rule in RULES:
+        if operation not in rule.operations:
+            continue
+        for name, value in req.http.headers.items():
+            lower = name.lower()
+            if rule.matches(lower):
+                error = rule.refuse(lower, value.strip())
+                if error is not None:
+                    raise error
