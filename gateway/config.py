@@ -277,8 +277,10 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         if getattr(getattr(config, section), key) < minimum:
             raise fail(section, key, f"must be at least {minimum}, "
                                      f"not {getattr(getattr(config, section), key)}")
-    for section, key in (("server", "complete_keepalive_seconds"),
-                         ("server", "request_header_timeout_seconds"),
+    if config.server.complete_keepalive_seconds < 0:  # 0: the 200 starts at once
+        raise fail("server", "complete_keepalive_seconds",
+                   f"must be at least 0, not {config.server.complete_keepalive_seconds}")
+    for section, key in (("server", "request_header_timeout_seconds"),
                          ("swift", "timeout_seconds"), ("swift", "connect_timeout_seconds")):
         if not getattr(getattr(config, section), key) > 0:
             raise fail(section, key, f"must be more than 0, "
