@@ -123,8 +123,17 @@ class ReplacedObject:
     always: bool = False  # If-Match: HEAD the old object
     task: asyncio.Task[Mapping[str, str] | None] = field(init=False)
 
+    presence: asyncio.Task[bool] = field(init=False)
+
     def __post_init__(self) -> None:
         self.task = asyncio.ensure_future(self._head())
+        self.presence = asyncio.ensure_future(self._may_hold_multipart())
+
+    async def _may_hold_multipart(self) -> bool:
+        try:
+            return await SEGMENTS.may_hold_multipart(self.req)
+        except errors.S3Error:
+            return True  # unknown: sweep rather than leak
 
     @classmethod
     def start(cls, req: S3Request, always: bool = False) -> ReplacedObject:
@@ -155,7 +164,7 @@ class ReplacedObject:
 
     async def cleanup(self) -> None:
         """After a successful write: remove segments nothing owns any more."""
-        await sweep_segments(self.req)
+        await sweep_segments(self.req, may_hold=await self.presence)
 
 
 async def delete_if_multipart(req: S3Request) -> bool:

@@ -153,12 +153,20 @@ async def _remove_orphans(req: S3Request, key: str, candidates: set[str]) -> Non
         await delete_parts(req, key, upload_id)
 
 
-async def sweep_segments(req: S3Request, key: str | None = None) -> None:
-    """After a successful write or delete of ``key``: remove unowned segments."""
+async def sweep_segments(req: S3Request, key: str | None = None,
+                         may_hold: bool | None = None) -> None:
+    """After a successful write or delete of ``key``: remove unowned segments.
+
+    ``may_hold``: ``SEGMENTS.may_hold_multipart`` already asked (a PUT asks it
+    while its body streams, so a bucket without multipart objects pays nothing
+    after the write).
+    """
     key = key if key is not None else req.key
     assert key is not None
     try:
-        if not await SEGMENTS.may_hold_multipart(req):
+        if may_hold is None:
+            may_hold = await SEGMENTS.may_hold_multipart(req)
+        if not may_hold:
             return
         candidates = await _upload_ids_with_segments(req, key)
         if candidates:
