@@ -27,7 +27,7 @@ from _clients import MiB, BenchRequestError, S3Side, SwiftSide
 from _cluster import Cluster
 from _procstats import CpuMeter
 
-WORKLOADS = ("large", "small", "stream", "multipart", "checksum")
+WORKLOADS = ("large", "small", "stream", "multipart", "checksum", "delete")
 BUCKET = "s3swift-bench"
 KiB = 1024
 

@@ -11,6 +11,7 @@ the sides round by round:
   plus a signed-payload PUT variant;
 * small objects (4 KiB): PUT and GET ops/s at concurrency 16;
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
+* DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
 * multipart: 1 GiB in 16 MiB parts at concurrency 4 vs segments + SLO manifest
   straight to Swift, and PUTs with x-amz-checksum-* headers vs without
   (``multipart.py``).
@@ -47,6 +48,7 @@ from _harness import (  # noqa: E402
     BUCKET, FULL, KiB, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
 from _procstats import RssSampler, reset_peak_rss, status_kib  # noqa: E402
 from _report import evaluate, render_cpu, render_table  # noqa: E402
+from delete_objects import delete_phase, delete_summary, summary_line  # noqa: E402
 from multipart import (  # noqa: E402
     checksum_phase, evaluate_checksums, multipart_phase, render_checksums)
 
@@ -201,6 +203,8 @@ async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
             await multipart_phase(ctx, session)
         if "checksum" in ctx.only:
             await checksum_phase(ctx, session)
+        if "delete" in ctx.only:
+            await delete_phase(ctx, session)
 
 
 
@@ -325,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "summary": summary,
         "checksum_summary": checksum_summary,
+        "delete_summary": delete_summary(phases),
         "phases": phases,
         "errors": ctx.errors if ctx else [],
         "profiles": ctx.profiler.outputs if ctx else {},
@@ -336,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     if checksum_summary:
         print(render_checksums(checksum_summary))
+        print()
+    if summary_line(phases):
+        print(summary_line(phases))
         print()
     if phases:
         print(render_cpu(phases))

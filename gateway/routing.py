@@ -11,7 +11,8 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.handlers import (
-    bucket, delete_objects, listing, multipart, object_writes, objects, service)
+    acl, bucket, delete_objects, listing, multipart, object_writes, objects, service,
+    versioning)
 from gateway.handlers.unsupported_headers import refuse_unsupported
 from gateway.s3request import S3Request
 
@@ -40,6 +41,9 @@ OPERATIONS: dict[tuple[str, str, str], Handler] = {
     ("bucket", "GET", "location"): bucket.get_bucket_location,
     ("bucket", "POST", "delete"): delete_objects.delete_objects,
     ("bucket", "GET", "uploads"): multipart.list_multipart_uploads,
+    ("bucket", "GET", "versioning"): versioning.get_bucket_versioning,
+    ("bucket", "GET", "versions"): versioning.list_object_versions,
+    ("bucket", "GET", "acl"): acl.get_bucket_acl,
     ("object", "PUT", ""): object_writes.put_or_copy_object,
     ("object", "POST", "uploads"): multipart.create_multipart_upload,
     ("object", "PUT", "uploadId"): object_writes.upload_part_or_copy,
@@ -49,6 +53,7 @@ OPERATIONS: dict[tuple[str, str, str], Handler] = {
     ("object", "GET", ""): objects.get_object,
     ("object", "HEAD", ""): objects.head_object,
     ("object", "DELETE", ""): objects.delete_object,
+    ("object", "GET", "acl"): acl.get_object_acl,
 }
 
 S3_METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE", "POST"})

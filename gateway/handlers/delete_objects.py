@@ -1,11 +1,13 @@
 """DeleteObjects: the multi-object delete (POST ?delete).
 
-Keys are deleted one by one, at most ``CONCURRENCY`` at a time, rather than
-through Swift's bulk-delete: bulk deletes sequentially-ish inside the proxy and
-knows nothing about multipart objects, whose segments must go too. Each key is
-HEADed first (as s3api does) to learn whether it is a Static Large Object,
-whose manifest and segments ``?multipart-manifest=delete`` removes together;
-on a plain object Swift refuses that query ("Not an SLO manifest").
+Plain keys (no ETag condition, no version other than ``null``) go to Swift's
+bulk delete in one request (``delete_bulk``); multipart objects' segments are
+then swept for the whole batch (``segment_sweep.sweep_many``). Keys with an
+ETag condition need a HEAD first (as s3api does) and are deleted one by one,
+at most ``CONCURRENCY`` at a time; so is every key when the bulk request
+fails as a whole. A Static Large Object's manifest and segments go together
+with ``?multipart-manifest=delete``; on a plain object Swift refuses that
+query ("Not an SLO manifest").
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,8 +27,11 @@ from gateway import checksums, errors, multipart_layout
 from gateway.body import read_small_body
 from gateway.handlers.common import XML_CONTENT_TYPE
 from gateway.handlers.copy_source import NULL_VERSION
+from gateway.handlers.delete_bulk import BulkUnavailable, bulk_delete_keys
 from gateway.handlers.object_headers import MAX_KEY_BYTES, md5_etag
+from gateway.handlers.multipart_complete import MIN_KEEPALIVE_INTERVAL
 from gateway.handlers.objects import require_bucket
+from gateway.handlers.segment_sweep import sweep_many
 from gateway.s3request import S3Request
 from gateway.swift.status import error_for
 from gateway.xml import S3_NAMESPACE, escape, parse
@@ -38,6 +44,8 @@ MAX_BODY = 2 * 1024 * 1024
 NOT_DIGESTS = frozenset({"x-amz-checksum-mode", "x-amz-checksum-type",
                          "x-amz-checksum-algorithm"})
 DELETE_ERRORS = {404: errors.NoSuchKey}
+
+log = logging.getLogger("gateway")
 
 
 @dataclass(frozen=True)
@@ -156,19 +164,15 @@ def _entry(item: ObjectToDelete, error: errors.S3Error | None) -> str:
             f"<Message>{escape(error.detail)}</Message></Error>")
 
 
-async def delete_objects(req: S3Request) -> web.StreamResponse:
-    """Validate everything first; then stream the result in request order as keys finish.
+def _bulk_eligible(item: ObjectToDelete) -> bool:
+    """What the bulk request can take: the rest needs ``delete_key``'s checks."""
+    return (item.etag is None and item.version_id in (None, NULL_VERSION) and item.key != ""
+            and len(item.key.encode("utf-8")) <= MAX_KEY_BYTES)
 
-    Past validation every outcome is per key and the status is 200, so the
-    document can start at once: a thousand slow deletes never leave the client
-    waiting in silence on an idle connection.
-    """
-    require_digest_header(req.http.headers)
-    await require_bucket(req)
-    body = await read_small_body(req, MAX_BODY)
-    verify_digests(req.http.headers, body)
-    quiet, items = parse_delete(body)
 
+async def delete_all(req: S3Request, items: list[ObjectToDelete]) -> dict[
+        ObjectToDelete, errors.S3Error | None]:
+    """Every item's outcome; segments of deleted multipart objects swept at the end."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(item: ObjectToDelete) -> errors.S3Error | None:
@@ -178,20 +182,55 @@ async def delete_objects(req: S3Request) -> web.StreamResponse:
             except errors.S3Error as exc:  # e.g. Swift unreachable: only that key failed
                 return exc
 
+    async def bulk(plain: list[ObjectToDelete]) -> dict[ObjectToDelete, errors.S3Error | None]:
+        try:
+            by_key = await bulk_delete_keys(req, list(dict.fromkeys(i.key for i in plain)))
+        except (BulkUnavailable, errors.S3Error) as exc:
+            log.warning("bulk delete in %s failed (%s): deleting key by key", req.bucket, exc)
+            return dict(zip(plain, await asyncio.gather(*(one(i) for i in plain))))
+        return {item: by_key[item.key] for item in plain}
+
+    plain = [item for item in items if _bulk_eligible(item)]
+    others = [item for item in items if not _bulk_eligible(item)]
+    outcomes, *rest = await asyncio.gather(bulk(plain), *(one(item) for item in others))
+    outcomes.update(zip(others, rest))
+    await sweep_many(req, (item.key for item, error in outcomes.items() if error is None))
+    return outcomes
+
+
+async def delete_objects(req: S3Request) -> web.StreamResponse:
+    """Validate everything first; then answer 200 at once and the result when done.
+
+    Past validation every outcome is per key and the status is 200, so the
+    document starts at once, and a space follows every
+    ``complete_keepalive_seconds`` while the keys are deleted (Quiet mode
+    too): a client never waits in silence on an idle connection. A client
+    that hangs up does not stop the deletes (their segments must go too).
+    """
+    require_digest_header(req.http.headers)
+    await require_bucket(req)
+    body = await read_small_body(req, MAX_BODY)
+    verify_digests(req.http.headers, body)
+    quiet, items = parse_delete(body)
     # Each distinct (key, version, etag) is deleted once, however often it is listed.
-    tasks = {item: asyncio.ensure_future(one(item)) for item in dict.fromkeys(items)}
+    work = asyncio.ensure_future(delete_all(req, list(dict.fromkeys(items))))
+    interval = max(req.config.server.complete_keepalive_seconds, MIN_KEEPALIVE_INTERVAL)
+    resp = web.StreamResponse(status=200, headers={"Content-Type": XML_CONTENT_TYPE})
     try:
-        resp = web.StreamResponse(status=200, headers={"Content-Type": XML_CONTENT_TYPE})
         await resp.prepare(req.http)
         await resp.write(f'<?xml version="1.0" encoding="UTF-8"?>\n'
                          f'<DeleteResult xmlns="{S3_NAMESPACE}">'.encode())
-        for item in items:
-            error = await tasks[item]
-            if error is not None or not quiet:
-                await resp.write(_entry(item, error).encode("utf-8"))
+        while not work.done():
+            await asyncio.wait({work}, timeout=interval)
+            if not work.done():
+                await resp.write(b" ")
+        outcomes = work.result()
+        await resp.write("".join(_entry(item, outcomes[item]) for item in items
+                                 if outcomes[item] is not None or not quiet).encode("utf-8"))
         await resp.write(b"</DeleteResult>")
         await resp.write_eof()
-        return resp
-    finally:
-        for task in tasks.values():
-            task.cancel()
+    except (ConnectionError, RuntimeError):
+        log.info("request %s: client went away during DeleteObjects; finishing the deletes",
+                 req.request_id)
+        await asyncio.shield(asyncio.wait({work}))
+    return resp

@@ -107,7 +107,7 @@ async def _page_grouped_here(req: S3Request, prefix: str, delimiter: str,
         swift_marker = entries[-1]["name"]
 
 
-async def _list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
+async def list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
                      max_keys: int) -> Page:
     if max_keys == 0:
         await _swift_listing(req, {"limit": "0"})  # still answers NoSuchBucket
@@ -117,15 +117,20 @@ async def _list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
     return await _page_grouped_here(req, prefix, delimiter, marker, max_keys)
 
 
+def object_fields(doc: XMLWriter, obj: dict) -> None:
+    """LastModified, ETag and Size of a listed object (ListObjects, ListObjectVersions)."""
+    doc.element("LastModified", iso_from_swift_listing(obj.get("last_modified", "")))
+    # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
+    multipart_etag = split_etag_param(obj.get("content_type") or "")[1]
+    doc.element("ETag", s3_etag(multipart_etag or obj.get("hash")))
+    doc.element("Size", obj.get("bytes", 0))
+
+
 def _contents(doc: XMLWriter, page: Page, encode: Callable[[str], str],
               owner: str | None) -> None:
     for obj in page.objects:
         doc.start("Contents").element("Key", encode(obj["name"]))
-        doc.element("LastModified", iso_from_swift_listing(obj.get("last_modified", "")))
-        # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
-        multipart_etag = split_etag_param(obj.get("content_type") or "")[1]
-        doc.element("ETag", s3_etag(multipart_etag or obj.get("hash")))
-        doc.element("Size", obj.get("bytes", 0))
+        object_fields(doc, obj)
         if owner is not None:
             owner_xml(doc, owner)
         doc.element("StorageClass", "STANDARD").end("Contents")
@@ -158,7 +163,7 @@ async def list_objects(req: S3Request) -> web.StreamResponse:
     delimiter = req.query.get("delimiter", "")
     marker = req.query.get("marker", "")
     max_keys = _max_keys(req.query.get("max-keys"))
-    page = await _list_page(req, prefix, delimiter, marker, max_keys)
+    page = await list_page(req, prefix, delimiter, marker, max_keys)
 
     doc = XMLWriter("ListBucketResult")
     doc.element("Name", req.bucket).element("Prefix", encode(prefix))
@@ -183,7 +188,7 @@ async def list_objects_v2(req: S3Request) -> web.StreamResponse:
     start_after = req.query.get("start-after", "")
     max_keys = _max_keys(req.query.get("max-keys"))
     marker = decode_token(token) if token is not None else start_after
-    page = await _list_page(req, prefix, delimiter, marker, max_keys)
+    page = await list_page(req, prefix, delimiter, marker, max_keys)
     fetch_owner = req.query.get("fetch-owner", "").lower() == "true"
 
     doc = XMLWriter("ListBucketResult")

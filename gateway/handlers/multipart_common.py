@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
@@ -26,6 +27,7 @@ BULK_DELETE_MAX = 10000
 # How long an Abort waits between deleting the marker and listing the parts it
 # deletes (see part_needs_open_check).
 ABORT_SETTLE_SECONDS = 1.0
+_PART_SUFFIX = re.compile(r"[0-9]{5}")
 
 
 async def require_bucket(req: S3Request) -> None:
@@ -177,6 +179,11 @@ async def list_parts_of(req: S3Request, key: str, upload_id: str,
         marker = page[-1]["name"]
 
 
+def bulk_delete_body(container: str, names: Iterable[str]) -> str:
+    """What Swift's bulk delete reads: one URL-encoded ``/container/object`` a line."""
+    return "\n".join(f"/{quote(container, safe='')}/{quote(name, safe='/')}" for name in names)
+
+
 async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> None:
     """Delete objects through Swift's bulk middleware; failures are logged, not raised.
 
@@ -184,8 +191,7 @@ async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> N
     """
     names = list(names)
     for start in range(0, len(names), BULK_DELETE_MAX):
-        body = "\n".join(f"/{quote(container, safe='')}/{quote(name, safe='/')}"
-                         for name in names[start:start + BULK_DELETE_MAX])
+        body = bulk_delete_body(container, names[start:start + BULK_DELETE_MAX])
         resp = await req.swift.request(
             "POST", req.account, params={"bulk-delete": "true"}, data=body.encode("utf-8"),
             headers={"Content-Type": "text/plain", "Accept": "application/json"})
@@ -203,11 +209,17 @@ async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> N
 
 async def delete_parts(req: S3Request, key: str, upload_id: str,
                        keep: frozenset[str] = frozenset()) -> None:
-    """Delete every part of an upload, except the names in ``keep``."""
+    """Delete every part of an upload, except the names in ``keep``.
+
+    Only names ``<key>/<upload_id>/<5 digits>`` are parts: the prefix also
+    matches segments of a longer key (``<key>/<upload_id>/x/...``).
+    """
     assert req.bucket is not None
+    prefix = part_prefix(key, upload_id)
     parts = await list_parts_of(req, key, upload_id)
-    await bulk_delete(req, segments_container(req.bucket),
-                      (p["name"] for p in parts if p["name"] not in keep))
+    await bulk_delete(req, segments_container(req.bucket), (
+        p["name"] for p in parts if p["name"] not in keep
+        and _PART_SUFFIX.fullmatch(p["name"][len(prefix):])))
 
 
 def completed_upload_id(headers: Mapping[str, str]) -> str | None:

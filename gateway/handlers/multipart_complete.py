@@ -30,6 +30,7 @@ from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum, part_checksum_element, result_elements,
     whole_checksum_header)
 from gateway.handlers.object_headers import STORED_HEADERS
+from gateway.handlers.segment_sweep import sweep_segments
 from gateway.handlers.user_metadata import is_user_metadata
 from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
@@ -218,9 +219,13 @@ def _check_if_match(req: S3Request, current: Mapping[str, str] | None) -> None:
 
 
 async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
-                  headers: dict[str, str], etag: str, old_upload: str | None,
-                  stored: Mapping[str, dict], checksum: Checksum | None) -> bytes:
-    """Write the manifest, then remove the marker, unused parts and old segments."""
+                  headers: dict[str, str], etag: str, stored: Mapping[str, dict],
+                  checksum: Checksum | None) -> bytes:
+    """Write the manifest, then remove the marker, unused parts and replaced segments.
+
+    The marker goes only after the manifest is written, so a racing writer's
+    sweep always sees this upload as in progress or as current (segment_sweep).
+    """
     assert req.bucket is not None and req.key is not None
     await _put_manifest(req, manifest, headers)
     resp = await req.swift.request("DELETE", req.account, uploads_container(req.bucket),
@@ -229,8 +234,7 @@ async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
     used = frozenset(entry["path"].split("/", 2)[2] for entry in manifest)
     if len(used) < len(stored):
         await delete_parts(req, req.key, upload_id, keep=used)
-    if old_upload is not None and old_upload != upload_id:
-        await delete_parts(req, req.key, old_upload)
+    await sweep_segments(req)
     return result_document(req, etag, checksum)
 
 
@@ -314,8 +318,7 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
     headers = _manifest_headers(marker, upload_id, etag, checksum)
     if if_none_match is not None:
         headers["If-None-Match"] = "*"
-    old_upload = completed_upload_id(current) if current is not None else None
     keepalive = max(req.config.server.complete_keepalive_seconds, 0.0)
     return await respond_with_keepalive(
-        req.http, _finish(req, upload_id, manifest, headers, etag, old_upload, stored,
+        req.http, _finish(req, upload_id, manifest, headers, etag, stored,
                           checksum), grace=keepalive, interval=keepalive)

@@ -6,15 +6,10 @@
   part's checksum (``part_checksum_headers``), never the whole object's.
 - ``If-Match``/``If-None-Match`` on reads are evaluated here against the S3 ETag,
   because Swift would compare a multipart object's SLO ETag instead.
-- Overwriting or deleting a multipart object removes its segments.
-
-Races accepted: cleanup happens after the write that replaced the object. Two
-writers that replace a multipart object at the same time both see the old
-object and clean it; a writer that replaces an object completed (or written)
-between its HEAD and its PUT does not see that object, whose segments then
-stay behind. The HEAD is issued before the PUT's body is released, so a
-writer always sees what was there before its own PUT (except, narrowly, for an
-empty body, which Swift may store before the HEAD is served).
+- Overwriting or deleting a multipart object removes its segments: every
+  write or delete of a key in a bucket that may hold multipart objects ends
+  with ``segment_sweep.sweep_segments``, which also finds what racing writers
+  replaced (see there for the invariant and the races).
 """
 
 from __future__ import annotations
@@ -22,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -31,8 +25,9 @@ import aiohttp
 from gateway import checksums, errors
 from gateway.handlers.object_headers import s3_object_headers
 from gateway.handlers.multipart_common import (
-    completed_upload_id, delete_parts, list_parts_of, parse_part_number)
-from gateway.multipart_layout import listed_part_checksum, segments_container
+    completed_upload_id, list_parts_of, parse_part_number)
+from gateway.handlers.segment_sweep import SEGMENTS, sweep_segments
+from gateway.multipart_layout import listed_part_checksum
 from gateway.s3request import S3Request
 
 log = logging.getLogger("gateway")
@@ -116,88 +111,44 @@ async def part_checksum_headers(req: S3Request, swift_headers: Mapping[str, str]
     return checksums.Checksum(part.algorithm, part.value, whole.type).response_headers()
 
 
-class SegmentsPresence:
-    """Which buckets have a segments container, i.e. may hold multipart objects.
-
-    Only those need the HEAD that finds a replaced or deleted multipart
-    object's segments; for every other bucket, PutObject and DeleteObject stay
-    one Swift request. Per process: a "yes" is kept for a while (it rarely
-    changes), a "no" only for a second, and this process's own
-    CreateMultipartUpload turns it into "yes" at once. Accepted race: an upload
-    created *and completed* through another gateway process within that second,
-    then overwritten here, leaves its segments behind.
-    """
-
-    YES_SECONDS = 30.0
-    NO_SECONDS = 1.0
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, str], tuple[float, bool]] = {}
-
-    def mark(self, account: str, bucket: str) -> None:
-        self._known[(account, bucket)] = (time.monotonic() + self.YES_SECONDS, True)
-
-    async def may_hold_multipart(self, req: S3Request) -> bool:
-        assert req.bucket is not None
-        key = (req.account, req.bucket)
-        known = self._known.get(key)
-        if known is not None and known[0] > time.monotonic():
-            return known[1]
-        resp = await req.swift.request("HEAD", req.account, segments_container(req.bucket))
-        resp.release()
-        present = resp.status != 404  # an error counts as "maybe": clean up rather than leak
-        if len(self._known) > 4096:
-            self._known.clear()
-        ttl = self.YES_SECONDS if present else self.NO_SECONDS
-        self._known[key] = (time.monotonic() + ttl, present)
-        return present
-
-
-SEGMENTS = SegmentsPresence()
-
-
 @dataclass
 class ReplacedObject:
-    """The object a PUT replaces, looked up while the PUT starts, for segment cleanup."""
+    """The object a PUT replaces: If-Match's subject, and the segment sweep after it.
+
+    Only If-Match needs the old object (HEAD while the PUT starts); the sweep
+    finds replaced segments after the write, whoever wrote them.
+    """
 
     req: S3Request
-    # If-Match needs the old object even in a bucket without multipart objects.
-    always: bool = False
+    always: bool = False  # If-Match: HEAD the old object
     task: asyncio.Task[Mapping[str, str] | None] = field(init=False)
+
+    presence: asyncio.Task[bool] = field(init=False)
 
     def __post_init__(self) -> None:
         self.task = asyncio.ensure_future(self._head())
+        self.presence = asyncio.ensure_future(self._may_hold_multipart())
+
+    async def _may_hold_multipart(self) -> bool:
+        try:
+            return await SEGMENTS.may_hold_multipart(self.req)
+        except errors.S3Error:
+            return True  # unknown: sweep rather than leak
 
     @classmethod
     def start(cls, req: S3Request, always: bool = False) -> ReplacedObject:
         return cls(req, always)
 
     async def _head(self) -> Mapping[str, str] | None:
+        if not self.always:
+            return None
         try:
-            if not self.always and not await SEGMENTS.may_hold_multipart(self.req):
-                return None
             resp = await self.req.swift.request("HEAD", self.req.account, self.req.bucket,
                                                 self.req.key)
         except errors.S3Error:
             return None
         resp.release()
         return resp.headers if resp.status == 200 else None
-
-    async def gate(self, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        """``body``, its last chunk released only once the HEAD saw the old object.
-
-        Swift cannot commit the PUT before it has the last byte, so holding back
-        only the final chunk keeps the HEAD ahead of the write while the rest of
-        the body already streams.
-        """
-        pending: bytes | None = None
-        async for chunk in body:
-            if pending is not None:
-                yield pending
-            pending = chunk
-        await asyncio.shield(self.task)
-        if pending is not None:
-            yield pending
 
     async def check_if_match(self, condition: str) -> None:
         """PutObject's ``If-Match``: the object must exist with a matching S3 ETag.
@@ -212,11 +163,8 @@ class ReplacedObject:
             raise errors.PreconditionFailed(Condition="If-Match")
 
     async def cleanup(self) -> None:
-        """After a successful write: remove the replaced multipart object's segments."""
-        old = await self.task
-        upload_id = completed_upload_id(old) if old is not None else None
-        if upload_id is not None and self.req.key is not None:
-            await delete_parts(self.req, self.req.key, upload_id)
+        """After a successful write: remove segments nothing owns any more."""
+        await sweep_segments(self.req, may_hold=await self.presence)
 
 
 async def delete_if_multipart(req: S3Request) -> bool:

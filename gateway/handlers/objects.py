@@ -12,6 +12,7 @@ from gateway.body import send_continue
 from gateway.checksums import checksum_response_headers
 from gateway.handlers import multipart_objects
 from gateway.handlers.common import s3_etag
+from gateway.handlers.segment_sweep import sweep_segments
 from gateway.handlers.object_headers import (
     check_key, response_overrides, s3_object_headers, swift_put_headers)
 from gateway.s3request import S3Request
@@ -59,7 +60,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     await upload.add_default_checksum(req.config.server.default_checksum, headers)
     resp = await req.swift.request(
         "PUT", req.account, req.bucket, req.key, headers=headers,
-        data=replaced.gate(upload.chunks))
+        data=upload.chunks)
     raise_for_status(resp, PUT_OBJECT_ERRORS)
     resp.release()
     await replaced.cleanup()
@@ -155,13 +156,14 @@ async def head_object(req: S3Request) -> web.StreamResponse:
 
 
 async def delete_object(req: S3Request) -> web.StreamResponse:
-    if await multipart_objects.delete_if_multipart(req):  # with its segments
-        return web.Response(status=204)
-    resp = await req.swift.request("DELETE", req.account, req.bucket, req.key)
-    if resp.status == 404:
-        resp.release()
-        await require_bucket(req)  # an absent key is still a success
-        return web.Response(status=204)
-    raise_for_status(resp, DELETE_OBJECT_ERRORS)
-    resp.release()
+    if not await multipart_objects.delete_if_multipart(req):  # with its segments
+        resp = await req.swift.request("DELETE", req.account, req.bucket, req.key)
+        if resp.status == 404:
+            resp.release()
+            await require_bucket(req)  # an absent key is still a success
+        else:
+            raise_for_status(resp, DELETE_OBJECT_ERRORS)
+            resp.release()
+    # Also what racing writers left (no-op in buckets without multipart objects).
+    await sweep_segments(req)
     return web.Response(status=204)

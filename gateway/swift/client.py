@@ -8,6 +8,7 @@ byte: nothing on the way normalises them.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,8 @@ from yarl import URL
 from gateway import errors
 from gateway.config import SwiftConfig
 from gateway.swift.auth import SwiftAuthError, TokenProvider
+
+log = logging.getLogger("gateway")
 
 
 def quote_name(name: str) -> str:
@@ -82,7 +85,10 @@ class SwiftClient:
     ) -> aiohttp.ClientResponse:
         """Send one request; the caller reads or releases the response.
 
-        Connection failures and timeouts become ``ServiceUnavailable``. An S3
+        Connection failures and timeouts become ``ServiceUnavailable``, and so
+        does a 401 (a refused service token) that cannot be retried with a
+        renewed token: a streamed body has been consumed, and a second refusal
+        means the identity itself is in trouble. SDKs retry a 503. An S3
         error raised by a streamed ``data`` iterator is re-raised as itself, after
         the upstream request was aborted (so Swift stores nothing partial).
         """
@@ -105,10 +111,16 @@ class SwiftClient:
                 if body_error is not None:
                     raise body_error from exc
                 raise errors.ServiceUnavailable() from exc
-            if resp.status == 401 and attempt == 1 and replayable:
+            if resp.status == 401:
+                # Swift refused the gateway's own token (expired, or lost by
+                # tempauth's memcache): never the client's fault, never AccessDenied.
                 resp.release()
                 self._tokens.invalidate(token)
-                continue
+                if attempt == 1 and replayable:
+                    continue
+                log.warning("Swift refused the service token on %s; body not replayable",
+                            method)
+                raise errors.ServiceUnavailable()
             return resp
         raise AssertionError("unreachable")
 

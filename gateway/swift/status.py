@@ -15,9 +15,12 @@ from gateway import errors
 
 StatusMap = Mapping[int, type[errors.S3Error]]
 
+# 401/403 from Swift concern the gateway's own service identity (a reseller
+# admin may act on every account): a client whose signature was valid is never
+# told AccessDenied for them, but 503, which SDKs retry.
 COMMON: StatusMap = {
-    401: errors.AccessDenied,
-    403: errors.AccessDenied,
+    401: errors.ServiceUnavailable,
+    403: errors.ServiceUnavailable,
     408: errors.RequestTimeout,
     411: errors.MissingContentLength,
     413: errors.EntityTooLarge,

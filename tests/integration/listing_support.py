@@ -6,6 +6,7 @@ import io
 import tarfile
 import time
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -120,3 +121,37 @@ def collect(pages: Any, max_keys: int | None = None) -> tuple[list[str], list[st
 
 def pages_needed(entries: int, max_keys: int) -> int:
     return max(1, -(-entries // max_keys))
+
+
+def delete_bucket_through_swift(s3_client: Any, swift_conn: Any, name: str,
+                                timeout: float = 120.0) -> None:
+    """Empty ``name`` with Swift's bulk delete, then delete the bucket.
+
+    Swift updates a container's listing after each object DELETE, and when the
+    container server is slow (a loaded machine) that update is queued for the
+    object-updater instead: the objects are gone, the listing still shows them,
+    and DeleteBucket is (rightly, for Swift) BucketNotEmpty. Deleting a listed
+    name again makes the object server write a newer tombstone and send the
+    container update at once, and a failed delete is simply retried: so this
+    re-deletes whatever the listing still shows until the bucket deletes.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        names = [entry["name"] for entry in swift_conn.get_container(name, full_listing=True)[1]]
+        if names:
+            storage_url, token = swift_conn.get_auth()
+            paths = "\n".join(quote(f"/{name}/{key}", safe="/") for key in names)
+            deleted = requests.post(f"{storage_url}?bulk-delete", data=paths.encode("ascii"),
+                                    headers={"X-Auth-Token": token, "Accept": "application/json",
+                                             "Content-Type": "text/plain"}, timeout=300)
+            assert deleted.status_code == 200, deleted.text
+        else:
+            try:
+                s3_client.delete_bucket(Bucket=name)
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "BucketNotEmpty":
+                    raise
+        assert time.monotonic() < deadline, f"{name} still lists {names[:5]}"
+        if not names:
+            time.sleep(0.2)  # the listing said empty but Swift refused: poll again

@@ -476,7 +476,7 @@ def test_aws_cli_invalid_bucket_name(gateway_env: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("query", "method"), [
-    ("acl", "GET"), ("policy", "GET"), ("versioning", "GET"), ("cors", "PUT"),
+    ("acl", "PUT"), ("policy", "GET"), ("versioning", "PUT"), ("cors", "PUT"),
     ("lifecycle", "DELETE"), ("tagging", "GET"),
 ])
 def test_unsupported_bucket_subresource_is_not_implemented(gateway_env: Any, bucket: str,
@@ -487,13 +487,13 @@ def test_unsupported_bucket_subresource_is_not_implemented(gateway_env: Any, buc
 
 
 def test_unsupported_object_subresource_is_not_implemented(gateway_env: Any, bucket: str) -> None:
-    response = signed_request(gateway_env, "GET", f"/{bucket}/some-key", query="acl")
+    response = signed_request(gateway_env, "GET", f"/{bucket}/some-key", query="tagging")
     assert_xml_error(response, "NotImplemented", 501)
 
 
 def test_boto3_unsupported_operation(s3_client: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as info:
-        s3_client.get_bucket_acl(Bucket=bucket)
+        s3_client.get_bucket_tagging(Bucket=bucket)
     assert error_of(info) == ("NotImplemented", 501)
     assert info.value.response["ResponseMetadata"]["RequestId"] == \
         info.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
@@ -518,7 +518,7 @@ def test_unknown_method_is_method_not_allowed(gateway_env: Any, bucket: str, met
     lambda env, b: signed_request(env, "GET", f"/{b}/no-such-key"),
     lambda env, b: signed_request(env, "GET", f"/{b}", query="max-keys=nope"),
     lambda env, b: signed_request(env, "PUT", "/Invalid_Bucket"),
-    lambda env, b: signed_request(env, "GET", f"/{b}", query="acl"),
+    lambda env, b: signed_request(env, "GET", f"/{b}", query="tagging"),
     lambda env, b: signed_request(env, "GET", "/", secret_key="wrong-secret"),
     lambda env, b: requests.get(env.endpoint + f"/{b}", timeout=30),  # anonymous
 ])

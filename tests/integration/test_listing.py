@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.integration.listing_support import (
-    ALL_KEYS, REGULAR_KEYS, SORTED, SPECIAL_KEYS, body_of, collect, error_of, model,
-    model_split, pages_needed, signed_get, tar_of)
+    ALL_KEYS, REGULAR_KEYS, SORTED, SPECIAL_KEYS, body_of, collect,
+    delete_bucket_through_swift, error_of, model, model_split, pages_needed, signed_get, tar_of)
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -50,12 +50,7 @@ def listing_bucket(gateway_env: Any, s3_client: Any, swift_conn: Any) -> Iterato
         list(pool.map(lambda k: client.put_object(Bucket=name, Key=k, Body=body_of(k)),
                       SPECIAL_KEYS))
     yield name
-    paths = "\n".join(quote(f"/{name}/{key}", safe="/") for key in ALL_KEYS)
-    deleted = requests.post(f"{storage_url}?bulk-delete", data=paths.encode("ascii"),
-                            headers={"X-Auth-Token": token, "Accept": "application/json",
-                                     "Content-Type": "text/plain"}, timeout=300)
-    assert deleted.status_code == 200, deleted.text
-    s3_client.delete_bucket(Bucket=name)
+    delete_bucket_through_swift(s3_client, swift_conn, name)
 
 
 # --- full sweeps -------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""DeleteObjects on a connection kept alive: Quiet mode too, and clients that hang up.
+
+This module's gateway sends its keep-alive spaces as often as it can
+(``complete_keepalive_seconds = 0``), so a 1000-key delete always outlasts
+one interval.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration import rawhttp
+from tests.integration.conftest import DevProcess, dev_with_settings, s3_client_of
+from tests.integration.test_delete_objects import delete_body, keys_of, md5_header
+
+
+@pytest.fixture(scope="module")
+def eager_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    with dev_with_settings(tmp_path_factory, "delete-keepalive",
+                           {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as dev:
+        yield dev
+
+
+@pytest.fixture
+def eager_bucket(eager_dev: DevProcess) -> Iterator[tuple[Any, str]]:
+    s3 = s3_client_of(eager_dev.env)
+    name = f"ka-{time.monotonic_ns()}"
+    s3.create_bucket(Bucket=name)
+    yield s3, name
+    for item in s3.list_objects_v2(Bucket=name).get("Contents", []):
+        s3.delete_object(Bucket=name, Key=item["Key"])
+    s3.delete_bucket(Bucket=name)
+
+
+def _delete_request(env: Any, bucket: str, body: bytes) -> bytes:
+    """The raw request for ``POST /bucket?delete``, signed by botocore."""
+    path = f"/{bucket}?delete"
+    headers = rawhttp.sign_v4("POST", env.endpoint + path, env.access_key, env.secret_key,
+                              env.region, headers=md5_header(body), body=body)
+    headers.update({"Content-Length": str(len(body)), "Host": f"127.0.0.1:{env.port}"})
+    return rawhttp.raw_head("POST", path, headers) + body
+
+
+def test_quiet_mode_sends_keepalive_spaces(eager_dev: DevProcess,
+                                           eager_bucket: tuple[Any, str]) -> None:
+    s3, bucket = eager_bucket
+    s3.put_object(Bucket=bucket, Key="k0001", Body=b"x")
+    keys = [f"k{i:04d}" for i in range(1000)]
+    body = delete_body(*keys, quiet=True)
+    resp = rawhttp.send(eager_dev.env, "POST", f"/{bucket}?delete", body=body,
+                        headers=md5_header(body))
+    assert resp.status_code == 200
+    opening, _, rest = resp.content.partition(b">\n")[2].partition(b">")
+    assert opening.startswith(b"<DeleteResult")
+    assert rest.endswith(b"</DeleteResult>") and rest[:-len(b"</DeleteResult>")].strip() == b""
+    assert b" " in rest, "no keep-alive space while the keys were deleted"
+    assert keys_of(s3, bucket) == []
+
+
+def test_client_hanging_up_is_no_internal_error(eager_dev: DevProcess,
+                                               eager_bucket: tuple[Any, str]) -> None:
+    s3, bucket = eager_bucket
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    keys = ["a", "b"] + [f"absent{i:04d}" for i in range(998)]
+    with rawhttp.open_socket(eager_dev.env) as sock:
+        sock.sendall(_delete_request(eager_dev.env, bucket, delete_body(*keys, quiet=True)))
+        assert rawhttp.read_response_head(sock).startswith(b"HTTP/1.1 200")
+    # The deletes still finish, and the gateway notes the hang-up without a traceback.
+    deadline = time.monotonic() + 60
+    log = ""
+    while time.monotonic() < deadline:
+        log = (eager_dev.data_dir / "dev.stderr").read_text(errors="replace")
+        if "client went away" in log or "Traceback" in log:
+            break
+        time.sleep(0.1)
+    assert "client went away" in log and "Traceback" not in log, log[-3000:]
+    assert "InternalError" not in log
+    assert keys_of(s3, bucket) == []
