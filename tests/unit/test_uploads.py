@@ -15,7 +15,8 @@ from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.credentials.base import Credential
 from gateway.s3request import S3Request
-from gateway.uploads import _size_limited, stored_content_encoding, streamed_upload
+from gateway.body import streamed_upload
+from gateway.body.framing import size_limited, stored_content_encoding
 
 CRED = Credential("AK", "SK", "AUTH_test")
 MAX = 1000
@@ -114,6 +115,6 @@ async def test_size_enforced_while_streaming() -> None:
 
     out: list[bytes] = []
     with pytest.raises(errors.EntityTooLarge):
-        async for chunk in _size_limited(source(), MAX):
+        async for chunk in size_limited(source(), MAX):
             out.append(chunk)
     assert sum(map(len, out)) <= MAX
