@@ -15,11 +15,10 @@ One place for everything a request body goes through, in the order it does:
 Import from here; the submodules are the pieces.
 """
 
-from gateway.body.framing import MaxMessageLengthExceeded
 from gateway.body.pipeline import (
     SMALL_BODY, UploadBody, read_small_body, streamed_upload, upload_body)
 from gateway.body.receive import body_withheld, defer_continue, send_continue
 
 __all__ = [
-    "SMALL_BODY", "MaxMessageLengthExceeded", "UploadBody", "body_withheld",
-    "defer_continue", "read_small_body", "send_continue", "streamed_upload", "upload_body"]
+    "SMALL_BODY", "UploadBody", "body_withheld", "defer_continue", "read_small_body",
+    "send_continue", "streamed_upload", "upload_body"]

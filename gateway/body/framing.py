@@ -11,11 +11,6 @@ from gateway import errors
 
 AWS_CHUNKED = "aws-chunked"
 
-MaxMessageLengthExceeded = type("MaxMessageLengthExceeded", (errors.S3Error,), {
-    "code": "MaxMessageLengthExceeded", "status": 400,
-    "message": "Your request was too big."})
-
-
 def stored_content_encoding(value: str) -> str | None:
     """Content-Encoding without ``aws-chunked`` ("aws-chunked,gzip" -> "gzip")."""
     codings = [c.strip() for c in value.split(",")]

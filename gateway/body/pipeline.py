@@ -36,8 +36,7 @@ from dataclasses import dataclass, field
 from gateway import checksums, errors
 from gateway.auth.chunked import ChunkedOptions
 from gateway.body.framing import (
-    MaxMessageLengthExceeded, decoded_length, is_chunked, size_limited,
-    stored_content_encoding)
+    decoded_length, is_chunked, size_limited, stored_content_encoding)
 from gateway.body.receive import raw_chunks, send_continue
 from gateway.body.verify import (
     computed_checksum, streaming_marker, trailer_allowed, verified_body, verified_checksum)
@@ -206,12 +205,12 @@ async def read_small_body(req: S3Request, limit: int = 1024 * 1024) -> bytes:
     """Read a whole (XML) body of at most ``limit`` bytes, checking its hash."""
     length = req.http.content_length
     if length is not None and length > limit:
-        raise MaxMessageLengthExceeded()
+        raise errors.MaxMessageLengthExceeded()
     parts: list[bytes] = []
     size = 0
     async for chunk in upload_body(req):
         size += len(chunk)
         if size > limit:
-            raise MaxMessageLengthExceeded()
+            raise errors.MaxMessageLengthExceeded()
         parts.append(chunk)
     return b"".join(parts)

@@ -15,7 +15,7 @@ from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.credentials.base import Credential
 from gateway.s3request import S3Request
-from gateway.body import streamed_upload
+from gateway.body import read_small_body, streamed_upload
 from gateway.body.framing import size_limited, stored_content_encoding
 
 CRED = Credential("AK", "SK", "AUTH_test")
@@ -118,3 +118,8 @@ async def test_size_enforced_while_streaming() -> None:
         async for chunk in size_limited(source(), MAX):
             out.append(chunk)
     assert sum(map(len, out)) <= MAX
+
+
+async def test_a_small_body_over_its_limit_is_refused_before_reading() -> None:
+    with pytest.raises(errors.MaxMessageLengthExceeded):
+        await read_small_body(s3_request({"Content-Length": "11"}), limit=10)
