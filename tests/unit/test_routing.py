@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -11,9 +12,10 @@ from multidict import CIMultiDict
 
 from gateway import errors
 from gateway.handlers import copy, listing, multipart, objects
+from gateway.middlewares import _error_response
 from gateway.routing import (
     NOT_IMPLEMENTED, ROUTES, HasHeader, HasQuery, find_route, not_implemented, select_handler)
-from gateway.s3request import S3Request
+from gateway.s3request import S3_REQUEST, S3Request
 
 COPY = {"x-amz-copy-source": "/src/key"}
 
@@ -156,3 +158,12 @@ def test_requests_that_are_no_operation() -> None:
         select_handler(s3_request("PUT", None, None))
     with pytest.raises(errors.MethodNotAllowed):
         select_handler(s3_request("PATCH", "b", "k"))
+
+
+def test_the_5xx_log_line_names_the_operation(caplog: pytest.LogCaptureFixture) -> None:
+    request = s3_request("GET", "b", None, "tagging")
+    select_handler(request)
+    request.http[S3_REQUEST] = request
+    with caplog.at_level(logging.WARNING, logger="gateway"):
+        _error_response(request.http, errors.S3NotImplemented(), "RID", "HID")
+    assert "RID: NotImplemented GetBucketTagging GET /b/k" in caplog.text
