@@ -2,9 +2,10 @@
 
 A client sends one as a header (``x-amz-checksum-<alg>``) or announces it in
 ``x-amz-trailer`` and sends it after an aws-chunked body. The gateway verifies
-it while streaming, holding back the last chunk until it matched (so Swift
-never commits a body whose checksum fails), stores it as reserved Swift
-metadata and returns it on GET/HEAD when ``x-amz-checksum-mode: ENABLED``.
+it while streaming (``gateway.body.verify``), holding back the last chunk
+until it matched (so Swift never commits a body whose checksum fails), stores
+it as reserved Swift metadata and returns it on GET/HEAD when
+``x-amz-checksum-mode: ENABLED``.
 
 A checksum only known after the body (a trailer, or one the gateway computes)
 of a large body is stored by a Swift POST after the PUT. Swift's POST cannot
@@ -27,7 +28,7 @@ import binascii
 import hashlib
 import hmac
 import zlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
@@ -35,7 +36,6 @@ from typing import Protocol
 from awscrt import checksums as crt
 
 from gateway import errors
-from gateway.streams import checked_stream
 
 ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 DIGEST_SIZES = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
@@ -339,30 +339,3 @@ def checksum_response_headers(swift_headers: Mapping[str, str],
         return {}
     checksum = stored_checksum(swift_headers)
     return checksum.response_headers() if checksum is not None else {}
-
-
-def verified_checksum(chunks: AsyncIterator[bytes], request: ChecksumRequest,
-                      trailers: Mapping[str, str],
-                      on_result: Callable[[Checksum], None]) -> AsyncIterator[bytes]:
-    """Hash ``chunks``; release the last one only once the checksum matched.
-
-    A trailer value is read from ``trailers`` after ``chunks`` is exhausted
-    (the aws-chunked decoder has filled it in by then).
-    """
-    hasher = new_hasher(request.algorithm)
-
-    def check() -> None:
-        expected = request.expected
-        if expected is None:
-            assert request.trailer is not None
-            value = trailers.get(request.trailer)
-            if value is None:
-                raise errors.MalformedTrailerError()
-            expected = decode_value(request.algorithm, value, "trailing header")
-        computed = hasher.digest()
-        if not hmac.compare_digest(computed, expected):
-            raise errors.BadDigest(f"The {request.algorithm} you specified did not match the "
-                                   "calculated checksum.")
-        on_result(Checksum(request.algorithm, base64.b64encode(computed).decode("ascii")))
-
-    return checked_stream(chunks, hasher.update, check)

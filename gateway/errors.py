@@ -110,6 +110,8 @@ InvalidPartOrder = _error(
 InvalidStorageClass = _error(
     "InvalidStorageClass", 400, "The storage class you specified is not valid.")
 KeyTooLongError = _error("KeyTooLongError", 400, "Your key is too long.")
+MaxMessageLengthExceeded = _error(
+    "MaxMessageLengthExceeded", 400, "Your request was too big.")
 MalformedXML = _error(
     "MalformedXML", 400, "The XML you provided was not well-formed or did not validate "
     "against our published schema.")

@@ -87,11 +87,17 @@ def _causes(exc: BaseException) -> str:
     return " <- ".join(parts) if parts else "no underlying error recorded"
 
 
+def _operation(request: web.Request) -> str:
+    """The S3 operation routing named, or ``-`` when the request never got that far."""
+    s3_request = request.get(S3_REQUEST)
+    return (s3_request.operation if s3_request is not None else "") or "-"
+
+
 def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,
                     host_id: str) -> web.Response:
     if exc.status >= 500:
-        log.warning("request %s: %s %s %s: %s", request_id, exc.code, request.method,
-                    _decoded_path(request), _causes(exc))
+        log.warning("request %s: %s %s %s %s: %s", request_id, exc.code, _operation(request),
+                    request.method, _decoded_path(request), _causes(exc))
     body = exc.to_xml(_decoded_path(request), request_id, host_id)
     response = web.Response(status=exc.status, body=body, content_type="application/xml",
                             headers=exc.headers)

@@ -17,7 +17,8 @@ class S3Request:
     """One S3 request after addressing and authentication.
 
     ``bucket`` and ``key`` are decoded; ``key`` is ``None`` for service and bucket
-    requests. ``auth`` is ``None`` for an anonymous request.
+    requests. ``auth`` is ``None`` for an anonymous request. ``operation`` is the
+    S3 operation's AWS name (``PutObject``), set once by routing.
     """
 
     http: web.Request
@@ -27,6 +28,7 @@ class S3Request:
     auth: AuthResult | None
     swift: SwiftClient
     config: GatewayConfig
+    operation: str = ""
 
     @property
     def account(self) -> str:

@@ -8,10 +8,11 @@ The framing (``Content-Encoding: aws-chunked``, announced by an
 
 ``AwsChunkedParser`` is an incremental state machine fed arbitrary slices of
 that stream; it returns the decoded payload. In signed modes a chunk's data is
-only released once its signature verified, and ``decode`` withholds the last
-piece until the whole framing (final chunk, trailer, its signature) checked
-out, so a consumer streaming to Swift with a fixed Content-Length never
-completes a body that fails a check. Messages and codes follow what S3 answers.
+only released once its signature verified, and the body pipeline
+(``gateway.body.verify.aws_chunked_payload``) withholds the last piece until
+the whole framing (final chunk, trailer, its signature) checked out, so a
+consumer streaming to Swift with a fixed Content-Length never completes a
+body that fails a check. Messages and codes follow what S3 answers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from gateway import errors
@@ -243,31 +243,15 @@ class AwsChunkedParser:
         self._state = _DONE
 
 
-async def decode(chunks: AsyncIterator[bytes], parser: AwsChunkedParser) -> AsyncIterator[bytes]:
-    """The decoded payload of ``chunks``; the last piece only once the framing verified."""
-    pending: bytes | None = None
-    async for data in chunks:
-        for piece in parser.feed(data):
-            if pending is not None:
-                yield pending
-            pending = piece
-    parser.finish()
-    if pending is not None:
-        yield pending
-
-
 @dataclass(frozen=True)
 class StreamingMode:
-    """One ``STREAMING-*`` payload marker: are chunks signed, may trailers follow.
-
-    Calling it wraps a raw body into its decoded, verified payload.
-    """
+    """One ``STREAMING-*`` payload marker: are chunks signed, may trailers follow."""
 
     signed: bool
     trailer: bool
 
-    def __call__(self, chunks: AsyncIterator[bytes], auth: AuthResult,
-                 options: ChunkedOptions) -> AsyncIterator[bytes]:
+    def parser(self, auth: AuthResult, options: ChunkedOptions) -> AwsChunkedParser:
+        """A parser for a body in this mode, its signatures chained from ``auth``'s."""
         signer = None
         if self.signed:
             if (auth.signing_key is None or auth.amz_date is None or auth.scope is None
@@ -275,7 +259,7 @@ class StreamingMode:
                 raise errors.AccessDenied("Chunk signatures need a SigV4 signature to chain from")
             signer = ChunkSigner(auth.signing_key, auth.amz_date, auth.scope,
                                  auth.seed_signature)
-        return decode(chunks, AwsChunkedParser(signer, self.trailer, options))
+        return AwsChunkedParser(signer, self.trailer, options)
 
 
 MODES: dict[str, StreamingMode] = {

@@ -151,11 +151,9 @@ def decode_token(token: str) -> str:
 
 
 async def list_objects(req: S3Request) -> web.StreamResponse:
-    """ListObjects v1, or ListObjectsV2 when ``list-type=2``."""
+    """ListObjects (v1); routing sends ``list-type=2`` to ``list_objects_v2``."""
     list_type = req.query.get("list-type")
-    if list_type == "2":
-        return await list_objects_v2(req)
-    if list_type is not None:
+    if list_type is not None:  # a version of the listing this gateway does not know
         raise errors.InvalidArgument("Invalid List Type specified in Request",
                                      ArgumentName="list-type", ArgumentValue=list_type)
     encode = key_encoder(req)

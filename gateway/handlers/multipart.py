@@ -27,8 +27,9 @@ from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, has_gateway_param, marker_content_type,
     new_upload_id, part_content_type, part_name, segments_container, upload_marker_name,
     uploads_container)
+from gateway.handlers.trailing_checksum import store_trailing_checksum
 from gateway.s3request import S3Request
-from gateway.uploads import UploadBody, store_trailing_checksum, streamed_upload
+from gateway.body import UploadBody, streamed_upload
 from gateway.swift.status import StatusMap, raise_for_status
 from gateway.xml import XMLWriter
 
@@ -148,7 +149,7 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     number = parse_part_number(req.query.get("partNumber"))
     upload_id = upload_id_param(req)
-    # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
+    # Lengths, aws-chunked decoding and checksums: see gateway.body.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
     marker = await recent_marker(req, upload_id)
     part_checksum_policy(marker, upload, req.config.server.default_checksum)

@@ -15,9 +15,10 @@ from gateway.handlers.common import s3_etag
 from gateway.handlers.segment_sweep import sweep_segments
 from gateway.handlers.object_headers import (
     check_key, response_overrides, s3_object_headers, swift_put_headers)
+from gateway.handlers.trailing_checksum import store_trailing_checksum
 from gateway.s3request import S3Request
 from gateway.swift.status import StatusMap, raise_for_status
-from gateway.uploads import store_trailing_checksum, streamed_upload
+from gateway.body import streamed_upload
 
 PUT_OBJECT_ERRORS: StatusMap = {
     404: errors.NoSuchBucket, 400: errors.InvalidArgument, 412: errors.PreconditionFailed}
@@ -40,7 +41,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     assert req.key is not None
     check_key(req.key)
     http = req.http
-    # Lengths, aws-chunked decoding and checksums: see gateway.uploads.
+    # Lengths, aws-chunked decoding and checksums: see gateway.body.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
     headers = swift_put_headers(http.headers)
     upload.apply_headers(headers)

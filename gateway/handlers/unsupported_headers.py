@@ -5,10 +5,11 @@ is stored: silently dropping SSE-C, an ACL or a retention date would store
 something else than the client asked for. ``RULES`` is the one table of these
 headers; when a feature is implemented, its lines go away.
 
-Each rule names a header (or a name prefix), the operations it concerns and
-which values are already true of every object and bucket here (and so are
-accepted): ``x-amz-storage-class: STANDARD``, ``x-amz-acl: private``... Any
-other value gets the error S3 itself gives for it (an unknown value: S3's
+Each rule names a header (or a name prefix), the operations it concerns (as
+routing names them in ``S3Request.operation``) and which values are already
+true of every object and bucket here (and so are accepted):
+``x-amz-storage-class: STANDARD``, ``x-amz-acl: private``... Any other value
+gets the error S3 itself gives for it (an unknown value: S3's
 ``InvalidArgument``; a bucket that lacks the feature: S3's error for such a
 bucket; otherwise ``NotImplemented``). Buckets here behave like S3 buckets
 with ``BucketOwnerEnforced`` object ownership (no ACLs) and no Object Lock.
@@ -23,18 +24,6 @@ from gateway import errors
 from gateway.s3request import S3Request
 
 Refusal = Callable[[str, str], "errors.S3Error | None"]
-
-# Operation names, keyed by (level, method, sub-resource) as routing sees them;
-# a PUT with x-amz-copy-source is the copying variant.
-_OPERATIONS: dict[tuple[str, str, str], tuple[str, str]] = {
-    ("object", "PUT", ""): ("PutObject", "CopyObject"),
-    ("object", "PUT", "uploadId"): ("UploadPart", "UploadPartCopy"),
-    ("object", "POST", "uploads"): ("CreateMultipartUpload",) * 2,
-    ("object", "POST", "uploadId"): ("CompleteMultipartUpload",) * 2,
-    ("object", "GET", ""): ("GetObject",) * 2,
-    ("object", "HEAD", ""): ("HeadObject",) * 2,
-    ("bucket", "PUT", ""): ("CreateBucket",) * 2,
-}
 
 CANNED_ACLS = frozenset({
     "private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
@@ -150,19 +139,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def operation_name(req: S3Request, level: str, method: str, sub: str) -> str | None:
-    """The S3 operation routing chose, as the rules name it (None: no rule applies)."""
-    names = _OPERATIONS.get((level, method, sub))
-    if names is None:
-        return None
-    return names[1] if "x-amz-copy-source" in req.http.headers else names[0]
-
-
-def refuse_unsupported(req: S3Request, level: str, method: str, sub: str) -> None:
+def refuse_unsupported(req: S3Request) -> None:
     """Raise the error for the first header of ``RULES`` whose value is not accepted."""
-    operation = operation_name(req, level, method, sub)
-    if operation is None:
-        return
+    operation = req.operation
     for rule in RULES:
         if operation not in rule.operations:
             continue

@@ -491,6 +491,21 @@ def test_unsupported_object_subresource_is_not_implemented(gateway_env: Any, buc
     assert_xml_error(response, "NotImplemented", 501)
 
 
+@pytest.mark.parametrize(("method", "path", "query", "operation"), [
+    ("GET", "", "tagging", "GetBucketTagging"),
+    ("PUT", "", "cors", "PutBucketCors"),
+    ("GET", "/some-key", "torrent", "GetObjectTorrent"),
+    ("POST", "/some-key", "select&select-type=2", "SelectObjectContent"),
+    ("POST", "/some-key", "restore", "RestoreObject"),
+])
+def test_unsupported_operation_is_named_in_the_error(gateway_env: Any, bucket: str, method: str,
+                                                     path: str, query: str,
+                                                     operation: str) -> None:
+    response = signed_request(gateway_env, method, f"/{bucket}{path}", query=query)
+    root = assert_xml_error(response, "NotImplemented", 501)
+    assert root.findtext("Message") == f"{operation} is not implemented"
+
+
 def test_boto3_unsupported_operation(s3_client: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as info:
         s3_client.get_bucket_tagging(Bucket=bucket)

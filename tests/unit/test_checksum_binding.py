@@ -22,7 +22,8 @@ from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum)
 from gateway.multipart_layout import (
     CHECKSUM_PARAM, PART_CONTENT_TYPE, listed_part_checksum, part_checksum, part_content_type)
-from gateway.uploads import SMALL_BODY, UploadBody, store_trailing_checksum
+from gateway.body import SMALL_BODY, UploadBody
+from gateway.handlers.trailing_checksum import store_trailing_checksum
 
 DATA = b"the bytes a checksum describes"
 ETAG = hashlib.md5(DATA, usedforsecurity=False).hexdigest()

@@ -16,7 +16,8 @@ from multidict import CIMultiDict
 from gateway import checksums, errors
 from gateway.checksums import (
     Checksum, ChecksumRequest, checksum_of, checksum_response_headers, combine_full_object,
-    composite_checksum, crc_combine, requested_checksum, stored_checksum, verified_checksum)
+    composite_checksum, crc_combine, requested_checksum, stored_checksum)
+from gateway.body.verify import verified_checksum
 
 CHECK = b"123456789"  # the CRC catalogue's check input
 

@@ -14,7 +14,8 @@ from gateway import errors
 from gateway.auth import sigv4
 from gateway.auth.authenticate import AuthResult
 from gateway.auth.chunked import (
-    EMPTY_SHA256, MAX_LINE, MODES, AwsChunkedParser, ChunkedOptions, ChunkSigner, decode)
+    EMPTY_SHA256, MAX_LINE, MODES, AwsChunkedParser, ChunkedOptions, ChunkSigner)
+from gateway.body.verify import aws_chunked_payload
 from gateway.credentials.base import Credential
 
 # AWS "Signature Calculations for the Authorization Header: Transferring Payload
@@ -141,7 +142,7 @@ async def test_decode_holds_back_until_the_final_signature() -> None:
 
     out: list[bytes] = []
     with pytest.raises(errors.SignatureDoesNotMatch):
-        async for piece in decode(source(), signed(length=66560)):
+        async for piece in aws_chunked_payload(source(), signed(length=66560)):
             out.append(piece)
     assert len(b"".join(out)) < 66560  # the last verified piece was withheld
 
@@ -154,11 +155,12 @@ async def test_streaming_mode_needs_the_seed() -> None:
         yield example_body()
 
     mode = MODES["STREAMING-AWS4-HMAC-SHA256-PAYLOAD"]
-    out = [p async for p in mode(source(), auth, ChunkedOptions(decoded_length=66560))]
+    out = [p async for p in aws_chunked_payload(
+        source(), mode.parser(auth, ChunkedOptions(decoded_length=66560)))]
     assert b"".join(out) == b"a" * 66560
     with pytest.raises(errors.AccessDenied):
-        mode(source(), AuthResult(CRED, "v4", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
-             ChunkedOptions())
+        mode.parser(AuthResult(CRED, "v4", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+                    ChunkedOptions())
 
 
 # --- framing, split anywhere ------------------------------------------------------

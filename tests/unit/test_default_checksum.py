@@ -22,7 +22,7 @@ from gateway.handlers.multipart_checksums import RequestedPart, final_checksum
 from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_content_type)
 from gateway.s3request import S3Request
-from gateway.uploads import SMALL_BODY, UploadBody, streamed_upload
+from gateway.body import SMALL_BODY, UploadBody, streamed_upload
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 META = "X-Object-Meta-S3gw-Checksum-Crc64nvme"

@@ -23,7 +23,7 @@ from gateway.handlers.multipart_checksums import (
 from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_checksum,
     part_content_type)
-from gateway.uploads import UploadBody
+from gateway.body import UploadBody
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 ETAG = "0" * 32

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.auth import AuthResult, verified_body
+from gateway.auth import AuthResult
+from gateway.body.verify import verified_body
 from gateway.credentials.base import Credential
 from gateway.errors import S3NotImplemented, XAmzContentSHA256Mismatch
 

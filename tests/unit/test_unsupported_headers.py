@@ -6,8 +6,9 @@ import pytest
 
 from gateway import errors
 from gateway.handlers import unsupported_headers as table
+from gateway.routing import ROUTES
 
-KNOWN_OPERATIONS = {name for pair in table._OPERATIONS.values() for name in pair}
+KNOWN_OPERATIONS = {route.operation for route in ROUTES}
 
 
 def test_rules_name_lower_case_headers_of_known_operations() -> None:

@@ -15,7 +15,8 @@ from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.credentials.base import Credential
 from gateway.s3request import S3Request
-from gateway.uploads import _size_limited, stored_content_encoding, streamed_upload
+from gateway.body import read_small_body, streamed_upload
+from gateway.body.framing import size_limited, stored_content_encoding
 
 CRED = Credential("AK", "SK", "AUTH_test")
 MAX = 1000
@@ -114,6 +115,11 @@ async def test_size_enforced_while_streaming() -> None:
 
     out: list[bytes] = []
     with pytest.raises(errors.EntityTooLarge):
-        async for chunk in _size_limited(source(), MAX):
+        async for chunk in size_limited(source(), MAX):
             out.append(chunk)
     assert sum(map(len, out)) <= MAX
+
+
+async def test_a_small_body_over_its_limit_is_refused_before_reading() -> None:
+    with pytest.raises(errors.MaxMessageLengthExceeded):
+        await read_small_body(s3_request({"Content-Length": "11"}), limit=10)

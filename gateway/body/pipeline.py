@@ -1,4 +1,5 @@
-"""Object data uploads (PutObject, UploadPart): one streamed, verified body.
+"""The body pipeline strung together: object data (PutObject, UploadPart) and
+small XML documents.
 
 ``streamed_upload(req, max_size)`` validates the request's length and checksum
 headers up front (raising before any upstream request starts) and returns an
@@ -13,43 +14,38 @@ headers up front (raising before any upstream request starts) and returns an
   checksum computed: ``UploadBody.compute_checksum``; S3's default CRC64NVME
   for PutObject: ``UploadBody.add_default_checksum``).
 
-Every check holds back the last chunk until it passed, so a failure always
-leaves Swift with a short (or unterminated chunked) body, and nothing stored.
+Every check holds back the last chunk until it passed (``verify``), so a
+failure always leaves Swift with a short (or unterminated chunked) body, and
+nothing stored.
 
 A computed checksum is only known after the body. For a small body (up to
 ``SMALL_BODY`` bytes, length known) the body is read first, so the checksum
 goes in the PUT's own headers: one Swift request, as without a checksum. A
-larger body streams, and ``store_trailing_checksum`` records the value with a
-Swift POST afterwards (the body's transfer dwarfs that extra request), bound
-to the ETag Swift returned for the PUT (``UploadBody.bind_to``), because that
-POST may land after another writer's PUT of the same name.
+larger body streams, and the handler records the value with a Swift POST
+afterwards (the body's transfer dwarfs that extra request), bound to the ETag
+Swift returned for the PUT (``UploadBody.bind_to``), because that POST may land
+after another writer's PUT of the same name.
 """
 
 from __future__ import annotations
 
 import base64
-import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-
-from multidict import CIMultiDictProxy
 
 from gateway import checksums, errors
 from gateway.auth.chunked import ChunkedOptions
-from gateway.auth.payload import streaming_marker, trailer_allowed, verified_body
-from gateway.body import raw_chunks, send_continue
+from gateway.body.framing import (
+    decoded_length, is_chunked, size_limited, stored_content_encoding)
+from gateway.body.receive import raw_chunks, send_continue
+from gateway.body.verify import (
+    computed_checksum, streaming_marker, trailer_allowed, verified_body, verified_checksum)
 from gateway.checksums import Checksum, ChecksumRequest
 from gateway.s3request import S3Request
 
-log = logging.getLogger("gateway")
-
-AWS_CHUNKED = "aws-chunked"
 # Bodies up to this size are read before the PUT when a checksum must be computed,
 # so Swift gets it with the object (no POST); the memory held is at most this.
 SMALL_BODY = 1024 * 1024
-# PUT headers that describe the request, not the object: never repeated in its POST.
-_PUT_ONLY_HEADERS = frozenset({"content-length", "etag", "transfer-encoding", "if-none-match",
-                               "if-match", "expect"})
 
 
 @dataclass
@@ -83,7 +79,7 @@ class UploadBody:
         parts sent without a checksum); ``checksum`` is set once ``chunks`` is exhausted."""
         assert self.checksum_request is None and not self.computed
         self.computed = True
-        self.chunks = _hashed(self.chunks, algorithm, self._set_checksum)
+        self.chunks = computed_checksum(self.chunks, algorithm, self._set_checksum)
 
     async def add_default_checksum(self, algorithm: str,
                                    swift_headers: dict[str, str]) -> None:
@@ -116,7 +112,7 @@ class UploadBody:
         request = self.checksum_request
         if request is None or request.expected is None:
             return None
-        return Checksum(request.algorithm, _b64(request.expected))
+        return Checksum(request.algorithm, base64.b64encode(request.expected).decode("ascii"))
 
     def known_checksum(self) -> Checksum | None:
         """The checksum that can go in the PUT headers: a header's, or one computed
@@ -154,49 +150,8 @@ class UploadBody:
         self.checksum = checksum
 
 
-async def _hashed(chunks: AsyncIterator[bytes], algorithm: str,
-                  on_result: Callable[[Checksum], None]) -> AsyncIterator[bytes]:
-    hasher = checksums.new_hasher(algorithm)
-    async for chunk in chunks:
-        hasher.update(chunk)
-        yield chunk
-    on_result(Checksum(algorithm, _b64(hasher.digest())))
-
-
 async def _replayed(chunks: list[bytes]) -> AsyncIterator[bytes]:
     for chunk in chunks:
-        yield chunk
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def stored_content_encoding(value: str) -> str | None:
-    """Content-Encoding without ``aws-chunked`` ("aws-chunked,gzip" -> "gzip")."""
-    codings = [c.strip() for c in value.split(",")]
-    kept = [c for c in codings if c and c.lower() != AWS_CHUNKED]
-    return ", ".join(kept) or None
-
-
-def _decoded_length(headers: CIMultiDictProxy[str]) -> int:
-    value = headers.get("x-amz-decoded-content-length", "").strip()
-    if not value.isdigit():  # S3 says "Content-Length", meaning this header
-        raise errors.MissingContentLength()
-    return int(value)
-
-
-def _is_chunked(headers: CIMultiDictProxy[str]) -> bool:
-    return "chunked" in headers.get("Transfer-Encoding", "").lower()
-
-
-async def _size_limited(chunks: AsyncIterator[bytes], max_size: int) -> AsyncIterator[bytes]:
-    """For bodies of unknown length: refuse the byte that crosses ``max_size``."""
-    total = 0
-    async for chunk in chunks:
-        total += len(chunk)
-        if total > max_size:
-            raise errors.EntityTooLarge(MaxSizeAllowed=max_size)
         yield chunk
 
 
@@ -215,50 +170,47 @@ async def streamed_upload(req: S3Request, max_size: int) -> UploadBody:
     request = checksums.requested_checksum(headers, trailer_allowed(req.auth))
     options: ChunkedOptions | None = None
     if marker is not None:
-        length: int | None = _decoded_length(headers)
+        length: int | None = decoded_length(headers)
         options = ChunkedOptions(decoded_length=length,
                                  trailer=request.trailer if request is not None else None)
     else:
         length = http.content_length
-        if length is None and not _is_chunked(headers):
+        if length is None and not is_chunked(headers):
             raise errors.MissingContentLength()
     if length is not None and length > max_size:
         raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=max_size)
     chunks = verified_body(raw_chunks(http, http.content_length), req.auth, options)
     if length is None:
-        chunks = _size_limited(chunks, max_size)
+        chunks = size_limited(chunks, max_size)
     upload = UploadBody(chunks, length, decoded=marker is not None, checksum_request=request)
     if request is not None:
         trailers = options.trailers if options is not None else {}
-        chunks = checksums.verified_checksum(chunks, request, trailers, upload._set_checksum)
+        chunks = verified_checksum(chunks, request, trailers, upload._set_checksum)
     upload.chunks = _after_continue(req, chunks)
     return upload
 
 
-async def store_trailing_checksum(req: S3Request, upload: UploadBody,
-                                  swift_headers: dict[str, str], container: str,
-                                  obj: str) -> None:
-    """Record a trailer (or computed) checksum on the stored object (a Swift POST,
-    since the PUT headers were gone before the value arrived).
+async def upload_body(req: S3Request) -> AsyncIterator[bytes]:
+    """A (small) body, streamed and checked against the signed payload hash.
 
-    A POST replaces all metadata (and the content type), so it carries the PUT's
-    metadata again: ``swift_headers`` as sent with the PUT, less what only
-    described that request. Swift's POST cannot be made conditional, so it may
-    land after another writer's PUT of ``obj``; the checksum must therefore be
-    bound to this PUT's ETag (``UploadBody.bind_to``), and an unbound one is not
-    stored. A failure leaves the object without a stored checksum, nothing worse.
+    Object data goes through ``streamed_upload`` instead, which also handles
+    aws-chunked lengths, checksums and size limits.
     """
-    checksum = upload.checksum
-    if not upload.checksum_in_trailer or checksum is None:
-        return
-    if checksum.etag is None:
-        log.warning("request %s: trailing checksum not bound to the PUT's ETag, not stored",
-                    req.request_id)
-        return
-    post = {k: v for k, v in swift_headers.items() if k.lower() not in _PUT_ONLY_HEADERS}
-    post.update(checksum.swift_metadata())
-    resp = await req.swift.request("POST", req.account, container, obj, headers=post)
-    resp.release()
-    if resp.status >= 300:
-        log.warning("request %s: storing the trailing checksum failed: %s",
-                    req.request_id, resp.status)
+    await send_continue(req.http)
+    async for chunk in verified_body(raw_chunks(req.http, req.http.content_length), req.auth):
+        yield chunk
+
+
+async def read_small_body(req: S3Request, limit: int = 1024 * 1024) -> bytes:
+    """Read a whole (XML) body of at most ``limit`` bytes, checking its hash."""
+    length = req.http.content_length
+    if length is not None and length > limit:
+        raise errors.MaxMessageLengthExceeded()
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in upload_body(req):
+        size += len(chunk)
+        if size > limit:
+            raise errors.MaxMessageLengthExceeded()
+        parts.append(chunk)
+    return b"".join(parts)

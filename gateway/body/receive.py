@@ -1,7 +1,7 @@
-"""Request bodies: streamed uploads and small XML documents.
+"""Receiving a body from the client: a late ``100 Continue``, and a client that goes away.
 
-``Expect: 100-continue`` is answered here, when a handler first asks for the
-body, i.e. only after the signature and the target were checked.
+``Expect: 100-continue`` is answered when a handler first asks for the body,
+i.e. only after the signature and the target were checked.
 """
 
 from __future__ import annotations
@@ -12,12 +12,6 @@ from aiohttp import web
 from aiohttp.http import HttpVersion11
 
 from gateway import errors
-from gateway.auth.payload import verified_body
-from gateway.s3request import S3Request
-
-MaxMessageLengthExceeded = type("MaxMessageLengthExceeded", (errors.S3Error,), {
-    "code": "MaxMessageLengthExceeded", "status": 400,
-    "message": "Your request was too big."})
 
 _CONTINUE_SENT = web.RequestKey("continue_sent", bool)
 
@@ -66,29 +60,3 @@ async def raw_chunks(request: web.Request, expected: int | None) -> AsyncIterato
         yield chunk
     if expected is not None and received != expected:
         raise errors.IncompleteBody()
-
-
-async def upload_body(req: S3Request) -> AsyncIterator[bytes]:
-    """A (small) body, streamed and checked against the signed payload hash.
-
-    Object data goes through ``gateway.uploads.streamed_upload`` instead, which
-    also handles aws-chunked lengths, checksums and size limits.
-    """
-    await send_continue(req.http)
-    async for chunk in verified_body(raw_chunks(req.http, req.http.content_length), req.auth):
-        yield chunk
-
-
-async def read_small_body(req: S3Request, limit: int = 1024 * 1024) -> bytes:
-    """Read a whole (XML) body of at most ``limit`` bytes, checking its hash."""
-    length = req.http.content_length
-    if length is not None and length > limit:
-        raise MaxMessageLengthExceeded()
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in upload_body(req):
-        size += len(chunk)
-        if size > limit:
-            raise MaxMessageLengthExceeded()
-        parts.append(chunk)
-    return b"".join(parts)
