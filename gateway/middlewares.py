@@ -19,6 +19,8 @@ from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
 from gateway.auth.authenticate import authenticate
 from gateway.body import body_withheld
 from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
+from gateway.storage.errors import StoreError
+from gateway.storage.s3_errors import s3_error_for
 
 log = logging.getLogger("gateway")
 
@@ -45,6 +47,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except errors.S3Error as exc:
         response = _error_response(request, exc, request_id, host_id)
+    except StoreError as exc:  # the one mapping of storage outcomes to S3 errors
+        response = _error_response(request, s3_error_for(exc), request_id, host_id)
     except web.HTTPException as exc:
         # aiohttp's own refusals, in S3's form.
         response = _error_response(request, _from_http_exception(exc), request_id, host_id)

@@ -32,9 +32,7 @@ from gateway.s3request import S3Request
 
 log = logging.getLogger("gateway")
 
-InvalidPartNumber = type("InvalidPartNumber", (errors.S3Error,), {
-    "code": "InvalidPartNumber", "status": 416,
-    "message": "The requested partnumber is not satisfiable"})
+InvalidPartNumber = errors.InvalidPartNumber
 
 
 def part_number_query(req: S3Request) -> int | None:
