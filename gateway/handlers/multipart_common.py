@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
 
 from gateway import errors
 from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, UPLOAD_ID_META, part_prefix, segments_container,
     upload_marker_name, uploads_container, valid_upload_id)
 from gateway.s3request import S3Request
+from gateway.swift import containers
+from gateway.swift.containers import bulk_delete_body  # noqa: F401 - delete_bulk, tests
 from gateway.swift.status import StatusMap, raise_for_status
 
 log = logging.getLogger("gateway")
 
 LISTING_ERRORS: StatusMap = {}
-BULK_DELETE_ERRORS: StatusMap = {}
-BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 SWIFT_PAGE = 10000
-# Swift's bulk middleware takes at most this many paths per request.
-BULK_DELETE_MAX = 10000
 # How long an Abort waits between deleting the marker and listing the parts it
 # deletes (see part_needs_open_check).
 ABORT_SETTLE_SECONDS = 1.0
@@ -31,10 +27,9 @@ _PART_SUFFIX = re.compile(r"[0-9]{5}")
 
 
 async def require_bucket(req: S3Request) -> None:
-    """``NoSuchBucket`` unless the bucket exists (Swift's 404 does not say which is missing)."""
-    resp = await req.swift.request("HEAD", req.account, req.bucket)
-    raise_for_status(resp, BUCKET_ERRORS)
-    resp.release()
+    """``NoSuchBucket`` unless the bucket exists."""
+    assert req.bucket is not None
+    await req.store.head_bucket(req.account, req.bucket)
 
 
 def upload_id_param(req: S3Request) -> str:
@@ -179,32 +174,9 @@ async def list_parts_of(req: S3Request, key: str, upload_id: str,
         marker = page[-1]["name"]
 
 
-def bulk_delete_body(container: str, names: Iterable[str]) -> str:
-    """What Swift's bulk delete reads: one URL-encoded ``/container/object`` a line."""
-    return "\n".join(f"/{quote(container, safe='')}/{quote(name, safe='/')}" for name in names)
-
-
 async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> None:
-    """Delete objects through Swift's bulk middleware; failures are logged, not raised.
-
-    Cleanup is best effort: the S3 operation that triggers it has succeeded.
-    """
-    names = list(names)
-    for start in range(0, len(names), BULK_DELETE_MAX):
-        body = bulk_delete_body(container, names[start:start + BULK_DELETE_MAX])
-        resp = await req.swift.request(
-            "POST", req.account, params={"bulk-delete": "true"}, data=body.encode("utf-8"),
-            headers={"Content-Type": "text/plain", "Accept": "application/json"})
-        try:
-            raise_for_status(resp, BULK_DELETE_ERRORS)
-            result = json.loads((await resp.read()).strip() or b"{}")
-        except (errors.S3Error, ValueError) as exc:
-            log.warning("bulk delete in %s failed: %s", container, exc)
-            continue
-        finally:
-            resp.release()
-        if result.get("Errors"):
-            log.warning("bulk delete in %s: %s", container, result["Errors"])
+    """Delete objects through Swift's bulk middleware; failures are logged, not raised."""
+    await containers.bulk_delete(req.swift, req.account, container, names)
 
 
 async def delete_parts(req: S3Request, key: str, upload_id: str,
@@ -225,25 +197,3 @@ async def delete_parts(req: S3Request, key: str, upload_id: str,
 def completed_upload_id(headers: Mapping[str, str]) -> str | None:
     """The upload an object was completed from, if it is a multipart object."""
     return headers.get(UPLOAD_ID_META)
-
-
-async def drop_hidden_containers(req: S3Request) -> None:
-    """After DeleteBucket: remove uploads in progress and the hidden containers.
-
-    A deleted bucket's uploads are gone in S3; here they would otherwise come
-    back with a bucket of the same name. Best effort, like every cleanup.
-    """
-    assert req.bucket is not None
-    for container in (uploads_container(req.bucket), segments_container(req.bucket)):
-        for _ in range(1000):  # bounded: a failing bulk delete must not loop forever
-            page = await swift_listing(req, container, {"limit": str(BULK_DELETE_MAX)})
-            if page is None:  # never created: nothing to drop
-                break
-            if not page:
-                break
-            await bulk_delete(req, container, (entry["name"] for entry in page))
-            if len(page) < BULK_DELETE_MAX:
-                break
-        if page is not None:
-            resp = await req.swift.request("DELETE", req.account, container)
-            resp.release()

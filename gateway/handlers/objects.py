@@ -24,16 +24,14 @@ PUT_OBJECT_ERRORS: StatusMap = {
 GET_OBJECT_ERRORS: StatusMap = {
     404: errors.NoSuchKey, 412: errors.PreconditionFailed, 416: errors.InvalidRange}
 DELETE_OBJECT_ERRORS: StatusMap = {}
-BUCKET_EXISTS_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 
 _CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
 
 
 async def require_bucket(req: S3Request) -> None:
-    """``NoSuchBucket`` unless the bucket exists (Swift's 404 does not say which is missing)."""
-    resp = await req.swift.request("HEAD", req.account, req.bucket)
-    raise_for_status(resp, BUCKET_EXISTS_ERRORS)
-    resp.release()
+    """``NoSuchBucket`` unless the bucket exists."""
+    assert req.bucket is not None
+    await req.store.head_bucket(req.account, req.bucket)
 
 
 async def put_object(req: S3Request) -> web.StreamResponse:
