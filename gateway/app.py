@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from gateway import errors
 from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
 from gateway.auth.authenticate import AuthSettings
 from gateway.body import defer_continue
@@ -33,7 +34,9 @@ async def _swift_store(app: web.Application) -> AsyncIterator[None]:
     """The storage backend for the application's lifetime: one pooled ClientSession
     to Swift, and the store's caches (``gateway.swift.store``)."""
     config = app[CONFIG].swift
-    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config)
+    # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
+                             body_errors=(errors.S3Error,))
     app[STORE] = SwiftStore(app[SWIFT])
     yield
     await app[STORE].close()
