@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
+from gateway import errors
+from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
 from gateway.auth.authenticate import AuthSettings
 from gateway.body import defer_continue
 from gateway.config import GatewayConfig
@@ -16,6 +17,7 @@ from gateway.middlewares import add_s3_headers, context_middleware, error_middle
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.swift.client import SwiftClient
+from gateway.swift.store import SwiftStore
 
 
 # S3 limits a request's header section to 8 KB, not its number of headers: 8 KB
@@ -28,12 +30,16 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await select_handler(s3_request)(s3_request)
 
 
-async def _swift_client(app: web.Application) -> AsyncIterator[None]:
-    """One pooled ClientSession to Swift for the application's lifetime."""
+async def _swift_store(app: web.Application) -> AsyncIterator[None]:
+    """The storage backend for the application's lifetime: one pooled ClientSession
+    to Swift, and the store's caches (``gateway.swift.store``)."""
     config = app[CONFIG].swift
-    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config)
+    # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
+                             body_errors=(errors.S3Error,))
+    app[STORE] = SwiftStore(app[SWIFT])
     yield
-    await app[SWIFT].close()
+    await app[STORE].close()
 
 
 async def _credentials(app: web.Application) -> AsyncIterator[None]:
@@ -55,7 +61,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
         region=config.server.region)
     app.on_response_prepare.append(add_s3_headers)
-    app.cleanup_ctx.append(_swift_client)
+    app.cleanup_ctx.append(_swift_store)
     app.cleanup_ctx.append(_credentials)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.

@@ -7,9 +7,11 @@ from aiohttp import web
 from gateway.auth.authenticate import AuthSettings
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
+from gateway.storage.base import Store
 from gateway.swift.client import SwiftClient
 
 CONFIG = web.AppKey("config", GatewayConfig)
 CREDENTIALS = web.AppKey("credentials", CredentialStore)
 AUTH_SETTINGS = web.AppKey("auth_settings", AuthSettings)
 SWIFT = web.AppKey("swift", SwiftClient)
+STORE = web.AppKey("store", Store)

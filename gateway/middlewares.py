@@ -15,10 +15,12 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.addressing import resolve_target
-from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, SWIFT
+from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
 from gateway.auth.authenticate import authenticate
 from gateway.body import body_withheld
 from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
+from gateway.storage.errors import StoreError
+from gateway.storage.s3_errors import s3_error_for
 
 log = logging.getLogger("gateway")
 
@@ -45,6 +47,8 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except errors.S3Error as exc:
         response = _error_response(request, exc, request_id, host_id)
+    except StoreError as exc:  # the one mapping of storage outcomes to S3 errors
+        response = _error_response(request, s3_error_for(exc), request_id, host_id)
     except web.HTTPException as exc:
         # aiohttp's own refusals, in S3's form.
         response = _error_response(request, _from_http_exception(exc), request_id, host_id)
@@ -134,5 +138,5 @@ async def context_middleware(request: web.Request, handler) -> web.StreamRespons
         raise errors.AccessDenied()
     request[S3_REQUEST] = S3Request(
         http=request, request_id=request[REQUEST_ID], bucket=target.bucket, key=target.key,
-        auth=auth, swift=app[SWIFT], config=config)
+        auth=auth, swift=app[SWIFT], config=config, store=app[STORE])
     return await handler(request)

@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.config import GatewayConfig
+from gateway.storage.base import Store
 from gateway.swift.client import SwiftClient
 
 
@@ -29,6 +30,8 @@ class S3Request:
     swift: SwiftClient
     config: GatewayConfig
     operation: str = ""
+    # The storage backend (``gateway.storage``); always set by the context middleware.
+    store: Store = None  # type: ignore[assignment]
 
     @property
     def account(self) -> str:

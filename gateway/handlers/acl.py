@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway import errors
 from gateway.handlers.common import owner_xml, xml_response
 from gateway.handlers.objects import require_bucket
 from gateway.s3request import S3Request
@@ -35,11 +34,6 @@ async def get_bucket_acl(req: S3Request) -> web.StreamResponse:
 
 
 async def get_object_acl(req: S3Request) -> web.StreamResponse:
-    resp = await req.swift.request("HEAD", req.account, req.bucket, req.key)
-    resp.release()
-    if resp.status == 404:
-        await require_bucket(req)  # NoSuchBucket before NoSuchKey
-        raise errors.NoSuchKey(Key=req.key)
-    if not 200 <= resp.status < 300:
-        raise errors.ServiceUnavailable() if resp.status >= 500 else errors.InternalError()
+    assert req.bucket is not None and req.key is not None
+    await req.store.head_object(req.account, req.bucket, req.key)
     return xml_response(owner_full_control(req.owner_id))

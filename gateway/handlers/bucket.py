@@ -10,15 +10,8 @@ from aiohttp import web
 from gateway import errors
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
-from gateway.handlers.multipart_common import drop_hidden_containers
 from gateway.s3request import S3Request
-from gateway.swift.status import StatusMap, raise_for_status
 from gateway.xml import XMLWriter, parse
-
-CREATE_BUCKET_ERRORS: StatusMap = {}
-HEAD_BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket}
-DELETE_BUCKET_ERRORS: StatusMap = {404: errors.NoSuchBucket, 409: errors.BucketNotEmpty}
-LOCATION_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # Region names S3 knows; a LocationConstraint naming another one of them is
@@ -70,18 +63,13 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     validate_bucket_name(req.bucket)
     _check_location(req, await read_small_body(req))
-    resp = await req.swift.request("PUT", req.account, req.bucket)
-    raise_for_status(resp, CREATE_BUCKET_ERRORS)
-    resp.release()
-    if resp.status == 202:  # Swift: the container already existed
-        raise errors.BucketAlreadyOwnedByYou(BucketName=req.bucket)
+    await req.store.create_bucket(req.account, req.bucket)
     return web.Response(status=200, headers={"Location": f"/{req.bucket}"})
 
 
 async def head_bucket(req: S3Request) -> web.StreamResponse:
-    resp = await req.swift.request("HEAD", req.account, req.bucket)
-    raise_for_status(resp, HEAD_BUCKET_ERRORS)
-    resp.release()
+    assert req.bucket is not None
+    await req.store.head_bucket(req.account, req.bucket)
     return web.Response(status=200, headers={
         "x-amz-bucket-region": req.config.server.region,
         "x-amz-access-point-alias": "false",
@@ -89,17 +77,14 @@ async def head_bucket(req: S3Request) -> web.StreamResponse:
 
 
 async def delete_bucket(req: S3Request) -> web.StreamResponse:
-    resp = await req.swift.request("DELETE", req.account, req.bucket)
-    raise_for_status(resp, DELETE_BUCKET_ERRORS)
-    resp.release()
-    await drop_hidden_containers(req)  # multipart uploads in progress go with the bucket
+    assert req.bucket is not None
+    await req.store.delete_bucket(req.account, req.bucket)  # with its uploads in progress
     return web.Response(status=204)
 
 
 async def get_bucket_location(req: S3Request) -> web.StreamResponse:
-    resp = await req.swift.request("HEAD", req.account, req.bucket)
-    raise_for_status(resp, LOCATION_ERRORS)
-    resp.release()
+    assert req.bucket is not None
+    await req.store.head_bucket(req.account, req.bucket)
     region = req.config.server.region
     doc = XMLWriter("LocationConstraint")
     # S3 answers an empty constraint for its original region.

@@ -1,135 +1,45 @@
-"""ListObjects (v1) and ListObjectsV2 on Swift container listings."""
+"""ListObjects (v1) and ListObjectsV2: the XML of a store's listing pages."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 
 from gateway import errors
 from gateway.handlers.common import count_param, key_encoder, owner_xml, s3_etag, xml_response
-from gateway.multipart_layout import split_etag_param
 from gateway.s3request import S3Request
-from gateway.swift.status import StatusMap, raise_for_status
+from gateway.storage.records import ListedObject, ListQuery, ObjectPage
 from gateway.timefmt import iso_from_swift_listing
 from gateway.xml import XMLWriter
 
-LIST_OBJECTS_ERRORS: StatusMap = {404: errors.NoSuchBucket}
 MAX_KEYS = 1000
-SWIFT_PAGE = 10000
-# Sorts after every key that starts with a given prefix (Swift compares UTF-8 bytes).
-AFTER_ALL = "\U0010ffff"
-
-
-@dataclass
-class Page:
-    objects: list[dict]
-    prefixes: list[str]
-    truncated: bool
-    last_name: str  # the last key or common prefix returned: where the next page starts
 
 
 def _max_keys(value: str | None) -> int:
     return count_param(value, "max-keys", MAX_KEYS, MAX_KEYS)
 
 
-async def _swift_listing(req: S3Request, params: dict[str, str]) -> list[dict]:
-    params = {"format": "json", **params}
-    resp = await req.swift.request("GET", req.account, req.bucket, params=params)
-    raise_for_status(resp, LIST_OBJECTS_ERRORS)
-    if resp.status == 204:
-        resp.release()
-        return []
-    return await resp.json()
-
-
-def _swift_can_group(delimiter: str) -> bool:
-    """Swift's own listing groups by a delimiter of one character below U+00FF."""
-    return len(delimiter) == 1 and ord(delimiter) < 255
-
-
-async def _page_grouped_by_swift(req: S3Request, prefix: str, delimiter: str,
-                                 marker: str, max_keys: int) -> Page:
-    params = {"prefix": prefix, "marker": marker, "limit": str(max_keys + 1)}
-    if delimiter:
-        params["delimiter"] = delimiter
-    entries = await _swift_listing(req, params)
-    truncated = len(entries) > max_keys
-    entries = entries[:max_keys]
-    page = Page([], [], truncated, "")
-    for entry in entries:
-        if "subdir" in entry:
-            page.prefixes.append(entry["subdir"])
-            page.last_name = entry["subdir"]
-        else:
-            page.objects.append(entry)
-            page.last_name = entry["name"]
-    return page
-
-
-async def _page_grouped_here(req: S3Request, prefix: str, delimiter: str,
-                             marker: str, max_keys: int) -> Page:
-    """Group by a delimiter Swift cannot handle (several characters, or non-Latin-1)."""
-    page = Page([], [], False, "")
-    count = 0
-    swift_marker = marker
-    if marker.startswith(prefix) and marker.endswith(delimiter) and delimiter in marker[len(prefix):]:
-        swift_marker = marker + AFTER_ALL  # the marker is a common prefix already returned
-    while True:
-        entries = await _swift_listing(
-            req, {"prefix": prefix, "marker": swift_marker, "limit": str(SWIFT_PAGE)})
-        for entry in entries:
-            name = entry["name"]
-            cut = name.find(delimiter, len(prefix))
-            if cut >= 0:
-                common = name[: cut + len(delimiter)]
-                if page.prefixes and page.prefixes[-1] == common:
-                    continue
-                if common == marker:
-                    continue
-                if count == max_keys:
-                    page.truncated = True
-                    return page
-                page.prefixes.append(common)
-            else:
-                if count == max_keys:
-                    page.truncated = True
-                    return page
-                page.objects.append(entry)
-                common = name
-            page.last_name = common
-            count += 1
-        if len(entries) < SWIFT_PAGE:
-            return page
-        swift_marker = entries[-1]["name"]
-
-
 async def list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
-                     max_keys: int) -> Page:
-    if max_keys == 0:
-        await _swift_listing(req, {"limit": "0"})  # still answers NoSuchBucket
-        return Page([], [], False, "")
-    if not delimiter or _swift_can_group(delimiter):
-        return await _page_grouped_by_swift(req, prefix, delimiter, marker, max_keys)
-    return await _page_grouped_here(req, prefix, delimiter, marker, max_keys)
+                    max_keys: int) -> ObjectPage:
+    assert req.bucket is not None
+    return await req.store.list_objects(req.account, req.bucket,
+                                        ListQuery(prefix, delimiter, marker, max_keys))
 
 
-def object_fields(doc: XMLWriter, obj: dict) -> None:
+def object_fields(doc: XMLWriter, obj: ListedObject) -> None:
     """LastModified, ETag and Size of a listed object (ListObjects, ListObjectVersions)."""
-    doc.element("LastModified", iso_from_swift_listing(obj.get("last_modified", "")))
-    # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
-    multipart_etag = split_etag_param(obj.get("content_type") or "")[1]
-    doc.element("ETag", s3_etag(multipart_etag or obj.get("hash")))
-    doc.element("Size", obj.get("bytes", 0))
+    doc.element("LastModified", iso_from_swift_listing(obj.last_modified))
+    doc.element("ETag", s3_etag(obj.etag))
+    doc.element("Size", obj.size)
 
 
-def _contents(doc: XMLWriter, page: Page, encode: Callable[[str], str],
+def _contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str], str],
               owner: str | None) -> None:
     for obj in page.objects:
-        doc.start("Contents").element("Key", encode(obj["name"]))
+        doc.start("Contents").element("Key", encode(obj.key))
         object_fields(doc, obj)
         if owner is not None:
             owner_xml(doc, owner)

@@ -58,7 +58,7 @@ async def list_object_versions(req: S3Request) -> web.StreamResponse:
     doc.element("VersionIdMarker", version_marker or "")
     if page.truncated:
         doc.element("NextKeyMarker", encode(page.last_name))
-        last_is_object = bool(page.objects) and page.objects[-1]["name"] == page.last_name
+        last_is_object = bool(page.objects) and page.objects[-1].key == page.last_name
         if last_is_object:
             doc.element("NextVersionIdMarker", NULL_VERSION)
     doc.element("MaxKeys", max_keys)
@@ -66,7 +66,7 @@ async def list_object_versions(req: S3Request) -> web.StreamResponse:
         doc.element("Delimiter", encode(delimiter))
     doc.element("IsTruncated", page.truncated)
     for obj in page.objects:
-        doc.start("Version").element("Key", encode(obj["name"]))
+        doc.start("Version").element("Key", encode(obj.key))
         doc.element("VersionId", NULL_VERSION).element("IsLatest", True)
         object_fields(doc, obj)
         owner_xml(doc, req.owner_id)

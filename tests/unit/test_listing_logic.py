@@ -8,8 +8,8 @@ import re
 import pytest
 
 from gateway import errors
-from gateway.handlers.listing import (
-    MAX_KEYS, _max_keys, _swift_can_group, decode_token, encode_token)
+from gateway.handlers.listing import MAX_KEYS, _max_keys, decode_token, encode_token
+from gateway.swift.listing import swift_can_group as _swift_can_group
 
 # --- continuation tokens ------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""The storage interface: what S3 operations ask of a backend (``base.Store``)."""

@@ -1,0 +1,197 @@
+"""The storage interface between S3 operations and a backend (Swift, memory...).
+
+Handlers make S3 decisions and call these; a backend owns every request to its
+storage, the records' encoding and its own bookkeeping (multipart layout,
+segment cleanup). Methods speak S3 state (``gateway.storage.records``) and
+raise ``gateway.storage.errors`` only. Every method a backend does not
+implement raises ``StoreNotImplemented`` (S3 NotImplemented), so a new
+operation can be added here before every backend supports it.
+
+``account`` is the backend account the request acts on; every method taking a
+``bucket`` raises ``BucketNotFound`` when it does not exist (before any other
+outcome), and ``StoreUnavailable`` when the backend cannot answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from gateway.checksums import Checksum
+from gateway.storage.errors import StoreError, StoreNotImplemented
+from gateway.storage.records import (
+    Body, BucketInfo, CompletedPart, CopySpec, DeleteItem, ListQuery, NewObject, ObjectInfo,
+    ObjectPage, ObjectRead, PartsPage, ReadOptions, UploadInfo, UploadsPage,
+    WriteConditions, WriteResult)
+
+# Per-bucket configuration documents S3 knows (``Store.*_bucket_document``).
+BUCKET_DOCUMENTS = frozenset({
+    "tagging", "cors", "policy", "lifecycle", "website", "notification", "acl",
+    "versioning", "encryption", "ownership", "public-access-block", "logging",
+    "object-lock", "replication", "accelerate", "request-payment"})
+
+
+def _missing(operation: str) -> StoreNotImplemented:
+    return StoreNotImplemented(f"{operation} is not implemented by this storage backend")
+
+
+class Store(Protocol):
+    """A storage backend; subclass it explicitly to inherit the not-implemented defaults."""
+
+    # --- service and buckets -------------------------------------------------
+
+    async def list_buckets(self, account: str) -> list[BucketInfo]:
+        """The account's buckets in name order (none for an account never used)."""
+        raise _missing("list_buckets")
+
+    async def create_bucket(self, account: str, bucket: str) -> None:
+        """Create ``bucket``; ``BucketAlreadyOwned`` if the account has it already."""
+        raise _missing("create_bucket")
+
+    async def head_bucket(self, account: str, bucket: str) -> BucketInfo:
+        """The bucket's record; ``BucketNotFound``."""
+        raise _missing("head_bucket")
+
+    async def delete_bucket(self, account: str, bucket: str) -> None:
+        """Delete an empty bucket, with its uploads in progress and documents;
+        ``BucketNotFound``, ``BucketNotEmpty``."""
+        raise _missing("delete_bucket")
+
+    # --- per-bucket S3 configuration documents (tagging, cors, policy...) ----
+
+    async def get_bucket_document(self, account: str, bucket: str, name: str) -> bytes | None:
+        """The stored document ``name`` (one of ``BUCKET_DOCUMENTS``), ``None`` if
+        never set or deleted; ``BucketNotFound``."""
+        raise _missing("get_bucket_document")
+
+    async def put_bucket_document(self, account: str, bucket: str, name: str,
+                                  document: bytes) -> None:
+        """Store (replace) document ``name`` of ``bucket`` (up to 64 KiB; S3's largest,
+        a policy, is 20 KB); ``BucketNotFound``."""
+        raise _missing("put_bucket_document")
+
+    async def delete_bucket_document(self, account: str, bucket: str, name: str) -> None:
+        """Remove document ``name`` (no error if absent); ``BucketNotFound``."""
+        raise _missing("delete_bucket_document")
+
+    # --- listings --------------------------------------------------------------
+
+    async def list_objects(self, account: str, bucket: str, query: ListQuery) -> ObjectPage:
+        """One page of keys after ``query.marker``, grouped by ``query.delimiter``
+        (any delimiter, several characters too), at most ``max_keys`` entries
+        (keys plus common prefixes); ``BucketNotFound`` (also for ``max_keys`` 0)."""
+        raise _missing("list_objects")
+
+    # --- objects -----------------------------------------------------------------
+
+    async def head_object(self, account: str, bucket: str, key: str,
+                          options: ReadOptions | None = None) -> ObjectInfo:
+        """The object's record (of one part with ``options.part_number``).
+
+        ``BucketNotFound``, then ``ObjectNotFound``; conditions as for ``get_object``.
+        """
+        raise _missing("head_object")
+
+    async def get_object(self, account: str, bucket: str, key: str,
+                         options: ReadOptions) -> ObjectRead:
+        """Open a read; the caller closes it.
+
+        Raises ``BucketNotFound``, ``ObjectNotFound``, ``PreconditionFailed``
+        (If-Match, If-Unmodified-Since), ``NotModified`` (If-None-Match,
+        If-Modified-Since; carries the record), ``RangeNotSatisfiable`` (fields
+        ``size``, ``requested``), ``PartNumberNotSatisfiable``.
+        """
+        raise _missing("get_object")
+
+    async def put_object(self, account: str, bucket: str, key: str, new: NewObject,
+                         body: Body | bytes,
+                         conditions: WriteConditions | None = None) -> WriteResult:
+        """Store ``body`` as ``key``, replacing any object (and a replaced multipart
+        object's parts). Nothing is stored if ``body`` raises: the exception
+        propagates as itself. ``BucketNotFound``, ``PreconditionFailed``,
+        ``BodyMismatch`` (``new.content_md5``), ``InvalidWrite``, ``EntityTooLarge``."""
+        raise _missing("put_object")
+
+    async def record_checksum(self, account: str, bucket: str, key: str, new: NewObject,
+                              checksum: Checksum) -> bool:
+        """Attach a checksum learned after the body (a trailer) to the object just
+        written with ``new``; ``checksum`` must be bound to that write's
+        ``backend_etag``. False if it could not be stored (never raises for that)."""
+        raise _missing("record_checksum")
+
+    async def delete_object(self, account: str, bucket: str, key: str) -> None:
+        """Delete ``key`` (and a multipart object's parts); an absent key is no
+        error; ``BucketNotFound``."""
+        raise _missing("delete_object")
+
+    async def copy_object(self, account: str, bucket: str, key: str,
+                          spec: CopySpec) -> WriteResult:
+        """Server-side copy of ``spec.source`` (pinned to its ``backend_etag``) to
+        ``key``. COPY (``spec.new`` is None) keeps the source's metadata.
+        ``PreconditionFailed`` if the source changed since its record was read
+        (the caller may re-read and retry); ``ObjectNotFound`` (key: the source's),
+        ``BucketNotFound``, ``EntityTooLarge``."""
+        raise _missing("copy_object")
+
+    async def delete_objects(self, account: str, bucket: str,
+                             items: Sequence[DeleteItem]) -> Mapping[DeleteItem,
+                                                                    StoreError | None]:
+        """Delete many keys; each item's outcome (``None``: deleted or absent,
+        ``ObjectNotFound``/``PreconditionFailed`` for a failed ``if_match``)."""
+        raise _missing("delete_objects")
+
+    # --- multipart uploads ---------------------------------------------------------
+
+    async def create_upload(self, account: str, bucket: str, key: str, new: NewObject,
+                            checksum_algorithm: str | None = None,
+                            checksum_type: str | None = None) -> str:
+        """Start an upload; its id. ``BucketNotFound``, ``KeyTooLong``."""
+        raise _missing("create_upload")
+
+    async def get_upload(self, account: str, bucket: str, key: str,
+                         upload_id: str) -> UploadInfo:
+        """The upload's record; ``UploadNotFound``."""
+        raise _missing("get_upload")
+
+    async def upload_part(self, account: str, bucket: str, key: str, upload_id: str,
+                          number: int, body: Body | bytes, length: int | None,
+                          checksum: Checksum | None = None) -> WriteResult:
+        """Store part ``number`` (replacing one of that number); ``UploadNotFound``
+        (also when the upload was aborted while the part streamed: it is removed)."""
+        raise _missing("upload_part")
+
+    async def copy_part(self, account: str, bucket: str, key: str, upload_id: str,
+                        number: int, spec: CopySpec,
+                        checksum: Checksum | None = None) -> WriteResult:
+        """Part ``number`` copied from ``spec.source`` (``spec.byte_range``), pinned
+        as in ``copy_object``; ``UploadNotFound``, ``PreconditionFailed``."""
+        raise _missing("copy_part")
+
+    async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,
+                         marker: int, max_parts: int) -> PartsPage:
+        """Parts after number ``marker``; ``UploadNotFound``."""
+        raise _missing("list_parts")
+
+    async def list_uploads(self, account: str, bucket: str, prefix: str, delimiter: str,
+                           key_marker: str, upload_id_marker: str,
+                           max_uploads: int) -> UploadsPage:
+        """Uploads in progress in (key, initiation) order; ``BucketNotFound``."""
+        raise _missing("list_uploads")
+
+    async def complete_upload(self, account: str, bucket: str, key: str, upload_id: str,
+                              parts: Sequence[CompletedPart], checksum: Checksum | None,
+                              conditions: WriteConditions | None = None) -> WriteResult:
+        """Assemble ``parts`` into ``key`` (S3 ETag ``<md5 of part md5s>-N``).
+        ``UploadNotFound`` (unless ``key`` already is this upload's result: a retried
+        Complete returns it), ``PartNotFound``, ``PreconditionFailed``."""
+        raise _missing("complete_upload")
+
+    async def abort_upload(self, account: str, bucket: str, key: str, upload_id: str) -> None:
+        """Forget the upload and remove its parts (also one still arriving);
+        ``UploadNotFound``."""
+        raise _missing("abort_upload")
+
+    # --- lifetime ------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Release the backend's connections and caches (app shutdown)."""

@@ -1,0 +1,252 @@
+"""Typed records the storage interface speaks: S3 state, never backend headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gateway.checksums import Checksum
+
+Body = AsyncIterator[bytes]
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    """A bucket: its name, owning account and creation date.
+
+    ``documents`` names the per-bucket S3 configuration documents the bucket
+    holds (``"tagging"``, ``"cors"``, ``"policy"``...), when the backend
+    listed them; read each with ``Store.get_bucket_document``.
+    """
+
+    name: str
+    owner: str
+    created: datetime | None = None
+    documents: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ObjectLock:
+    """Room for S3 Object Lock state (retention mode and date, legal hold)."""
+
+    mode: str | None = None
+    retain_until: datetime | None = None
+    legal_hold: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One object's S3 state.
+
+    ``etag``: the S3 ETag, unquoted (``<md5>`` or ``<md5>-<parts>``).
+    ``content_type``: as the client stored it (no backend parameters).
+    ``content_headers``: Cache-Control, Content-Disposition, Content-Encoding,
+    Content-Language, Expires, as stored. ``user_metadata``: ``x-amz-meta-*``
+    names (lower case, without the prefix) to values. ``checksum``: the S3
+    additional checksum that describes the current bytes, if any.
+    ``parts_count``: for a multipart object, its number of parts.
+    ``tags``, ``acl``, ``version_id``, ``lock``: room for the next capabilities
+    (``None``: the backend keeps none). ``backend_etag``: an opaque token of the
+    stored bytes, for pinning a later read or copy to exactly this version.
+    """
+
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime | None
+    content_type: str = "binary/octet-stream"
+    content_headers: Mapping[str, str] = field(default_factory=dict)
+    user_metadata: Mapping[str, str] = field(default_factory=dict)
+    checksum: Checksum | None = None
+    parts_count: int | None = None
+    upload_id: str | None = None
+    tags: Mapping[str, str] | None = None
+    acl: bytes | None = None
+    version_id: str | None = None
+    lock: ObjectLock | None = None
+    backend_etag: str = ""
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.parts_count is not None
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """An object as a listing shows it."""
+
+    key: str
+    etag: str
+    size: int
+    last_modified: str  # ISO 8601 as the backend lists it (``timefmt.iso_from_swift_listing``)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of a bucket listing: keys after ``marker`` (a key or common prefix)."""
+
+    prefix: str = ""
+    delimiter: str = ""
+    marker: str = ""
+    max_keys: int = 1000
+
+
+@dataclass
+class ObjectPage:
+    """A listing page; ``last_name``: the last key or common prefix returned."""
+
+    objects: list[ListedObject]
+    prefixes: list[str]
+    truncated: bool
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an object.
+
+    ``byte_range``: an HTTP ``Range`` value (one range). ``part_number``: read
+    one part of a multipart object (a plain object has one). Conditions are
+    compared with the S3 ETag (weak ``W/`` tags match too) and Last-Modified,
+    with S3's precedence (If-Match over If-Unmodified-Since, If-None-Match over
+    If-Modified-Since).
+    """
+
+    byte_range: str | None = None
+    part_number: int | None = None
+    if_match: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    if_unmodified_since: str | None = None
+    checksum_mode: bool = False  # fill ``ObjectRead.checksum`` (x-amz-checksum-mode)
+    with_body: bool = True  # False: a HEAD
+
+
+@dataclass
+class ObjectRead:
+    """An open object read: its record, what part of it ``body`` streams, the body.
+
+    ``status`` 200 (whole) or 206 (a range or part: ``content_range``).
+    ``checksum``: with ``ReadOptions.checksum_mode``, the checksum of what is
+    returned (the object's, or the part's), never one of a partial range.
+    Call ``release`` when done (``async with`` does it).
+    """
+
+    info: ObjectInfo
+    status: int
+    length: int | None
+    content_range: str | None
+    body: Body
+    release: Callable[[], None] | None = None
+    checksum: Checksum | None = None
+
+    async def __aenter__(self) -> ObjectRead:  # noqa: PYI034
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.release is not None:
+            self.release()
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """What a write stores besides the bytes (PutObject, CopyObject REPLACE,
+    CreateMultipartUpload). ``content_md5``: the hex MD5 the backend checks the
+    body against (``BodyMismatch``); ``checksum``: one known before the body."""
+
+    content_type: str = "binary/octet-stream"
+    content_headers: Mapping[str, str] = field(default_factory=dict)
+    user_metadata: Mapping[str, str] = field(default_factory=dict)
+    content_length: int | None = None
+    content_md5: str | None = None
+    checksum: Checksum | None = None
+    tags: Mapping[str, str] | None = None
+    acl: bytes | None = None
+
+
+@dataclass(frozen=True)
+class WriteConditions:
+    """``if_none_match_star``: fail if the key exists; ``if_match``: S3 ETag(s) it must have."""
+
+    if_none_match_star: bool = False
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """A stored object or part: its S3 ETag, Last-Modified and stored checksum."""
+
+    etag: str
+    last_modified: datetime | None = None
+    checksum: Checksum | None = None
+    backend_etag: str = ""
+
+
+@dataclass(frozen=True)
+class CopySpec:
+    """A server-side copy from ``source`` (as ``Store.head_object`` returned it,
+    which pins the copy to those bytes). ``new``: REPLACE metadata; ``None``: COPY
+    the source's. ``byte_range``: (first, last) for UploadPartCopy."""
+
+    source_bucket: str
+    source: ObjectInfo
+    new: NewObject | None = None
+    byte_range: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """A multipart upload in progress and what Create was given for the final object."""
+
+    key: str
+    upload_id: str
+    initiated: str  # ISO 8601
+    new: NewObject = field(default_factory=NewObject)
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    number: int
+    etag: str
+    size: int
+    last_modified: str  # ISO 8601
+    checksum: Checksum | None = None
+
+
+@dataclass
+class PartsPage:
+    parts: list[PartInfo]
+    truncated: bool
+    next_marker: int = 0
+
+
+@dataclass
+class UploadsPage:
+    uploads: list[UploadInfo]
+    prefixes: list[str]
+    truncated: bool
+    next_key_marker: str = ""
+    next_upload_id_marker: str = ""
+
+
+@dataclass(frozen=True)
+class CompletedPart:
+    """A part as Complete names it (ETag unquoted), with its checksum if sent."""
+
+    number: int
+    etag: str
+    checksum: Checksum | None = None
+
+
+@dataclass(frozen=True)
+class DeleteItem:
+    """One key of a bulk delete; ``if_match``: S3 ETag the object must have."""
+
+    key: str
+    if_match: str | None = None

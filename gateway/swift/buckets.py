@@ -1,0 +1,135 @@
+"""Buckets and their S3 configuration documents on Swift.
+
+A bucket is a Swift container. Its multipart state lives in two hidden
+containers (``gateway.multipart_layout``), and its S3 configuration documents
+(tagging, CORS, policy, lifecycle, website, notification...) in one reserved
+container per account, ``DOCUMENTS_CONTAINER``, as objects
+``<bucket>/<document name>``: object bodies, so a 20 KB policy never meets
+Swift's metadata limits, and one container per account rather than per bucket.
+S3 bucket names cannot contain ``+``, so no bucket can collide with it, and
+ListBuckets hides it like the multipart containers (``HIDDEN_SUFFIXES``).
+DeleteBucket removes a bucket's documents, so a bucket created again with the
+same name starts bare, as on S3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.multipart_layout import SEGMENTS_SUFFIX, segments_container, uploads_container
+from gateway.multipart_layout import UPLOADS_SUFFIX
+from gateway.storage import errors as store
+from gateway.storage.records import BucketInfo
+from gateway.swift.client import SwiftClient
+from gateway.swift.codec import bucket_info
+from gateway.swift.containers import empty_and_drop
+from gateway.swift.outcomes import OutcomeMap, raise_for
+
+DOCUMENTS_CONTAINER = "s3gw+buckets"
+# Containers the gateway keeps for its own bookkeeping are not buckets.
+HIDDEN_SUFFIXES = (SEGMENTS_SUFFIX, UPLOADS_SUFFIX, "+buckets")
+PAGE = 10000
+MAX_DOCUMENT_BYTES = 64 * 1024
+
+BUCKET: OutcomeMap = {404: store.BucketNotFound}
+DELETE_BUCKET: OutcomeMap = {404: store.BucketNotFound, 409: store.BucketNotEmpty}
+
+
+class SwiftBuckets:
+    """``Store``'s bucket operations; ``swift`` is the shared client."""
+
+    swift: SwiftClient
+
+    async def list_buckets(self, account: str) -> list[BucketInfo]:
+        out: list[BucketInfo] = []
+        marker = ""
+        while True:
+            resp = await self.swift.request(
+                "GET", account, params={"format": "json", "marker": marker, "limit": str(PAGE)})
+            if resp.status == 404:  # the account does not exist until first used
+                resp.release()
+                break
+            raise_for(resp, {})
+            page = await resp.json()
+            out.extend(bucket_info(account, c) for c in page
+                       if not c["name"].endswith(HIDDEN_SUFFIXES))
+            if len(page) < PAGE:
+                break
+            marker = page[-1]["name"]
+        return out
+
+    async def create_bucket(self, account: str, bucket: str) -> None:
+        resp = await self.swift.request("PUT", account, bucket)
+        raise_for(resp, {}, bucket=bucket)
+        resp.release()
+        if resp.status == 202:  # Swift: the container already existed
+            raise store.BucketAlreadyOwned(bucket=bucket)
+
+    async def head_bucket(self, account: str, bucket: str) -> BucketInfo:
+        resp = await self.swift.request("HEAD", account, bucket)
+        raise_for(resp, BUCKET, bucket=bucket)
+        resp.release()
+        return BucketInfo(name=bucket, owner=account)
+
+    async def delete_bucket(self, account: str, bucket: str) -> None:
+        resp = await self.swift.request("DELETE", account, bucket)
+        raise_for(resp, DELETE_BUCKET, bucket=bucket)
+        resp.release()
+        # Uploads in progress and documents go with the bucket, as in S3; they would
+        # otherwise come back with a bucket of the same name. Best effort.
+        for container in (uploads_container(bucket), segments_container(bucket)):
+            await empty_and_drop(self.swift, account, container)
+        await empty_and_drop(self.swift, account, DOCUMENTS_CONTAINER, prefix=bucket + "/",
+                             drop=False)
+
+    # --- per-bucket documents ----------------------------------------------------
+
+    async def get_bucket_document(self, account: str, bucket: str, name: str) -> bytes | None:
+        exists, resp = await asyncio.gather(
+            self.head_bucket(account, bucket),
+            self.swift.request("GET", account, DOCUMENTS_CONTAINER, _document(bucket, name)),
+            return_exceptions=True)
+        if isinstance(resp, BaseException):
+            if isinstance(exists, BaseException):
+                raise exists
+            raise resp
+        try:
+            if isinstance(exists, BaseException):
+                raise exists
+            if resp.status == 404:
+                return None
+            raise_for(resp, {})
+            return await resp.read()
+        finally:
+            resp.release()
+
+    async def put_bucket_document(self, account: str, bucket: str, name: str,
+                                  document: bytes) -> None:
+        if len(document) > MAX_DOCUMENT_BYTES:
+            raise store.EntityTooLarge(bucket=bucket, max_size=MAX_DOCUMENT_BYTES)
+        await self.head_bucket(account, bucket)
+        for attempt in (1, 2):
+            resp = await self.swift.request(
+                "PUT", account, DOCUMENTS_CONTAINER, _document(bucket, name), data=document,
+                headers={"Content-Type": "application/octet-stream",
+                         "Content-Length": str(len(document))})
+            if resp.status == 404 and attempt == 1:  # first document of the account
+                resp.release()
+                created = await self.swift.request("PUT", account, DOCUMENTS_CONTAINER)
+                raise_for(created, {})
+                created.release()
+                continue
+            raise_for(resp, {})
+            resp.release()
+            return
+
+    async def delete_bucket_document(self, account: str, bucket: str, name: str) -> None:
+        await self.head_bucket(account, bucket)
+        resp = await self.swift.request("DELETE", account, DOCUMENTS_CONTAINER,
+                                        _document(bucket, name))
+        raise_for(resp, {}, ok=(404,))
+        resp.release()
+
+
+def _document(bucket: str, name: str) -> str:
+    return f"{bucket}/{name}"

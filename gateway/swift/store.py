@@ -1,0 +1,31 @@
+"""``SwiftStore``: the storage interface on OpenStack Swift.
+
+The only code that speaks Swift: every request and response release, the
+404 disambiguation (missing bucket vs missing key), the multipart layout and
+the codec between S3 state and Swift headers (``gateway.swift.codec``). One
+instance per application (``gateway.app``), sharing one pooled client.
+"""
+
+from __future__ import annotations
+
+from gateway.storage.base import Store
+from gateway.storage.records import ListQuery, ObjectPage
+from gateway.swift import listing
+from gateway.swift.caches import SwiftCaches
+from gateway.swift.client import SwiftClient
+from gateway.swift.reads import SwiftReads
+
+
+class SwiftStore(SwiftReads, Store):
+    """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``), listings (``swift.listing``)."""
+
+    def __init__(self, swift: SwiftClient) -> None:
+        self.swift = swift
+        # Per instance, hence per application: see gateway.swift.caches.
+        self.caches = SwiftCaches()
+
+    async def list_objects(self, account: str, bucket: str, query: ListQuery) -> ObjectPage:
+        return await listing.list_objects(self.swift, account, bucket, query)
+
+    async def close(self) -> None:
+        await self.swift.close()
