@@ -61,6 +61,13 @@ class Reply:
         return root.findtext("Code") if root.tag == "Error" else None
 
 
+def assert_error(reply: Reply, code: str, status: int) -> None:
+    """An S3 error document whose RequestId and HostId are the response's headers."""
+    assert (reply.status, reply.error_code) == (status, code), reply.body
+    assert reply.xml.findtext("RequestId") == reply.headers["x-amz-request-id"]
+    assert reply.xml.findtext("HostId") == reply.headers["x-amz-id-2"]
+
+
 def _namespaced(path: str) -> str:
     return "/".join(part if part in (".", "..") else S3_NS + part for part in path.split("/"))
 

@@ -7,14 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.handlers.conftest import ACCOUNT, Reply, S3Client
-
-
-def assert_error(reply: Reply, code: str, status: int) -> None:
-    """An S3 error document whose RequestId is the response's x-amz-request-id."""
-    assert (reply.status, reply.error_code) == (status, code), reply.body
-    assert reply.xml.findtext("RequestId") == reply.headers["x-amz-request-id"]
-    assert reply.xml.findtext("HostId") == reply.headers["x-amz-id-2"]
+from tests.handlers.conftest import ACCOUNT, S3Client, assert_error
 
 
 async def test_list_buckets_empty_account_names_owner(s3: S3Client) -> None:
