@@ -71,9 +71,9 @@ def byte_range(value: str | None, size: int) -> tuple[int, int] | None:
             raise store.RangeNotSatisfiable(size=size, requested=value)
         return max(0, size - length), size - 1
     first = int(first_text)
-    last = int(last_text) if last_text else size - 1
-    if last < first:
+    if last_text and int(last_text) < first:
         return None
+    last = int(last_text) if last_text else size - 1
     if first >= size:
         raise store.RangeNotSatisfiable(size=size, requested=value)
     return first, min(last, size - 1)
