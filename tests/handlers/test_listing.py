@@ -75,7 +75,7 @@ async def test_whole_bucket_in_default_pages(listed: S3Client) -> None:
 
 
 @pytest.mark.parametrize(("prefix", "delimiter", "max_keys"), [
-    ("", "/", 7), ("dir05", "/", 3), ("", "--", 11), ("grp3", "-", 2),
+    ("", "/", 7), ("dir05", "/", 3), ("", "--", 97), ("grp3", "-", 2),
     ("caf\u00e9", "\u00e9", 1), ("", "\u65e5", 50), ("z", "\U0001F600", 1), ("x", "", 1)])
 async def test_v2_pages_match_the_model(listed: S3Client, prefix: str, delimiter: str,
                                         max_keys: int) -> None:
@@ -84,7 +84,7 @@ async def test_v2_pages_match_the_model(listed: S3Client, prefix: str, delimiter
 
 
 @pytest.mark.parametrize(("prefix", "delimiter", "max_keys"), [
-    ("", "/", 9), ("dir05", "/", 2), ("", "--", 13), ("top", "", 30)])
+    ("", "/", 9), ("dir05", "/", 2), ("", "--", 101), ("top", "", 30)])
 async def test_v1_pages_match_the_model(listed: S3Client, prefix: str, delimiter: str,
                                         max_keys: int) -> None:
     got = await _all_pages_v1(listed, prefix=prefix, delimiter=delimiter, max_keys=max_keys)
