@@ -19,7 +19,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from gateway.app import create_app
-from gateway.config import GatewayConfig
+from gateway.config import GatewayConfig, SwiftConfig
 from gateway.credentials.base import Credential
 from gateway.credentials.static_store import StaticCredentialStore
 from gateway.storage.memory import MemoryStore
@@ -31,6 +31,9 @@ SECRET_KEY = "handler-secret"
 ACCOUNT = "AUTH_handlers"
 REGION = "us-east-1"
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+# The discard port: a handler that still spoke Swift would fail here, never reach
+# a Swift someone happens to run on the default port.
+NO_SWIFT = SwiftConfig(auth_url="http://127.0.0.1:9/auth/v1.0", connect_timeout_seconds=1.0)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,6 @@ class S3Client:
 async def s3() -> AsyncIterator[S3Client]:
     store = MemoryStore()
     credentials = StaticCredentialStore([Credential(ACCESS_KEY, SECRET_KEY, ACCOUNT)])
-    app = create_app(GatewayConfig(), store=credentials, backend=store)
+    app = create_app(GatewayConfig(swift=NO_SWIFT), store=credentials, backend=store)
     async with TestClient(TestServer(app)) as client:
         yield S3Client(client, store)
