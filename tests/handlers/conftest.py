@@ -84,11 +84,16 @@ class S3Client:
         self.account = ACCOUNT
 
     async def request(self, method: str, path: str, *, body: bytes = b"",
-                      headers: Mapping[str, str] | None = None) -> Reply:
-        """Send ``method`` to ``path`` (already URL-encoded, with its query)."""
-        url = str(self.client.make_url("")).rstrip("/") + path
-        signed = sign_v4(method, url, ACCESS_KEY, SECRET_KEY, REGION, headers=headers,
-                         body=body)
+                      headers: Mapping[str, str] | None = None,
+                      virtual_host: str | None = None) -> Reply:
+        """Send ``method`` to ``path`` (already URL-encoded, with its query), to
+        ``<virtual_host>.localhost`` when given (virtual-hosted-style addressing)."""
+        server = self.client.make_url("")
+        url = str(server).rstrip("/") + path
+        host = f"{virtual_host}.localhost:{server.port}" if virtual_host else server.authority
+        signed = sign_v4(method, f"http://{host}{path}", ACCESS_KEY, SECRET_KEY, REGION,
+                         headers=headers, body=body)
+        signed["Host"] = host
         async with self.client.session.request(method, URL(url, encoded=True), data=body,
                                                headers=signed) as resp:
             return Reply(resp.status, resp.headers, await resp.read())

@@ -136,3 +136,14 @@ async def test_buckets_of_other_accounts_are_invisible(s3: S3Client) -> None:
     await s3.store.create_bucket("AUTH_other", "theirs")
     assert (await s3.request("GET", "/")).texts("Buckets/Bucket/Name") == []
     assert_error(await s3.request("GET", "/theirs?location"), "NoSuchBucket", 404)
+
+
+async def test_virtual_hosted_style(s3: S3Client) -> None:
+    assert (await s3.request("PUT", "/", virtual_host="vhost-bucket")).status == 200
+    head = await s3.request("HEAD", "/", virtual_host="vhost-bucket")
+    assert head.status == 200 and head.headers["x-amz-bucket-region"] == "us-east-1"
+    await s3.put_object("vhost-bucket", "a/b", b"x")
+    listing = await s3.request("GET", "/?list-type=2", virtual_host="vhost-bucket")
+    assert listing.text("Name") == "vhost-bucket" and listing.texts("Contents/Key") == ["a/b"]
+    assert_error(await s3.request("GET", "/?location", virtual_host="absent-bucket"),
+                 "NoSuchBucket", 404)
