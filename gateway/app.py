@@ -7,6 +7,7 @@ from functools import partial
 
 from aiohttp import web
 
+from gateway import errors
 from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
 from gateway.auth.authenticate import AuthSettings
 from gateway.body import defer_continue
@@ -36,7 +37,9 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     to Swift, and the store's caches (``gateway.swift.store``); or ``backend``
     (e.g. ``MemoryStore`` in handler tests), the client then never connecting."""
     config = app[CONFIG].swift
-    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config)
+    # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
+                             body_errors=(errors.S3Error,))
     app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT])
     yield
     await app[STORE].close()

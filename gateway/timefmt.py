@@ -38,3 +38,8 @@ def iso_from_datetime(moment: datetime | None) -> str:
     if moment is None:
         return "1970-01-01T00:00:00.000Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def http_date_of(moment: datetime) -> str:
+    """A record's date → an HTTP date (``Wed, 01 May 2024 10:20:30 GMT``)."""
+    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)

@@ -33,6 +33,8 @@ from gateway.handlers.multipart_complete import MIN_KEEPALIVE_INTERVAL
 from gateway.handlers.objects import require_bucket
 from gateway.handlers.segment_sweep import sweep_many
 from gateway.s3request import S3Request
+from gateway.storage.errors import StoreError
+from gateway.storage.s3_errors import s3_error_for
 from gateway.swift.status import error_for
 from gateway.xml import S3_NAMESPACE, escape, parse
 
@@ -181,11 +183,13 @@ async def delete_all(req: S3Request, items: list[ObjectToDelete]) -> dict[
                 return await delete_key(req, item)
             except errors.S3Error as exc:  # e.g. Swift unreachable: only that key failed
                 return exc
+            except StoreError as exc:
+                return s3_error_for(exc)
 
     async def bulk(plain: list[ObjectToDelete]) -> dict[ObjectToDelete, errors.S3Error | None]:
         try:
             by_key = await bulk_delete_keys(req, list(dict.fromkeys(i.key for i in plain)))
-        except (BulkUnavailable, errors.S3Error) as exc:
+        except (BulkUnavailable, errors.S3Error, StoreError) as exc:
             log.warning("bulk delete in %s failed (%s): deleting key by key", req.bucket, exc)
             return dict(zip(plain, await asyncio.gather(*(one(i) for i in plain))))
         return {item: by_key[item.key] for item in plain}

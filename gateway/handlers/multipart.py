@@ -16,13 +16,13 @@ from aiohttp import web
 from gateway import errors
 from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
 from gateway.handlers.common import s3_etag, xml_response
-from gateway.handlers import multipart_objects
 from gateway.handlers.multipart_common import (
     ABORT_SETTLE_SECONDS, completed_upload_id, delete_parts, forget_marker, head_marker,
     parse_part_number, part_needs_open_check, recent_marker, require_bucket, upload_id_param)
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
 from gateway.handlers.object_headers import check_key, md5_etag, swift_put_headers
+from gateway.handlers.segment_sweep import segments_presence
 from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, has_gateway_param, marker_content_type,
     new_upload_id, part_content_type, part_name, segments_container, upload_marker_name,
@@ -134,7 +134,7 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
                                        marker, headers=headers, data=b"")
     raise_for_status(resp, CREATE_ERRORS)
     resp.release()
-    multipart_objects.SEGMENTS.mark(req.account, req.bucket)
+    segments_presence(req).mark(req.account, req.bucket)
     doc = XMLWriter("InitiateMultipartUploadResult")
     doc.element("Bucket", req.bucket).element("Key", req.key).element("UploadId", upload_id)
     out_headers = {}

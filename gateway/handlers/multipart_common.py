@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 from gateway import errors
 from gateway.multipart_layout import (
-    MAX_PART_NUMBER, MIN_PART_NUMBER, UPLOAD_ID_META, part_prefix, segments_container,
-    upload_marker_name, uploads_container, valid_upload_id)
+    MAX_PART_NUMBER, MIN_PART_NUMBER, UPLOAD_ID_META, upload_marker_name, uploads_container,
+    valid_upload_id)
 from gateway.s3request import S3Request
-from gateway.swift import containers
+from gateway.swift import containers, parts
+from gateway.swift.caches import MarkerCache, SwiftCaches
 from gateway.swift.containers import bulk_delete_body  # noqa: F401 - delete_bulk, tests
 from gateway.swift.status import StatusMap, raise_for_status
 
@@ -23,7 +24,6 @@ SWIFT_PAGE = 10000
 # How long an Abort waits between deleting the marker and listing the parts it
 # deletes (see part_needs_open_check).
 ABORT_SETTLE_SECONDS = 1.0
-_PART_SUFFIX = re.compile(r"[0-9]{5}")
 
 
 async def require_bucket(req: S3Request) -> None:
@@ -47,53 +47,20 @@ async def head_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
                                    upload_marker_name(req.key, upload_id))
     if resp.status == 404:
         resp.release()
-        MARKERS.forget(_marker_key(req, upload_id))
+        _markers(req).forget(_marker_key(req, upload_id))
         await require_bucket(req)
         raise errors.NoSuchUpload(UploadId=upload_id)
     raise_for_status(resp, {})
     resp.release()
-    MARKERS.put(_marker_key(req, upload_id), resp.headers, seen_at=sent)
+    _markers(req).put(_marker_key(req, upload_id), resp.headers, seen_at=sent)
     return resp.headers
 
 
-class MarkerCache:
-    """Upload markers seen lately, by (account, bucket, key, upload id).
-
-    Each entry keeps the marker's headers (they never change) for ``ttl``
-    seconds, sparing UploadPart a HEAD before each body, and ``seen_at``: when
-    the latest HEAD that found the marker was sent, for the settle rule
-    (``part_needs_open_check``).
-    """
-
-    def __init__(self, ttl_seconds: float = 10.0, size: int = 1024) -> None:
-        self._ttl = ttl_seconds
-        self._size = size
-        self._entries: dict[tuple[str, ...], tuple[float, float, Mapping[str, str]]] = {}
-
-    def get(self, key: tuple[str, ...]) -> Mapping[str, str] | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            self._entries.pop(key, None)
-            return None
-        return entry[2]
-
-    def seen_at(self, key: tuple[str, ...]) -> float | None:
-        entry = self._entries.get(key)
-        return entry[1] if entry is not None else None
-
-    def put(self, key: tuple[str, ...], headers: Mapping[str, str], seen_at: float) -> None:
-        if key not in self._entries and len(self._entries) >= self._size:
-            self._entries.pop(next(iter(self._entries)))
-        previous = self._entries.get(key)
-        if previous is not None:
-            seen_at = max(seen_at, previous[1])  # answers may arrive out of order
-        self._entries[key] = (time.monotonic() + self._ttl, seen_at, headers)
-
-    def forget(self, key: tuple[str, ...]) -> None:
-        self._entries.pop(key, None)
+def _markers(req: S3Request) -> MarkerCache:
+    """The store's upload-marker cache (``gateway.swift.caches``): app-scoped."""
+    return cast(SwiftCaches, req.store.caches).markers  # type: ignore[attr-defined]
 
 
-MARKERS = MarkerCache()
 
 
 def _marker_key(req: S3Request, upload_id: str) -> tuple[str, ...]:
@@ -101,15 +68,15 @@ def _marker_key(req: S3Request, upload_id: str) -> tuple[str, ...]:
 
 
 async def recent_marker(req: S3Request, upload_id: str) -> Mapping[str, str]:
-    """``head_marker``, answered from ``MARKERS`` when the marker was seen just now."""
-    headers = MARKERS.get(_marker_key(req, upload_id))
+    """``head_marker``, answered from the marker cache when the marker was seen just now."""
+    headers = _markers(req).get(_marker_key(req, upload_id))
     if headers is None:
         headers = await head_marker(req, upload_id)
     return headers
 
 
 def forget_marker(req: S3Request, upload_id: str) -> None:
-    MARKERS.forget(_marker_key(req, upload_id))
+    _markers(req).forget(_marker_key(req, upload_id))
 
 
 def part_needs_open_check(req: S3Request, upload_id: str, committed_at: float) -> bool:
@@ -123,7 +90,7 @@ def part_needs_open_check(req: S3Request, upload_id: str, committed_at: float) -
     itself, so concurrent parts of one upload share one HEAD per settle period
     instead of one HEAD each. Only durations on one clock are compared.
     """
-    seen_at = MARKERS.seen_at(_marker_key(req, upload_id))
+    seen_at = _markers(req).seen_at(_marker_key(req, upload_id))
     return seen_at is None or committed_at - seen_at >= ABORT_SETTLE_SECONDS
 
 
@@ -159,19 +126,8 @@ async def list_parts_of(req: S3Request, key: str, upload_id: str,
                         marker: str = "", limit: int | None = None) -> list[dict]:
     """The parts of an upload in part order (all of them, unless ``limit``)."""
     assert req.bucket is not None
-    container = segments_container(req.bucket)
-    prefix = part_prefix(key, upload_id)
-    out: list[dict] = []
-    while True:
-        page_size = SWIFT_PAGE if limit is None else min(SWIFT_PAGE, limit - len(out))
-        page = await swift_listing(req, container, {
-            "prefix": prefix, "marker": marker, "limit": str(page_size)})
-        if not page:
-            return out
-        out.extend(page)
-        if len(page) < page_size or (limit is not None and len(out) >= limit):
-            return out
-        marker = page[-1]["name"]
+    return await parts.list_parts_of(req.swift, req.account, req.bucket, key, upload_id,
+                                     marker, limit)
 
 
 async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> None:
@@ -181,17 +137,9 @@ async def bulk_delete(req: S3Request, container: str, names: Iterable[str]) -> N
 
 async def delete_parts(req: S3Request, key: str, upload_id: str,
                        keep: frozenset[str] = frozenset()) -> None:
-    """Delete every part of an upload, except the names in ``keep``.
-
-    Only names ``<key>/<upload_id>/<5 digits>`` are parts: the prefix also
-    matches segments of a longer key (``<key>/<upload_id>/x/...``).
-    """
+    """Delete every part of an upload, except the names in ``keep``."""
     assert req.bucket is not None
-    prefix = part_prefix(key, upload_id)
-    parts = await list_parts_of(req, key, upload_id)
-    await bulk_delete(req, segments_container(req.bucket), (
-        p["name"] for p in parts if p["name"] not in keep
-        and _PART_SUFFIX.fullmatch(p["name"][len(prefix):])))
+    await parts.delete_parts(req.swift, req.account, req.bucket, key, upload_id, keep)
 
 
 def completed_upload_id(headers: Mapping[str, str]) -> str | None:

@@ -36,6 +36,8 @@ from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
     multipart_etag, part_name, segments_container, split_etag_param, upload_marker_name,
     uploads_container)
+from gateway.storage.errors import StoreError
+from gateway.storage.s3_errors import s3_error_for
 from gateway.s3request import HOST_ID, REQUEST_ID, S3Request
 from gateway.swift.status import error_for
 from gateway.xml import XMLWriter, parse
@@ -266,8 +268,9 @@ async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes], grac
         return out
     try:
         body = task.result()
-    except errors.S3Error as exc:
-        body = exc.to_xml(http.path, http.get(REQUEST_ID, ""), http.get(HOST_ID, ""))
+    except (errors.S3Error, StoreError) as exc:
+        error = s3_error_for(exc) if isinstance(exc, StoreError) else exc
+        body = error.to_xml(http.path, http.get(REQUEST_ID, ""), http.get(HOST_ID, ""))
     except Exception:
         log.exception("CompleteMultipartUpload failed after the response started")
         body = errors.InternalError().to_xml(http.path, http.get(REQUEST_ID, ""))

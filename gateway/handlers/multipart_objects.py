@@ -1,11 +1,7 @@
 """What plain object operations need to know about multipart objects.
 
-- GET/HEAD ``partNumber``: Swift's SLO serves ``?part-number=N`` itself (206,
-  ``X-Parts-Count``); a non-multipart object has one part.
-- With ``x-amz-checksum-mode: ENABLED``, a ``partNumber`` read answers that
-  part's checksum (``part_checksum_headers``), never the whole object's.
-- ``If-Match``/``If-None-Match`` on reads are evaluated here against the S3 ETag,
-  because Swift would compare a multipart object's SLO ETag instead.
+- GET/HEAD ``partNumber``: validated here; the store serves the part
+  (``gateway.swift.reads``, with its checksum in checksum mode).
 - Overwriting or deleting a multipart object removes its segments: every
   write or delete of a key in a bucket that may hold multipart objects ends
   with ``segment_sweep.sweep_segments``, which also finds what racing writers
@@ -15,20 +11,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import aiohttp
-
-from gateway import checksums, errors
+from gateway import errors
 from gateway.handlers.object_headers import s3_object_headers
-from gateway.handlers.multipart_common import (
-    completed_upload_id, list_parts_of, parse_part_number)
-from gateway.handlers.segment_sweep import SEGMENTS, sweep_segments
-from gateway.multipart_layout import listed_part_checksum
+from gateway.handlers.multipart_common import parse_part_number
+from gateway.handlers.segment_sweep import may_hold_multipart, sweep_segments
 from gateway.s3request import S3Request
+from gateway.storage.conditions import etag_matches
+from gateway.storage.errors import StoreError
 
 log = logging.getLogger("gateway")
 
@@ -45,68 +38,6 @@ def part_number_query(req: S3Request) -> int | None:
         raise errors.InvalidRequest(
             "Cannot specify both Range header and partNumber query parameter")
     return number
-
-
-def take_etag_conditions(swift_headers: dict[str, str]) -> tuple[str | None, str | None]:
-    """Remove If-Match / If-None-Match from what goes to Swift; they are checked here."""
-    return swift_headers.pop("If-Match", None), swift_headers.pop("If-None-Match", None)
-
-
-def etag_matches(condition: str, etag: str) -> bool:
-    tags = {tag.strip().removeprefix("W/").strip('"') for tag in condition.split(",")}
-    return "*" in tags or etag.strip('"') in tags
-
-
-def read_status(swift_resp: aiohttp.ClientResponse, headers: dict[str, str],
-                part_number: int | None, if_match: str | None,
-                if_none_match: str | None) -> int:
-    """The S3 status of a successful Swift GET/HEAD: 200, 206 or 304 (412 raises).
-
-    ``headers`` (the S3 response headers) gain a part's Content-Range for a
-    non-multipart object asked for part 1.
-    """
-    etag = headers.get("ETag", "")
-    if if_match is not None and not etag_matches(if_match, etag):
-        raise errors.PreconditionFailed(Condition="If-Match")
-    if if_none_match is not None and etag_matches(if_none_match, etag):
-        return 304
-    if part_number is None or "X-Parts-Count" in swift_resp.headers:
-        return swift_resp.status
-    if part_number != 1:
-        raise InvalidPartNumber(PartNumberRequested=part_number, ActualPartCount=1)
-    length = int(swift_resp.headers.get("Content-Length", "0"))
-    if length == 0:
-        return swift_resp.status
-    headers["Content-Range"] = f"bytes 0-{length - 1}/{length}"
-    headers["x-amz-mp-parts-count"] = "1"
-    return 206
-
-
-async def part_checksum_headers(req: S3Request, swift_headers: Mapping[str, str],
-                                part_number: int) -> dict[str, str]:
-    """``GET/HEAD ?partNumber=N`` with checksum mode: the checksum of that part, as S3.
-
-    A plain object is its own part 1, so its checksum describes the body. For a
-    multipart object the N-th part is the N-th entry of its segment listing
-    (Complete removed every part it did not use), whose content type carries the
-    part's checksum: one listing, no HEAD. Swift's SLO serves the part itself.
-    """
-    if not checksums.checksum_mode(req.http.headers):
-        return {}
-    whole = checksums.stored_checksum(swift_headers)
-    if whole is None:
-        return {}
-    upload_id = completed_upload_id(swift_headers)
-    if upload_id is None or "X-Parts-Count" not in swift_headers:
-        return whole.response_headers()
-    assert req.key is not None
-    entries = await list_parts_of(req, req.key, upload_id, limit=part_number)
-    if len(entries) < part_number:
-        return {}
-    part = listed_part_checksum(entries[part_number - 1])
-    if part is None or part.algorithm != whole.algorithm:
-        return {}
-    return checksums.Checksum(part.algorithm, part.value, whole.type).response_headers()
 
 
 @dataclass
@@ -129,8 +60,8 @@ class ReplacedObject:
 
     async def _may_hold_multipart(self) -> bool:
         try:
-            return await SEGMENTS.may_hold_multipart(self.req)
-        except errors.S3Error:
+            return await may_hold_multipart(self.req)
+        except (errors.S3Error, StoreError):
             return True  # unknown: sweep rather than leak
 
     @classmethod
@@ -143,7 +74,7 @@ class ReplacedObject:
         try:
             resp = await self.req.swift.request("HEAD", self.req.account, self.req.bucket,
                                                 self.req.key)
-        except errors.S3Error:
+        except (errors.S3Error, StoreError):
             return None
         resp.release()
         return resp.headers if resp.status == 200 else None
@@ -163,29 +94,3 @@ class ReplacedObject:
     async def cleanup(self) -> None:
         """After a successful write: remove segments nothing owns any more."""
         await sweep_segments(self.req, may_hold=await self.presence)
-
-
-async def delete_if_multipart(req: S3Request) -> bool:
-    """Delete a multipart object with its segments; False when it is not one."""
-    if not await SEGMENTS.may_hold_multipart(req):
-        return False
-    head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
-    head.release()
-    if head.status != 200 or completed_upload_id(head.headers) is None:
-        return False
-    resp = await req.swift.request(
-        "DELETE", req.account, req.bucket, req.key, params={"multipart-manifest": "delete"},
-        headers={"Accept": "application/json"})
-    try:
-        if resp.status != 200:
-            return False
-        try:
-            result = json.loads((await resp.read()).strip() or b"{}")
-        except ValueError:
-            return False
-    finally:
-        resp.release()
-    if not str(result.get("Response Status", "")).startswith("200"):
-        log.warning("multipart delete of %s: %s", req.key, result)
-        return False  # e.g. replaced meanwhile by a plain object: delete it plainly
-    return True

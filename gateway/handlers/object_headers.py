@@ -19,6 +19,8 @@ from gateway import errors
 from gateway.handlers.user_metadata import (
     USER_META, metadata_of_object, metadata_of_request, swift_metadata)
 from gateway.multipart_layout import split_etag_param
+from gateway.storage.records import ObjectInfo
+from gateway.timefmt import http_date_of
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 # Object headers S3 stores and returns as they were sent.
@@ -92,6 +94,23 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     content_md5 = headers.get("Content-MD5")
     if content_md5 is not None:
         out["ETag"] = md5_etag(content_md5)
+    return out
+
+
+def s3_read_headers(info: ObjectInfo, content_range: str | None = None) -> dict[str, str]:
+    """The S3 GET/HEAD response headers of an object's record."""
+    out = {USER_META + name: value for name, value in info.user_metadata.items()}
+    out.update(info.content_headers)
+    if info.last_modified is not None:
+        out["Last-Modified"] = http_date_of(info.last_modified)
+    if content_range is not None:
+        out["Content-Range"] = content_range
+    if info.content_type:
+        out["Content-Type"] = info.content_type
+    out["ETag"] = f'"{info.etag}"'
+    if info.parts_count is not None:
+        out["x-amz-mp-parts-count"] = str(info.parts_count)
+    out["Accept-Ranges"] = "bytes"
     return out
 
 

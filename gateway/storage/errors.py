@@ -96,6 +96,10 @@ class Throttled(StoreError):
     """The backend asks to slow down (retryable)."""
 
 
+class ReadInterrupted(StoreError):
+    """An object's body stopped half way while it was being read (headers were sent)."""
+
+
 class StoreUnavailable(StoreError):
     """The backend cannot be reached or failed (retryable by the client)."""
 

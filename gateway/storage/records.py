@@ -119,6 +119,8 @@ class ReadOptions:
     if_none_match: str | None = None
     if_modified_since: str | None = None
     if_unmodified_since: str | None = None
+    checksum_mode: bool = False  # fill ``ObjectRead.checksum`` (x-amz-checksum-mode)
+    with_body: bool = True  # False: a HEAD
 
 
 @dataclass
@@ -126,6 +128,8 @@ class ObjectRead:
     """An open object read: its record, what part of it ``body`` streams, the body.
 
     ``status`` 200 (whole) or 206 (a range or part: ``content_range``).
+    ``checksum``: with ``ReadOptions.checksum_mode``, the checksum of what is
+    returned (the object's, or the part's), never one of a partial range.
     Call ``release`` when done (``async with`` does it).
     """
 
@@ -135,6 +139,7 @@ class ObjectRead:
     content_range: str | None
     body: Body
     release: Callable[[], None] | None = None
+    checksum: Checksum | None = None
 
     async def __aenter__(self) -> ObjectRead:  # noqa: PYI034
         return self

@@ -30,6 +30,7 @@ S3_ERROR_FOR: Mapping[type[store.StoreError], type[errors.S3Error]] = {
     store.LengthRequired: errors.MissingContentLength,
     store.Throttled: errors.SlowDown,
     store.StoreUnavailable: errors.ServiceUnavailable,
+    store.ReadInterrupted: errors.ServiceUnavailable,
     store.StoreInternal: errors.InternalError,
     store.StoreNotImplemented: errors.S3NotImplemented,
 }
@@ -40,7 +41,8 @@ _NAMED_FIELDS = {errors.NoSuchBucket: "BucketName", errors.BucketAlreadyOwnedByY
                  errors.NoSuchUpload: "UploadId"}
 _FIELD_NAMES = {"size": "ActualObjectSize", "requested": "RangeRequested",
                 "upload_id": "UploadId", "max_size": "MaxSizeAllowed",
-                "part_number": "PartNumberRequested"}
+                "part_number": "PartNumberRequested", "actual_part_count": "ActualPartCount",
+                "condition": "Condition"}
 
 
 def s3_error_for(exc: store.StoreError) -> errors.S3Error:

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from gateway import errors
 from gateway.config import SwiftConfig
+from gateway.storage.errors import StoreUnavailable
 from gateway.swift.auth import SwiftAuthError, TokenProvider
 
 log = logging.getLogger("gateway")
@@ -47,17 +47,17 @@ def encode_query(params: Mapping[str, str] | None) -> str:
     return "?" + "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in params.items())
 
 
-class BodyFailed(Exception):
-    """Carries the S3 error a streamed request body raised while Swift was reading it."""
-
-
 class SwiftClient:
     """Sends requests to tenant accounts with the gateway's service token."""
 
-    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig) -> None:
+    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig,
+                 body_errors: tuple[type[BaseException], ...] = ()) -> None:
+        """``body_errors``: what a streamed body may raise on purpose (a failed
+        signature or checksum check); re-raised as itself, never as an outage."""
         self._session = session
         self._config = config
         self._tokens = TokenProvider(session, config)
+        self._body_errors = body_errors
 
     @classmethod
     def create_session(cls, config: SwiftConfig) -> aiohttp.ClientSession:
@@ -85,12 +85,13 @@ class SwiftClient:
     ) -> aiohttp.ClientResponse:
         """Send one request; the caller reads or releases the response.
 
-        Connection failures and timeouts become ``ServiceUnavailable``, and so
+        Connection failures and timeouts become ``StoreUnavailable``, and so
         does a 401 (a refused service token) that cannot be retried with a
         renewed token: a streamed body has been consumed, and a second refusal
-        means the identity itself is in trouble. SDKs retry a 503. An S3
-        error raised by a streamed ``data`` iterator is re-raised as itself, after
-        the upstream request was aborted (so Swift stores nothing partial).
+        means the identity itself is in trouble (S3 clients get a 503, which
+        SDKs retry). One of ``body_errors`` raised by a streamed ``data``
+        iterator is re-raised as itself, after the upstream request was aborted
+        (so Swift stores nothing partial).
         """
         path = swift_path(account, container, obj) + encode_query(params)
         replayable = data is None or isinstance(data, bytes)
@@ -98,19 +99,19 @@ class SwiftClient:
             try:
                 token = await self._tokens.get()
             except (SwiftAuthError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise errors.ServiceUnavailable() from exc
+                raise StoreUnavailable("no service token") from exc
             send_headers: dict[str, Any] = dict(headers or {})
             send_headers["X-Auth-Token"] = token.value
             url = URL(token.endpoint + path, encoded=True)
             try:
                 resp = await self._session.request(method, url, headers=send_headers, data=data)
-            except errors.S3Error:
+            except self._body_errors:
                 raise
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                body_error = _find_s3_error(exc)
+                body_error = self._find_body_error(exc)
                 if body_error is not None:
                     raise body_error from exc
-                raise errors.ServiceUnavailable() from exc
+                raise StoreUnavailable(f"Swift unreachable for {method}") from exc
             if resp.status == 401:
                 # Swift refused the gateway's own token (expired, or lost by
                 # tempauth's memcache): never the client's fault, never AccessDenied.
@@ -120,20 +121,19 @@ class SwiftClient:
                     continue
                 log.warning("Swift refused the service token on %s; body not replayable",
                             method)
-                raise errors.ServiceUnavailable()
+                raise StoreUnavailable("Swift refused the service token")
             return resp
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
         await self._session.close()
 
-
-def _find_s3_error(exc: BaseException | None) -> errors.S3Error | None:
-    """aiohttp wraps what a body iterator raised; dig the S3 error back out."""
-    seen = 0
-    while exc is not None and seen < 8:
-        if isinstance(exc, errors.S3Error):
-            return exc
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return None
+    def _find_body_error(self, exc: BaseException | None) -> BaseException | None:
+        """aiohttp wraps what a body iterator raised; dig it back out."""
+        seen = 0
+        while exc is not None and seen < 8:
+            if self._body_errors and isinstance(exc, self._body_errors):
+                return exc
+            exc = exc.__cause__ or exc.__context__
+            seen += 1
+        return None

@@ -71,6 +71,8 @@ def listed_object(entry: Mapping[str, object]) -> ListedObject:
 
 def bucket_info(account: str, entry: Mapping[str, object]) -> BucketInfo:
     """A bucket of a Swift account listing (``format=json``)."""
-    listed = str(entry.get("last_modified") or "")
-    created = datetime.fromisoformat(listed) if listed else None
+    try:
+        created = datetime.fromisoformat(str(entry.get("last_modified") or ""))
+    except ValueError:
+        created = None
     return BucketInfo(name=str(entry["name"]), owner=account, created=created)

@@ -1,20 +1,36 @@
-"""Object reads and deletes on Swift, with the 404 disambiguation S3 needs.
+"""Object records and deletes on Swift, with the 404 disambiguation S3 needs.
 
 Swift answers 404 both for a missing object and a missing container; S3 says
 NoSuchBucket for the second, so a 404 is followed by a HEAD of the bucket.
+Deleting a multipart object removes its segments with it; every delete ends
+with the segment sweep (``gateway.swift.segment_sweep``), which also finds
+what racing writers left.
 """
 
 from __future__ import annotations
+
+import json
+import logging
 
 from gateway.storage import errors as store
 from gateway.storage.records import ObjectInfo, ReadOptions
 from gateway.swift.buckets import SwiftBuckets
 from gateway.swift.codec import object_info
+from gateway.swift.caches import SwiftCaches
 from gateway.swift.outcomes import raise_for
+from gateway.swift.segment_sweep import BucketAt, sweep_segments
+from gateway.multipart_layout import UPLOAD_ID_META
+
+log = logging.getLogger("gateway")
 
 
 class SwiftObjects(SwiftBuckets):
-    """``Store``'s object operations (reads here; writes in their own modules)."""
+    """``Store``'s object records and deletes (reads: ``swift.reads``)."""
+
+    caches: SwiftCaches
+
+    def at(self, account: str, bucket: str) -> BucketAt:
+        return BucketAt(self.swift, account, bucket, self.caches)
 
     async def missing_object(self, account: str, bucket: str, key: str) -> store.StoreError:
         """What Swift's 404 for ``key`` means: ``BucketNotFound`` raised, else the
@@ -30,3 +46,39 @@ class SwiftObjects(SwiftBuckets):
             raise await self.missing_object(account, bucket, key)
         raise_for(resp, {}, bucket=bucket, key=key)
         return object_info(key, resp.headers)
+
+    async def delete_object(self, account: str, bucket: str, key: str) -> None:
+        if not await self._delete_if_multipart(account, bucket, key):  # with its segments
+            resp = await self.swift.request("DELETE", account, bucket, key)
+            resp.release()
+            if resp.status == 404:
+                await self.head_bucket(account, bucket)  # an absent key is still a success
+            else:
+                raise_for(resp, {}, bucket=bucket, key=key)
+        # Also what racing writers left (no-op in buckets without multipart objects).
+        await sweep_segments(self.at(account, bucket), key)
+
+    async def _delete_if_multipart(self, account: str, bucket: str, key: str) -> bool:
+        """Delete a multipart object with its segments; False when it is not one."""
+        if not await self.at(account, bucket).may_hold_multipart():
+            return False
+        head = await self.swift.request("HEAD", account, bucket, key)
+        head.release()
+        if head.status != 200 or head.headers.get(UPLOAD_ID_META) is None:
+            return False
+        resp = await self.swift.request(
+            "DELETE", account, bucket, key, params={"multipart-manifest": "delete"},
+            headers={"Accept": "application/json"})
+        try:
+            if resp.status != 200:
+                return False
+            try:
+                result = json.loads((await resp.read()).strip() or b"{}")
+            except ValueError:
+                return False
+        finally:
+            resp.release()
+        if not str(result.get("Response Status", "")).startswith("200"):
+            log.warning("multipart delete of %s: %s", key, result)
+            return False  # e.g. replaced meanwhile by a plain object: delete it plainly
+        return True

@@ -11,15 +11,18 @@ from __future__ import annotations
 from gateway.storage.base import Store
 from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
+from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
-from gateway.swift.objects import SwiftObjects
+from gateway.swift.reads import SwiftReads
 
 
-class SwiftStore(SwiftObjects, Store):
-    """Buckets (``swift.buckets``), objects (``swift.objects``), listings (``swift.listing``)."""
+class SwiftStore(SwiftReads, Store):
+    """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``), listings (``swift.listing``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift
+        # Per instance, hence per application: see gateway.swift.caches.
+        self.caches = SwiftCaches()
 
     async def list_objects(self, account: str, bucket: str, query: ListQuery) -> ObjectPage:
         return await listing.list_objects(self.swift, account, bucket, query)

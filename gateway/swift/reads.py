@@ -1,0 +1,136 @@
+"""GetObject and HeadObject on Swift: conditions, ranges and parts as S3 has them.
+
+If-Match / If-None-Match are checked here against the S3 ETag, because Swift
+would compare a multipart object's SLO ETag; the date conditions go to Swift.
+Swift's SLO serves ``?part-number=N`` itself (206, ``X-Parts-Count``); a plain
+object is its own part 1. With checksum mode, a part read answers that part's
+checksum: the N-th entry of the object's segment listing (Complete removed
+every part it did not use) carries it in its content type, one listing and no
+HEAD per part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import aiohttp
+
+from gateway.checksums import Checksum
+from gateway.multipart_layout import listed_part_checksum
+from gateway.storage import errors as store
+from gateway.storage.conditions import etag_matches
+from gateway.storage.records import ObjectInfo, ObjectRead, ReadOptions
+from gateway.swift.codec import object_info
+from gateway.swift.objects import SwiftObjects
+from gateway.swift.outcomes import OutcomeMap, raise_for
+from gateway.swift.parts import list_parts_of
+
+GET_OBJECT: OutcomeMap = {
+    404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
+
+
+def _swift_read_headers(options: ReadOptions) -> dict[str, str]:
+    """Range and date conditions for Swift, S3's precedence applied (RFC 7232):
+    If-Unmodified-Since yields to If-Match, If-Modified-Since to If-None-Match."""
+    out: dict[str, str] = {}
+    if options.if_modified_since is not None and options.if_none_match is None:
+        out["If-Modified-Since"] = options.if_modified_since
+    if options.if_unmodified_since is not None and options.if_match is None:
+        out["If-Unmodified-Since"] = options.if_unmodified_since
+    if options.byte_range and "," not in options.byte_range:  # one range per request
+        out["Range"] = options.byte_range
+    return out
+
+
+async def _streamed(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.content.iter_any():
+            yield chunk
+    except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+        raise store.ReadInterrupted("Swift stopped sending the body") from exc
+
+
+class SwiftReads(SwiftObjects):
+    """``Store.get_object`` (and HEAD through it, ``ReadOptions.with_body``)."""
+
+    async def get_object(self, account: str, bucket: str, key: str,
+                         options: ReadOptions) -> ObjectRead:
+        number = options.part_number
+        resp = await self.swift.request(
+            "GET" if options.with_body else "HEAD", account, bucket, key,
+            headers=_swift_read_headers(options),
+            params={"part-number": str(number)} if number is not None else None)
+        try:
+            return await self._opened(account, bucket, key, options, resp)
+        except BaseException:
+            resp.release()
+            raise
+
+    async def _opened(self, account: str, bucket: str, key: str, options: ReadOptions,
+                      resp: aiohttp.ClientResponse) -> ObjectRead:
+        number = options.part_number
+        if resp.status == 304:
+            raise store.NotModified(object_info(key, resp.headers))
+        if resp.status == 404:
+            resp.release()
+            raise await self.missing_object(account, bucket, key)
+        if resp.status == 416 and number is not None:
+            raise store.PartNumberNotSatisfiable(part_number=number)
+        if resp.status == 416:
+            size = resp.headers.get("Content-Range", "").rpartition("/")[2]
+            raise store.RangeNotSatisfiable(requested=options.byte_range or "",
+                                            size=size or None)
+        raise_for(resp, GET_OBJECT, bucket=bucket, key=key)
+        info = object_info(key, resp.headers)
+        if options.if_match is not None and not etag_matches(options.if_match, info.etag):
+            raise store.PreconditionFailed(condition="If-Match")
+        if options.if_none_match is not None and etag_matches(options.if_none_match, info.etag):
+            raise store.NotModified(info)
+        length_header = resp.headers.get("Content-Length")
+        read = ObjectRead(info=info, status=resp.status,
+                          length=int(length_header) if length_header is not None else None,
+                          content_range=resp.headers.get("Content-Range"),
+                          body=_streamed(resp), release=resp.release)
+        if number is not None and info.parts_count is None:
+            _as_single_part(read, number)
+        if options.checksum_mode:
+            read.checksum = await self._read_checksum(account, bucket, read, number,
+                                                      resp.status)
+        return read
+
+    async def _read_checksum(self, account: str, bucket: str, read: ObjectRead,
+                             number: int | None, swift_status: int) -> Checksum | None:
+        whole = read.info.checksum
+        if number is None:
+            return whole if swift_status != 206 else None
+        if whole is None:
+            return None
+        upload_id = read.info.upload_id
+        if upload_id is None or read.info.parts_count is None:
+            return whole
+        entries = await list_parts_of(self.swift, account, bucket, read.info.key, upload_id,
+                                      limit=number)
+        if len(entries) < number:
+            return None
+        part = listed_part_checksum(entries[number - 1])
+        if part is None or part.algorithm != whole.algorithm:
+            return None
+        return Checksum(part.algorithm, part.value, whole.type)
+
+
+def _as_single_part(read: ObjectRead, number: int) -> None:
+    """A plain object read as ``partNumber=1``: all of it, as part 1 of 1."""
+    if number != 1:
+        raise store.PartNumberNotSatisfiable(part_number=number, actual_part_count=1)
+    length = read.length or 0
+    if length == 0:
+        return
+    read.status = 206
+    read.content_range = f"bytes 0-{length - 1}/{length}"
+    read.info = _with_parts(read.info, 1)
+
+
+def _with_parts(info: ObjectInfo, count: int) -> ObjectInfo:
+    return replace(info, parts_count=count)
