@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from gateway.checksums import Checksum, binding_holds
 from gateway.storage import errors as store
 from gateway.storage.base import Store
-from gateway.storage.memory_rules import (
-    byte_range, check_read_conditions, etag_matches, group_listing, md5_hex)
+from gateway.storage.conditions import etag_matches
+from gateway.storage.memory_rules import byte_range, check_read_conditions, group_listing, md5_hex
 from gateway.storage.memory_state import MemoryBucket, StoredObject
 from gateway.storage.records import (
     Body, BucketInfo, CopySpec, DeleteItem, ListQuery, NewObject, ObjectInfo, ObjectPage,
@@ -98,40 +98,62 @@ class MemoryObjects(Store):
             raise store.ObjectNotFound(bucket=bucket, key=key)
         return found
 
-    def _read_span(self, obj: StoredObject, options: ReadOptions,
-                   bucket: str) -> tuple[ObjectInfo, tuple[int, int] | None]:
-        """The record a read shows and the bytes it covers (``None``: all)."""
-        info = obj.info
-        check_read_conditions(info, options)
-        if options.part_number is not None:
-            count = len(obj.part_sizes) if obj.part_sizes else 1
-            if options.part_number > count:
-                raise store.PartNumberNotSatisfiable(bucket=bucket, key=info.key,
-                                                     part_number=options.part_number)
-            if not obj.part_sizes:
-                return info, None
-            first = sum(obj.part_sizes[:options.part_number - 1])
-            span = (first, first + obj.part_sizes[options.part_number - 1] - 1)
-            return info, span
-        return info, byte_range(options.byte_range, info.size)
-
     async def head_object(self, account: str, bucket: str, key: str,
                           options: ReadOptions | None = None) -> ObjectInfo:
         obj = self.stored(account, bucket, key)
-        info, span = self._read_span(obj, options or ReadOptions(), bucket)
-        if options is not None and options.part_number is not None and span is not None:
-            return replace(info, size=span[1] - span[0] + 1)
-        return info
+        if options is None:
+            return obj.info
+        async with await self._read(obj, replace(options, with_body=False), bucket) as read:
+            return read.info
 
     async def get_object(self, account: str, bucket: str, key: str,
                          options: ReadOptions) -> ObjectRead:
-        obj = self.stored(account, bucket, key)
-        info, span = self._read_span(obj, options, bucket)
+        return await self._read(self.stored(account, bucket, key), options, bucket)
+
+    async def _read(self, obj: StoredObject, options: ReadOptions, bucket: str) -> ObjectRead:
+        """A read as ``SwiftStore`` answers it: a part of a multipart object shows
+        that part's size and checksum, a plain object is its own part 1 (206),
+        a range read carries no checksum."""
+        info = obj.info
+        check_read_conditions(info, options)
+        number = options.part_number
+        checksum = info.checksum
+        if number is not None:
+            span, info, checksum = self._part_span(obj, number, bucket)
+        else:
+            span = byte_range(options.byte_range, info.size)
+            if span is not None:
+                checksum = None
         if span is None:
-            return ObjectRead(info, 200, info.size, None, _chunks(obj.data))
-        first, last = span
-        return ObjectRead(info, 206, last - first + 1, f"bytes {first}-{last}/{info.size}",
-                          _chunks(obj.data[first:last + 1]))
+            data, status, content_range = obj.data, 200, None
+        else:
+            first, last = span
+            data, status = obj.data[first:last + 1], 206
+            content_range = f"bytes {first}-{last}/{obj.info.size}"
+        return ObjectRead(info, status, len(data), content_range,
+                          _chunks(data if options.with_body else b""),
+                          checksum=checksum if options.checksum_mode else None)
+
+    def _part_span(self, obj: StoredObject, number: int,
+                   bucket: str) -> tuple[tuple[int, int] | None, ObjectInfo, Checksum | None]:
+        """The bytes, record and checksum of part ``number``."""
+        info, whole = obj.info, obj.info.checksum
+        if not obj.parts:
+            if number != 1:
+                raise store.PartNumberNotSatisfiable(bucket=bucket, key=info.key,
+                                                     part_number=number, actual_part_count=1)
+            if info.size == 0:
+                return None, info, whole
+            return (0, info.size - 1), replace(info, parts_count=1), whole
+        if number > len(obj.parts):
+            raise store.PartNumberNotSatisfiable(bucket=bucket, key=info.key, part_number=number)
+        part = obj.parts[number - 1]
+        first = sum(p.size for p in obj.parts[:number - 1])
+        checksum = None
+        if whole is not None and part.checksum is not None \
+                and part.checksum.algorithm == whole.algorithm:
+            checksum = Checksum(part.checksum.algorithm, part.checksum.value, whole.type)
+        return (first, first + part.size - 1), replace(info, size=part.size), checksum
 
     def check_write(self, objects: Mapping[str, StoredObject], bucket: str, key: str,
                     conditions: WriteConditions | None) -> None:

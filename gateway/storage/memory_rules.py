@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from gateway.storage import errors as store
+from gateway.storage.conditions import etag_matches
 from gateway.storage.records import ListedObject, ObjectInfo, ObjectPage, ReadOptions
 from gateway.timefmt import parse_http_date
 
@@ -27,12 +28,6 @@ def multipart_etag(part_etags: Iterable[str]) -> str:
     return f"{md5_hex(b''.join(digests))}-{len(digests)}"
 
 
-def etag_matches(condition: str, etag: str) -> bool:
-    """An ``If-Match``-style list matches ``etag`` (``*``, quoted, weak ``W/`` too)."""
-    tags = {tag.strip().removeprefix("W/").strip('"') for tag in condition.split(",")}
-    return "*" in tags or etag.strip('"') in tags
-
-
 def _whole_seconds(moment: datetime | None) -> datetime | None:
     return moment.replace(microsecond=0) if moment is not None else None
 
@@ -43,11 +38,11 @@ def check_read_conditions(info: ObjectInfo, options: ReadOptions) -> None:
     modified = _whole_seconds(info.last_modified)
     if options.if_match is not None:
         if not etag_matches(options.if_match, info.etag):
-            raise store.PreconditionFailed("If-Match", bucket=None, key=info.key)
+            raise store.PreconditionFailed(key=info.key, condition="If-Match")
     elif options.if_unmodified_since is not None and modified is not None:
         since = parse_http_date(options.if_unmodified_since)
         if since is not None and modified > since:
-            raise store.PreconditionFailed("If-Unmodified-Since", key=info.key)
+            raise store.PreconditionFailed(key=info.key)
     if options.if_none_match is not None:
         if etag_matches(options.if_none_match, info.etag):
             raise store.NotModified(info)

@@ -9,11 +9,11 @@ from gateway.storage.records import BucketInfo, ListedObject, ObjectInfo, PartIn
 
 @dataclass
 class StoredObject:
-    """An object's record and bytes; ``part_sizes`` for a completed multipart upload."""
+    """An object's record and bytes; ``parts`` for a completed multipart upload."""
 
     info: ObjectInfo
     data: bytes
-    part_sizes: list[int] = field(default_factory=list)
+    parts: list[PartInfo] = field(default_factory=list)
 
     def listed(self) -> ListedObject:
         """The object as a listing shows it (ISO time with microseconds, as Swift's)."""

@@ -143,7 +143,7 @@ class MemoryUploads(MemoryObjects):
         etag = multipart_etag(part.info.etag for part in chosen)
         info = self.new_record(key, upload.info.new, etag, len(data), checksum,
                                parts_count=len(chosen), upload_id=upload_id)
-        objects[key] = StoredObject(info, data, [part.info.size for part in chosen])
+        objects[key] = StoredObject(info, data, [part.info for part in chosen])
         del self.bucket(account, bucket).uploads[upload_id]
         return WriteResult(etag, info.last_modified, checksum, etag)
 

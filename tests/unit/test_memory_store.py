@@ -207,9 +207,13 @@ async def test_read_conditions(memory: MemoryStore) -> None:
 
 async def test_part_number_reads(memory: MemoryStore) -> None:
     await put(memory, "plain", b"abc")
-    assert await read_all(memory, "plain", ReadOptions(part_number=1)) == (200, None, b"abc")
-    with pytest.raises(store.PartNumberNotSatisfiable):
+    assert await read_all(memory, "plain", ReadOptions(part_number=1)) == (
+        206, "bytes 0-2/3", b"abc")  # a plain object is its own part 1
+    with pytest.raises(store.PartNumberNotSatisfiable) as beyond:
         await memory.get_object(ACCOUNT, "b", "plain", ReadOptions(part_number=2))
+    assert beyond.value.fields == {"part_number": 2, "actual_part_count": 1}
+    await put(memory, "empty", b"")
+    assert await read_all(memory, "empty", ReadOptions(part_number=1)) == (200, None, b"")
     upload = await memory.create_upload(ACCOUNT, "b", "mp", NewObject())
     one = await memory.upload_part(ACCOUNT, "b", "mp", upload, 1, b"x" * 5, 5)
     two = await memory.upload_part(ACCOUNT, "b", "mp", upload, 2, b"yz", 2)
@@ -221,6 +225,31 @@ async def test_part_number_reads(memory: MemoryStore) -> None:
     assert head.size == 5 and head.parts_count == 2
     with pytest.raises(store.PartNumberNotSatisfiable):
         await memory.head_object(ACCOUNT, "b", "mp", ReadOptions(part_number=3))
+
+
+async def test_checksum_mode_and_bodiless_reads(memory: MemoryStore) -> None:
+    whole = Checksum("CRC32", "AAAAAA==", "COMPOSITE")
+    upload = await memory.create_upload(ACCOUNT, "b", "mp", NewObject(), "CRC32", "COMPOSITE")
+    parts = []
+    for number, data in ((1, b"first"), (2, b"second")):
+        part_sum = Checksum("CRC32", f"PART{number}==", "FULL_OBJECT")
+        result = await memory.upload_part(ACCOUNT, "b", "mp", upload, number, data, len(data),
+                                          part_sum)
+        parts.append(CompletedPart(number, result.etag))
+    await memory.complete_upload(ACCOUNT, "b", "mp", upload, parts, whole)
+
+    async def checksum_of(options: ReadOptions) -> Checksum | None:
+        async with await memory.get_object(ACCOUNT, "b", "mp", options) as read:
+            return read.checksum
+
+    assert await checksum_of(ReadOptions()) is None  # only with checksum mode
+    assert await checksum_of(ReadOptions(checksum_mode=True)) == whole
+    assert await checksum_of(ReadOptions(checksum_mode=True, part_number=2)) == Checksum(
+        "CRC32", "PART2==", "COMPOSITE")
+    assert await checksum_of(ReadOptions(checksum_mode=True, byte_range="bytes=0-1")) is None
+    async with await memory.get_object(ACCOUNT, "b", "mp",
+                                       ReadOptions(with_body=False)) as head:
+        assert head.length == 11 and [chunk async for chunk in head.body] == []
 
 
 # --- writes ------------------------------------------------------------------------------
