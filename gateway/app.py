@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 from aiohttp import web
 
@@ -16,6 +17,7 @@ from gateway.credentials.factory import build_store
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
+from gateway.storage.base import Store
 from gateway.swift.client import SwiftClient
 from gateway.swift.store import SwiftStore
 
@@ -30,16 +32,19 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await select_handler(s3_request)(s3_request)
 
 
-async def _swift_store(app: web.Application) -> AsyncIterator[None]:
+async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIterator[None]:
     """The storage backend for the application's lifetime: one pooled ClientSession
-    to Swift, and the store's caches (``gateway.swift.store``)."""
+    to Swift, and the store's caches (``gateway.swift.store``); or ``backend``
+    (e.g. ``MemoryStore`` in handler tests), the client then never connecting."""
     config = app[CONFIG].swift
     # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
     app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
                              body_errors=(errors.S3Error,))
-    app[STORE] = SwiftStore(app[SWIFT])
+    app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT])
     yield
     await app[STORE].close()
+    if backend is not None:
+        await app[SWIFT].close()
 
 
 async def _credentials(app: web.Application) -> AsyncIterator[None]:
@@ -47,7 +52,10 @@ async def _credentials(app: web.Application) -> AsyncIterator[None]:
     await app[CREDENTIALS].close()
 
 
-def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> web.Application:
+def create_app(config: GatewayConfig, store: CredentialStore | None = None,
+               backend: Store | None = None) -> web.Application:
+    """The gateway; ``store`` replaces the configured credentials and ``backend``
+    the Swift storage (tests)."""
     app = web.Application(
         middlewares=[error_middleware, context_middleware],
         # Bodies are streamed and stored byte for byte: never inflate gzip uploads.
@@ -61,7 +69,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None) -> w
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
         region=config.server.region)
     app.on_response_prepare.append(add_s3_headers)
-    app.cleanup_ctx.append(_swift_store)
+    app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(_credentials)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.
