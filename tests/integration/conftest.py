@@ -7,6 +7,7 @@ tests exercise the real command line, the real Swift and real sockets.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -25,6 +26,8 @@ import boto3
 import pytest
 import swiftclient.client
 from botocore.config import Config
+
+from gateway.config import load_config
 
 STARTUP_TIMEOUT = 90.0  # generous: CI machines may be busy
 SHUTDOWN_TIMEOUT = 30.0
@@ -76,14 +79,19 @@ class GatewayEnv:
 
 @dataclass
 class DevProcess:
-    """A running ``s3swift dev`` subprocess and the files it writes."""
+    """A running ``s3swift dev`` (or ``serve``: ``start_serve``) subprocess and its files."""
 
     process: subprocess.Popen[bytes]
     data_dir: Path
     env: GatewayEnv
+    command: str = "dev"  # its output is in <command>.stdout and <command>.stderr
 
     def output(self) -> str:
-        return _read_output(self.data_dir)
+        return _read_output(self.data_dir, self.command)
+
+    def stderr(self) -> str:
+        """Everything the process wrote to its standard error so far (its log)."""
+        return (self.data_dir / f"{self.command}.stderr").read_text(errors="replace")
 
     def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int:
         """SIGTERM and wait; SIGKILL (and fail) if it does not exit in time."""
@@ -94,7 +102,7 @@ class DevProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            pytest.fail(f"s3swift dev did not exit within {timeout}s of SIGTERM\n"
+            pytest.fail(f"s3swift {self.command} did not exit within {timeout}s of SIGTERM\n"
                         f"{self.output()}")
 
 
@@ -109,9 +117,10 @@ def s3swift_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway.cli", *args]
 
 
-def _read_output(data_dir: Path) -> str:
+def _read_output(data_dir: Path, command: str = "dev") -> str:
+    """The tail of what ``s3swift <command>`` wrote in ``data_dir``."""
     parts = []
-    for name in ("dev.stdout", "dev.stderr"):
+    for name in (f"{command}.stdout", f"{command}.stderr"):
         path = data_dir / name
         text = path.read_text(errors="replace") if path.exists() else ""
         parts.append(f"--- {name} ---\n{text[-8000:]}")
@@ -174,6 +183,78 @@ def dev_with_settings(tmp_path_factory: pytest.TempPathFactory, label: str,
     yield dev
     code = dev.stop()
     assert code == 0, f"s3swift dev exited with {code}\n{dev.output()}"
+
+
+def _serve_config(base: GatewayEnv) -> str:
+    """A ``serve`` TOML file for the Swift and the credential store of ``base``'s dev."""
+    credentials = base.raw["credentials"]
+    encryption_key = Path(credentials["encryption_key_file"]).read_text().strip()
+    return "\n".join((
+        "[server]", 'host = "127.0.0.1"', f'region = "{base.region}"',
+        "[swift]", 'auth_type = "tempauth"', f'auth_url = "{base.swift_auth_url}"',
+        f'user = "{base.swift_admin_user}"', f'key = "{base.swift_admin_key}"',
+        "[credentials]", 'backend = "sqlite"', f'sqlite_path = "{credentials["sqlite_path"]}"',
+        f'encryption_key = "{encryption_key}"', ""))
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, work_dir: Path,
+                          timeout: float = STARTUP_TIMEOUT) -> None:
+    """Return once ``port`` accepts connections; fail with the output if ``serve`` exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        code = process.poll()
+        if code is not None:
+            pytest.fail(f"s3swift serve exited early with code {code}\n"
+                        f"{_read_output(work_dir, 'serve')}")
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait(10)
+            pytest.fail(f"s3swift serve did not listen within {timeout}s\n"
+                        f"{_read_output(work_dir, 'serve')}")
+        time.sleep(0.05)
+
+
+def start_serve(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str]) -> DevProcess:
+    """``s3swift serve`` on a free port, on ``base``'s Swift and keys, with ``S3SWIFT_*``
+    environment ``settings``: another gateway without another Swift."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    config_path = work_dir / "gateway.toml"
+    config_path.write_text(_serve_config(base))
+    for attempt in range(3):
+        port = free_port()
+        environment = {**os.environ, **settings, "S3SWIFT_SERVER_PORT": str(port)}
+        with open(work_dir / "serve.stdout", "wb") as out, \
+                open(work_dir / "serve.stderr", "wb") as err:
+            process = subprocess.Popen(s3swift_command("serve", "--config", str(config_path)),
+                                       env=environment, stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=err)
+        try:
+            _wait_until_listening(process, port, work_dir)
+        except pytest.fail.Exception as exc:
+            if "address already in use" not in str(exc).lower() or attempt == 2:
+                raise
+            continue
+        with pytest.MonkeyPatch.context() as env:  # the region serve itself reads
+            for name, value in settings.items():
+                env.setenv(name, value)
+            region = load_config(str(config_path)).server.region
+        gateway = dataclasses.replace(base, data_dir=work_dir, port=port, pid=process.pid,
+                                      endpoint=f"http://127.0.0.1:{port}", region=region)
+        return DevProcess(process, work_dir, gateway, "serve")
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def gateway_with_settings(base: GatewayEnv, tmp_path_factory: pytest.TempPathFactory,
+                          label: str, settings: Mapping[str, str]) -> Iterator[DevProcess]:
+    """A second gateway (``start_serve``) on the session's Swift with other ``S3SWIFT_*``
+    settings, for a module whose tests need them; asserts a clean exit on SIGTERM."""
+    gateway = start_serve(base, tmp_path_factory.mktemp(label), settings)
+    yield gateway
+    code = gateway.stop()
+    assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
 
 
 def s3_client_of(env: GatewayEnv, config: Config | None = None) -> Any:
@@ -345,25 +426,26 @@ def bucket(s3_client: Any) -> Iterator[str]:
 
 
 def _delete_bucket(client: Any, name: str) -> None:
-    """Best effort: remove every object, version and upload, then the bucket."""
+    """Best effort: remove every object, then the bucket (its uploads go with it).
+
+    DeleteObjects removes a page of keys per request; a key it could not delete
+    is retried alone. Uploads in progress are not aborted one by one (each Abort
+    waits out the gateway's settle period): DeleteBucket drops them itself.
+    """
     def ignore(call: Callable[[], Any]) -> Any:
         try:
             return call()
         except Exception:  # cleanup must never mask the test's own result
             return None
 
-    for page in ignore(lambda: list(client.get_paginator("list_object_versions")
-                                    .paginate(Bucket=name))) or []:
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            ignore(lambda i=item: client.delete_object(
-                Bucket=name, Key=i["Key"], VersionId=i["VersionId"]))
     for page in ignore(lambda: list(client.get_paginator("list_objects_v2")
                                     .paginate(Bucket=name))) or []:
-        for item in page.get("Contents", []):
-            ignore(lambda i=item: client.delete_object(Bucket=name, Key=i["Key"]))
-    uploads = ignore(lambda: client.list_multipart_uploads(Bucket=name)) or {}
-    for upload in uploads.get("Uploads", []):
-        ignore(lambda u=upload: client.abort_multipart_upload(
-            Bucket=name, Key=u["Key"], UploadId=u["UploadId"]))
+        keys = [item["Key"] for item in page.get("Contents", [])]
+        if not keys:
+            continue
+        result = ignore(lambda k=keys: client.delete_objects(
+            Bucket=name, Delete={"Objects": [{"Key": key} for key in k], "Quiet": True}))
+        left = keys if result is None else [error["Key"] for error in result.get("Errors", [])]
+        for key in left:
+            ignore(lambda k=key: client.delete_object(Bucket=name, Key=k))
     ignore(lambda: client.delete_bucket(Bucket=name))
-

@@ -19,7 +19,8 @@ import swiftclient.client
 
 from tests.integration.checksum_support import full
 from tests.integration.conftest import (
-    DevProcess, dev_with_settings, plain_s3_client_of, s3_client_of, swift_conn_of)
+    DevProcess, GatewayEnv, gateway_with_settings, plain_s3_client_of, s3_client_of,
+    swift_conn_of)
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -38,10 +39,11 @@ def crc32(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """An ``s3swift dev`` with S3's default checksum turned on."""
-    with dev_with_settings(tmp_path_factory, "s3swift-default-checksum",
-                           {"S3SWIFT_SERVER_DEFAULT_CHECKSUM": "crc64nvme"}) as process:
+def dev(gateway_env: GatewayEnv,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway with S3's default checksum turned on."""
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-default-checksum",
+                               {"S3SWIFT_SERVER_DEFAULT_CHECKSUM": "crc64nvme"}) as process:
         yield process
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import DevProcess, dev_with_settings, s3_client_of
+from tests.integration.conftest import (
+    DevProcess, GatewayEnv, gateway_with_settings, s3_client_of)
 from tests.integration.rawhttp import UNSIGNED, open_socket, raw_head, sign_v4
 
 HEAD_TIMEOUT = 2.0
@@ -57,10 +58,31 @@ def _assert_s3_error(raw: bytes, code: str) -> None:
     assert headers.get("x-amz-id-2"), raw
 
 
+def _is_complete(raw: bytes) -> bool:
+    """Whether ``raw`` holds a whole response: a head and the body its Content-Length says."""
+    head, found, body = raw.partition(b"\r\n\r\n")
+    if not found:
+        return False
+    length = _response(head + found)[1].get("content-length")
+    return length is not None and len(body) >= int(length)
+
+
 def _exchange(env: Any, request: bytes) -> bytes:
+    """The answer to ``request``: read until it is complete or the server closes."""
     with open_socket(env) as sock:
         sock.sendall(request)
-        return _read_all(sock, time.monotonic() + 30)
+        deadline = time.monotonic() + 30
+        data = b""
+        while not _is_complete(data) and time.monotonic() < deadline:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data
 
 
 @pytest.mark.parametrize("request_bytes, code", [
@@ -85,9 +107,11 @@ def test_unparsable_requests_get_s3_errors(dev_process: DevProcess, request_byte
 
 
 @pytest.fixture(scope="module")
-def short_head_timeout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+def short_head_timeout(gateway_env: GatewayEnv,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     settings = {"S3SWIFT_SERVER_REQUEST_HEADER_TIMEOUT_SECONDS": str(HEAD_TIMEOUT)}
-    with dev_with_settings(tmp_path_factory, "s3swift-head-timeout", settings) as dev:
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-head-timeout",
+                               settings) as dev:
         yield dev
 
 

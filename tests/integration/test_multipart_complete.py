@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
 from tests.integration.conftest import (
-    DevProcess, dev_with_settings, s3_client_of, swift_conn_of)
+    DevProcess, GatewayEnv, gateway_with_settings, s3_client_of, swift_conn_of)
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -38,10 +38,11 @@ KEEPALIVE_BODY = re.compile(rb'<\?xml version="1\.0" encoding="UTF-8"\?>\n *\n<(
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """An ``s3swift dev`` whose Complete starts its response at once (keep-alive 0)."""
-    with dev_with_settings(tmp_path_factory, "s3swift-keepalive",
-                           {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
+def dev(gateway_env: GatewayEnv,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway whose Complete starts its response at once (keep-alive 0)."""
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-keepalive",
+                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
         yield process
 
 
