@@ -1,13 +1,15 @@
 """Integration fixtures: a real ``s3swift dev`` (embedded Swift + gateway) per session.
 
 The gateway runs as a subprocess exactly as a developer starts it, so the
-tests exercise the real command line, the real Swift and real sockets.
+tests exercise the real command line, the real Swift and real sockets. A
+module that needs other gateway settings gets a second gateway, ``s3swift
+serve``, on the session's Swift (``gateway_with_settings``): one Swift per
+session, except in the tests about starting ``dev`` itself.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import json
 import os
@@ -27,7 +29,7 @@ import pytest
 import swiftclient.client
 from botocore.config import Config
 
-from gateway.config import load_config
+from tests.integration.listing_support import fill_listing_bucket
 
 STARTUP_TIMEOUT = 90.0  # generous: CI machines may be busy
 SHUTDOWN_TIMEOUT = 30.0
@@ -87,7 +89,7 @@ class DevProcess:
     command: str = "dev"  # its output is in <command>.stdout and <command>.stderr
 
     def output(self) -> str:
-        return _read_output(self.data_dir, self.command)
+        return read_output(self.data_dir, self.command)
 
     def stderr(self) -> str:
         """Everything the process wrote to its standard error so far (its log)."""
@@ -117,7 +119,7 @@ def s3swift_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway.cli", *args]
 
 
-def _read_output(data_dir: Path, command: str = "dev") -> str:
+def read_output(data_dir: Path, command: str = "dev") -> str:
     """The tail of what ``s3swift <command>`` wrote in ``data_dir``."""
     parts = []
     for name in (f"{command}.stdout", f"{command}.stderr"):
@@ -146,12 +148,12 @@ def start_dev(data_dir: Path, port: int | None, *extra: str,
                 return DevProcess(process, data_dir, GatewayEnv.from_document(data_dir, doc))
         code = process.poll()
         if code is not None:
-            pytest.fail(f"s3swift dev exited early with code {code}\n{_read_output(data_dir)}")
+            pytest.fail(f"s3swift dev exited early with code {code}\n{read_output(data_dir)}")
         if time.monotonic() > deadline:
             process.kill()
             process.wait(10)
             pytest.fail(f"s3swift dev wrote no endpoints.json within {timeout}s\n"
-                        f"{_read_output(data_dir)}")
+                        f"{read_output(data_dir)}")
         time.sleep(0.1)
 
 
@@ -183,78 +185,6 @@ def dev_with_settings(tmp_path_factory: pytest.TempPathFactory, label: str,
     yield dev
     code = dev.stop()
     assert code == 0, f"s3swift dev exited with {code}\n{dev.output()}"
-
-
-def _serve_config(base: GatewayEnv) -> str:
-    """A ``serve`` TOML file for the Swift and the credential store of ``base``'s dev."""
-    credentials = base.raw["credentials"]
-    encryption_key = Path(credentials["encryption_key_file"]).read_text().strip()
-    return "\n".join((
-        "[server]", 'host = "127.0.0.1"', f'region = "{base.region}"',
-        "[swift]", 'auth_type = "tempauth"', f'auth_url = "{base.swift_auth_url}"',
-        f'user = "{base.swift_admin_user}"', f'key = "{base.swift_admin_key}"',
-        "[credentials]", 'backend = "sqlite"', f'sqlite_path = "{credentials["sqlite_path"]}"',
-        f'encryption_key = "{encryption_key}"', ""))
-
-
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, work_dir: Path,
-                          timeout: float = STARTUP_TIMEOUT) -> None:
-    """Return once ``port`` accepts connections; fail with the output if ``serve`` exits."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        code = process.poll()
-        if code is not None:
-            pytest.fail(f"s3swift serve exited early with code {code}\n"
-                        f"{_read_output(work_dir, 'serve')}")
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait(10)
-            pytest.fail(f"s3swift serve did not listen within {timeout}s\n"
-                        f"{_read_output(work_dir, 'serve')}")
-        time.sleep(0.05)
-
-
-def start_serve(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str]) -> DevProcess:
-    """``s3swift serve`` on a free port, on ``base``'s Swift and keys, with ``S3SWIFT_*``
-    environment ``settings``: another gateway without another Swift."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    config_path = work_dir / "gateway.toml"
-    config_path.write_text(_serve_config(base))
-    for attempt in range(3):
-        port = free_port()
-        environment = {**os.environ, **settings, "S3SWIFT_SERVER_PORT": str(port)}
-        with open(work_dir / "serve.stdout", "wb") as out, \
-                open(work_dir / "serve.stderr", "wb") as err:
-            process = subprocess.Popen(s3swift_command("serve", "--config", str(config_path)),
-                                       env=environment, stdin=subprocess.DEVNULL, stdout=out,
-                                       stderr=err)
-        try:
-            _wait_until_listening(process, port, work_dir)
-        except pytest.fail.Exception as exc:
-            if "address already in use" not in str(exc).lower() or attempt == 2:
-                raise
-            continue
-        with pytest.MonkeyPatch.context() as env:  # the region serve itself reads
-            for name, value in settings.items():
-                env.setenv(name, value)
-            region = load_config(str(config_path)).server.region
-        gateway = dataclasses.replace(base, data_dir=work_dir, port=port, pid=process.pid,
-                                      endpoint=f"http://127.0.0.1:{port}", region=region)
-        return DevProcess(process, work_dir, gateway, "serve")
-    raise AssertionError("unreachable")
-
-
-@contextlib.contextmanager
-def gateway_with_settings(base: GatewayEnv, tmp_path_factory: pytest.TempPathFactory,
-                          label: str, settings: Mapping[str, str]) -> Iterator[DevProcess]:
-    """A second gateway (``start_serve``) on the session's Swift with other ``S3SWIFT_*``
-    settings, for a module whose tests need them; asserts a clean exit on SIGTERM."""
-    gateway = start_serve(base, tmp_path_factory.mktemp(label), settings)
-    yield gateway
-    code = gateway.stop()
-    assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
 
 
 def s3_client_of(env: GatewayEnv, config: Config | None = None) -> Any:
@@ -362,6 +292,18 @@ def swift_admin_conn(gateway_env: GatewayEnv) -> swiftclient.client.Connection:
         key=gateway_env.swift_admin_key, auth_version="1", retries=1)
 
 
+@pytest.fixture(scope="session")
+def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
+                   swift_conn: swiftclient.client.Connection) -> str:
+    """One bucket holding listing_support.ALL_KEYS, shared by every module that only
+    lists it (building it costs more than all the listings): never write to it.
+
+    Not deleted: nothing runs after a session fixture's teardown, and the session's
+    Swift and its data directory go with the session (emptying 1080 objects costs
+    as long as writing them)."""
+    return fill_listing_bucket(gateway_env, s3_client, swift_conn)
+
+
 @pytest.fixture
 def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, str]]:
     """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
@@ -425,13 +367,19 @@ def bucket(s3_client: Any) -> Iterator[str]:
     _delete_bucket(s3_client, name)
 
 
-def _delete_bucket(client: Any, name: str) -> None:
-    """Best effort: remove every object, then the bucket (its uploads go with it).
+@pytest.fixture
+def other_bucket(s3_client: Any) -> Iterator[str]:
+    """A second fresh bucket, for tests between two buckets; deleted like ``bucket``."""
+    name = f"it-{uuid.uuid4().hex[:20]}"
+    s3_client.create_bucket(Bucket=name)
+    yield name
+    _delete_bucket(s3_client, name)
 
-    DeleteObjects removes a page of keys per request; a key it could not delete
-    is retried alone. Uploads in progress are not aborted one by one (each Abort
-    waits out the gateway's settle period): DeleteBucket drops them itself.
-    """
+
+def _delete_bucket(client: Any, name: str) -> None:
+    """Best effort: delete the objects (a page per DeleteObjects, failures key by key),
+    then the bucket. Uploads are not aborted (each Abort waits out the gateway's
+    settle period): DeleteBucket drops the uploads in progress itself."""
     def ignore(call: Callable[[], Any]) -> Any:
         try:
             return call()

@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.integration import rawhttp
-from tests.integration.conftest import (
-    DevProcess, GatewayEnv, gateway_with_settings, s3_client_of)
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.serve_support import gateway_with_settings
 
 
 def client_in(env: Any, region: str, **config: Any) -> Any:

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 import swiftclient.client
 
-from tests.integration.checksum_support import full
+from tests.integration.checksum_support import crc32, crc64
 from tests.integration.conftest import (
-    DevProcess, GatewayEnv, gateway_with_settings, plain_s3_client_of, s3_client_of,
+    DevProcess, GatewayEnv, plain_s3_client_of, s3_client_of,
     swift_conn_of)
+from tests.integration.serve_support import gateway_with_settings
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -28,14 +29,6 @@ SMALL = os.urandom(1000)  # read before the PUT: the checksum goes in its header
 LARGE = os.urandom(3 * MIB + 17)  # streamed: the checksum is stored after the PUT
 MULTI = os.urandom(2 * PART + 4321)  # two full parts and a short last one
 META = "x-object-meta-s3gw-checksum-crc64nvme"
-
-
-def crc64(data: bytes) -> str:
-    return full("CRC64NVME", data)
-
-
-def crc32(data: bytes) -> str:
-    return full("CRC32", data)
 
 
 @pytest.fixture(scope="module")

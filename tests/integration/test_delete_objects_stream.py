@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tests.integration import rawhttp
-from tests.integration.conftest import (
-    DevProcess, GatewayEnv, gateway_with_settings, s3_client_of)
-from tests.integration.test_delete_objects import delete_body, keys_of, md5_header
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.s3_support import md5_header
+from tests.integration.serve_support import gateway_with_settings
+from tests.integration.test_delete_objects import delete_body, keys_of
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import (
-    DevProcess, GatewayEnv, gateway_with_settings, s3_client_of)
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
 from tests.integration.rawhttp import UNSIGNED, open_socket, raw_head, sign_v4
+from tests.integration.serve_support import gateway_with_settings
 
 HEAD_TIMEOUT = 2.0
 
