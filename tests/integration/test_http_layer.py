@@ -58,31 +58,11 @@ def _assert_s3_error(raw: bytes, code: str) -> None:
     assert headers.get("x-amz-id-2"), raw
 
 
-def _is_complete(raw: bytes) -> bool:
-    """Whether ``raw`` holds a whole response: a head and the body its Content-Length says."""
-    head, found, body = raw.partition(b"\r\n\r\n")
-    if not found:
-        return False
-    length = _response(head + found)[1].get("content-length")
-    return length is not None and len(body) >= int(length)
-
-
 def _exchange(env: Any, request: bytes) -> bytes:
-    """The answer to ``request``: read until it is complete or the server closes."""
+    """The answer to ``request`` (its Content-Length says when it is complete)."""
     with open_socket(env) as sock:
         sock.sendall(request)
-        deadline = time.monotonic() + 30
-        data = b""
-        while not _is_complete(data) and time.monotonic() < deadline:
-            sock.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            data += chunk
-        return data
+        return _read_all_head(sock)
 
 
 @pytest.mark.parametrize("request_bytes, code", [
