@@ -298,9 +298,8 @@ def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
     """One bucket holding listing_support.ALL_KEYS, shared by every module that only
     lists it (building it costs more than all the listings): never write to it.
 
-    Not deleted: nothing runs after a session fixture's teardown, and the session's
-    Swift and its data directory go with the session (emptying 1080 objects costs
-    as long as writing them)."""
+    Not deleted: nothing runs after it, and the session's Swift goes with the session
+    (emptying 1080 objects costs as long as writing them)."""
     return fill_listing_bucket(gateway_env, s3_client, swift_conn)
 
 
@@ -358,22 +357,24 @@ def aws_cli(gateway_env: GatewayEnv, tmp_path: Path) -> Callable[..., subprocess
     return functools.partial(run_aws, gateway_env, tmp_path)
 
 
+def _fresh_bucket(client: Any) -> Iterator[str]:
+    """A new, uniquely named bucket, emptied and deleted afterwards."""
+    name = f"it-{uuid.uuid4().hex[:20]}"
+    client.create_bucket(Bucket=name)
+    yield name
+    _delete_bucket(client, name)
+
+
 @pytest.fixture
 def bucket(s3_client: Any) -> Iterator[str]:
-    """A fresh, uniquely named bucket; emptied (all versions) and deleted afterwards."""
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    _delete_bucket(s3_client, name)
+    """A fresh, uniquely named bucket; emptied and deleted afterwards."""
+    yield from _fresh_bucket(s3_client)
 
 
 @pytest.fixture
 def other_bucket(s3_client: Any) -> Iterator[str]:
-    """A second fresh bucket, for tests between two buckets; deleted like ``bucket``."""
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    _delete_bucket(s3_client, name)
+    """A second fresh bucket, for tests between two buckets."""
+    yield from _fresh_bucket(s3_client)
 
 
 def _delete_bucket(client: Any, name: str) -> None:
