@@ -28,6 +28,16 @@ def full(algorithm: str, data: bytes) -> str:
     return b64(DIGESTS[algorithm](data))
 
 
+def crc32(data: bytes) -> str:
+    """The ``x-amz-checksum-crc32`` value of ``data``."""
+    return full("CRC32", data)
+
+
+def crc64(data: bytes) -> str:
+    """The ``x-amz-checksum-crc64nvme`` value of ``data``."""
+    return full("CRC64NVME", data)
+
+
 def composite(algorithm: str, chunks: list[bytes]) -> str:
     """S3's COMPOSITE multipart checksum: the checksum of the part checksums, ``-N``."""
     digest = DIGESTS[algorithm]

@@ -1,7 +1,10 @@
 """Integration fixtures: a real ``s3swift dev`` (embedded Swift + gateway) per session.
 
 The gateway runs as a subprocess exactly as a developer starts it, so the
-tests exercise the real command line, the real Swift and real sockets.
+tests exercise the real command line, the real Swift and real sockets. A
+module that needs other gateway settings gets a second gateway, ``s3swift
+serve``, on the session's Swift (``gateway_with_settings``): one Swift per
+session, except in the tests about starting ``dev`` itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import boto3
 import pytest
 import swiftclient.client
 from botocore.config import Config
+
+from tests.integration.listing_support import fill_listing_bucket
 
 STARTUP_TIMEOUT = 90.0  # generous: CI machines may be busy
 SHUTDOWN_TIMEOUT = 30.0
@@ -76,14 +81,19 @@ class GatewayEnv:
 
 @dataclass
 class DevProcess:
-    """A running ``s3swift dev`` subprocess and the files it writes."""
+    """A running ``s3swift dev`` (or ``serve``: ``start_serve``) subprocess and its files."""
 
     process: subprocess.Popen[bytes]
     data_dir: Path
     env: GatewayEnv
+    command: str = "dev"  # its output is in <command>.stdout and <command>.stderr
 
     def output(self) -> str:
-        return _read_output(self.data_dir)
+        return read_output(self.data_dir, self.command)
+
+    def stderr(self) -> str:
+        """Everything the process wrote to its standard error so far (its log)."""
+        return (self.data_dir / f"{self.command}.stderr").read_text(errors="replace")
 
     def stop(self, timeout: float = SHUTDOWN_TIMEOUT) -> int:
         """SIGTERM and wait; SIGKILL (and fail) if it does not exit in time."""
@@ -94,7 +104,7 @@ class DevProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            pytest.fail(f"s3swift dev did not exit within {timeout}s of SIGTERM\n"
+            pytest.fail(f"s3swift {self.command} did not exit within {timeout}s of SIGTERM\n"
                         f"{self.output()}")
 
 
@@ -109,9 +119,10 @@ def s3swift_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "gateway.cli", *args]
 
 
-def _read_output(data_dir: Path) -> str:
+def read_output(data_dir: Path, command: str = "dev") -> str:
+    """The tail of what ``s3swift <command>`` wrote in ``data_dir``."""
     parts = []
-    for name in ("dev.stdout", "dev.stderr"):
+    for name in (f"{command}.stdout", f"{command}.stderr"):
         path = data_dir / name
         text = path.read_text(errors="replace") if path.exists() else ""
         parts.append(f"--- {name} ---\n{text[-8000:]}")
@@ -137,12 +148,12 @@ def start_dev(data_dir: Path, port: int | None, *extra: str,
                 return DevProcess(process, data_dir, GatewayEnv.from_document(data_dir, doc))
         code = process.poll()
         if code is not None:
-            pytest.fail(f"s3swift dev exited early with code {code}\n{_read_output(data_dir)}")
+            pytest.fail(f"s3swift dev exited early with code {code}\n{read_output(data_dir)}")
         if time.monotonic() > deadline:
             process.kill()
             process.wait(10)
             pytest.fail(f"s3swift dev wrote no endpoints.json within {timeout}s\n"
-                        f"{_read_output(data_dir)}")
+                        f"{read_output(data_dir)}")
         time.sleep(0.1)
 
 
@@ -281,6 +292,17 @@ def swift_admin_conn(gateway_env: GatewayEnv) -> swiftclient.client.Connection:
         key=gateway_env.swift_admin_key, auth_version="1", retries=1)
 
 
+@pytest.fixture(scope="session")
+def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
+                   swift_conn: swiftclient.client.Connection) -> str:
+    """One bucket holding listing_support.ALL_KEYS, shared by every module that only
+    lists it (building it costs more than all the listings): never write to it.
+
+    Not deleted: nothing runs after it, and the session's Swift goes with the session
+    (emptying 1080 objects costs as long as writing them)."""
+    return fill_listing_bucket(gateway_env, s3_client, swift_conn)
+
+
 @pytest.fixture
 def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, str]]:
     """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
@@ -335,35 +357,44 @@ def aws_cli(gateway_env: GatewayEnv, tmp_path: Path) -> Callable[..., subprocess
     return functools.partial(run_aws, gateway_env, tmp_path)
 
 
+def _fresh_bucket(client: Any) -> Iterator[str]:
+    """A new, uniquely named bucket, emptied and deleted afterwards."""
+    name = f"it-{uuid.uuid4().hex[:20]}"
+    client.create_bucket(Bucket=name)
+    yield name
+    _delete_bucket(client, name)
+
+
 @pytest.fixture
 def bucket(s3_client: Any) -> Iterator[str]:
-    """A fresh, uniquely named bucket; emptied (all versions) and deleted afterwards."""
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    _delete_bucket(s3_client, name)
+    """A fresh, uniquely named bucket; emptied and deleted afterwards."""
+    yield from _fresh_bucket(s3_client)
+
+
+@pytest.fixture
+def other_bucket(s3_client: Any) -> Iterator[str]:
+    """A second fresh bucket, for tests between two buckets."""
+    yield from _fresh_bucket(s3_client)
 
 
 def _delete_bucket(client: Any, name: str) -> None:
-    """Best effort: remove every object, version and upload, then the bucket."""
+    """Best effort: delete the objects (a page per DeleteObjects, failures key by key),
+    then the bucket. Uploads are not aborted (each Abort waits out the gateway's
+    settle period): DeleteBucket drops the uploads in progress itself."""
     def ignore(call: Callable[[], Any]) -> Any:
         try:
             return call()
         except Exception:  # cleanup must never mask the test's own result
             return None
 
-    for page in ignore(lambda: list(client.get_paginator("list_object_versions")
-                                    .paginate(Bucket=name))) or []:
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            ignore(lambda i=item: client.delete_object(
-                Bucket=name, Key=i["Key"], VersionId=i["VersionId"]))
     for page in ignore(lambda: list(client.get_paginator("list_objects_v2")
                                     .paginate(Bucket=name))) or []:
-        for item in page.get("Contents", []):
-            ignore(lambda i=item: client.delete_object(Bucket=name, Key=i["Key"]))
-    uploads = ignore(lambda: client.list_multipart_uploads(Bucket=name)) or {}
-    for upload in uploads.get("Uploads", []):
-        ignore(lambda u=upload: client.abort_multipart_upload(
-            Bucket=name, Key=u["Key"], UploadId=u["UploadId"]))
+        keys = [item["Key"] for item in page.get("Contents", [])]
+        if not keys:
+            continue
+        result = ignore(lambda k=keys: client.delete_objects(
+            Bucket=name, Delete={"Objects": [{"Key": key} for key in k], "Quiet": True}))
+        left = keys if result is None else [error["Key"] for error in result.get("Errors", [])]
+        for key in left:
+            ignore(lambda k=key: client.delete_object(Bucket=name, Key=k))
     ignore(lambda: client.delete_bucket(Bucket=name))
-

@@ -1,15 +1,18 @@
-"""The key population, its S3 model and helpers for test_listing.py."""
+"""The key population of the listing tests, its S3 model and listing helpers."""
 
 from __future__ import annotations
 
 import io
 import tarfile
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-import pytest
+import boto3
 import requests
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
@@ -92,14 +95,43 @@ def tar_of(keys: list[str], container: str) -> bytes:
     return buffer.getvalue()
 
 
+EXTRACTS = 4  # concurrent extract-archive requests: Swift overlaps their object writes
+
+
+def _extract(storage_url: str, token: str, container: str, keys: list[str]) -> None:
+    """Write ``keys`` (and their bodies) into ``container`` with one extract-archive."""
+    extracted = requests.put(f"{storage_url}?extract-archive=tar",
+                             data=tar_of(keys, container),
+                             headers={"X-Auth-Token": token, "Accept": "application/json"},
+                             timeout=300)
+    assert extracted.status_code == 200, extracted.text
+    report = extracted.json()
+    assert report["Errors"] == [], report
+    assert report["Number Files Created"] == len(keys), report
+
+
+def fill_listing_bucket(env: Any, s3_client: Any, swift_conn: Any) -> str:
+    """A new bucket holding ALL_KEYS: created with S3, REGULAR_KEYS written by Swift's
+    extract-archive (a few concurrent requests), SPECIAL_KEYS through the gateway."""
+    name = f"itl-{uuid.uuid4().hex[:16]}"
+    s3_client.create_bucket(Bucket=name)
+    storage_url, token = swift_conn.get_auth()
+    client = boto3.client("s3", endpoint_url=env.endpoint, aws_access_key_id=env.access_key,
+                          aws_secret_access_key=env.secret_key, region_name=env.region,
+                          config=Config(max_pool_connections=8))
+    with ThreadPoolExecutor(EXTRACTS + 8) as pool:
+        writes = [pool.submit(_extract, storage_url, token, name, REGULAR_KEYS[i::EXTRACTS])
+                  for i in range(EXTRACTS)]
+        writes += [pool.submit(client.put_object, Bucket=name, Key=key, Body=body_of(key))
+                   for key in SPECIAL_KEYS]
+        for write in writes:
+            write.result()
+    return name
+
+
 def signed_get(env: Any, path: str, query: str = "") -> requests.Response:
     """A SigV4-signed GET sent as given (``path`` and ``query`` already encoded)."""
     return rawhttp.send(env, "GET", path + (f"?{query}" if query else ""))
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def collect(pages: Any, max_keys: int | None = None) -> tuple[list[str], list[str], int]:

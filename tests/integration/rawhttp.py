@@ -67,6 +67,23 @@ def send(env, method: str, path: str, *, body: bytes = b"",  # noqa: ANN001 - Ga
     return requests.request(method, url, data=body, headers=signed, timeout=30)
 
 
+def signed_request(env, method: str, path: str, query: str = "",  # noqa: ANN001 - GatewayEnv
+                   body: bytes = b"", headers: dict[str, str] | None = None,
+                   access_key: str | None = None,
+                   secret_key: str | None = None) -> requests.Response:
+    """Send a SigV4-signed request exactly as given: ``path`` must already be URL-encoded.
+
+    Signed by botocore's ``S3SigV4Auth`` on an ``AWSRequest`` (its own URL handling,
+    unlike ``send``)."""
+    url = env.endpoint + path + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    credentials = Credentials(access_key or env.access_key, secret_key or env.secret_key)
+    S3SigV4Auth(credentials, "s3", env.region).add_auth(request)
+    prepared = request.prepare()
+    return requests.request(method, prepared.url, headers=dict(prepared.headers),
+                            data=body, timeout=30)
+
+
 def open_socket(env) -> socket.socket:  # noqa: ANN001 - GatewayEnv
     parts = urlsplit(env.endpoint)
     return socket.create_connection((parts.hostname, parts.port), timeout=10)

@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.integration import rawhttp
-from tests.integration.conftest import DevProcess, dev_with_settings, s3_client_of
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.serve_support import gateway_with_settings
 
 
 def client_in(env: Any, region: str, **config: Any) -> Any:
@@ -76,9 +77,10 @@ def test_sigv2_needs_no_region(gateway_env: Any, bucket: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def eu_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    with dev_with_settings(tmp_path_factory, "s3swift-eu-region",
-                           {"S3SWIFT_SERVER_REGION": "eu-central-1"}) as process:
+def eu_dev(gateway_env: GatewayEnv,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-eu-region",
+                               {"S3SWIFT_SERVER_REGION": "eu-central-1"}) as process:
         yield process
 
 

@@ -18,10 +18,7 @@ import requests
 from lxml import etree
 
 from tests.integration import rawhttp
-
-
-def swift_names(swift_conn: Any, container: str) -> list[str]:
-    return sorted(o["name"] for o in swift_conn.get_container(container)[1])
+from tests.integration.s3_support import swift_names
 
 
 def assert_error(resp: requests.Response, code: str, *, bucket_name: str | None = None,
@@ -39,23 +36,14 @@ def assert_error(resp: requests.Response, code: str, *, bucket_name: str | None 
 
 
 @pytest.fixture
-def other_bucket(s3_client: Any) -> Iterator[str]:
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    for item in s3_client.list_objects_v2(Bucket=name).get("Contents", []):
-        s3_client.delete_object(Bucket=name, Key=item["Key"])
-    s3_client.delete_bucket(Bucket=name)
-
-
-@pytest.fixture
 def upload(s3_client: Any, bucket: str) -> Iterator[str]:
-    """An upload of ``obj`` in progress, with part 1: both hidden containers exist."""
+    """An upload of ``obj`` in progress, with part 1: both hidden containers exist.
+    Not aborted afterwards (an Abort waits a settle period): deleting ``bucket``
+    removes its uploads in progress."""
     upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key="obj")["UploadId"]
     s3_client.upload_part(Bucket=bucket, Key="obj", UploadId=upload_id, PartNumber=1,
                           Body=b"secret part")
     yield upload_id
-    s3_client.abort_multipart_upload(Bucket=bucket, Key="obj", UploadId=upload_id)
 
 
 # --- encoded slashes -------------------------------------------------------------------

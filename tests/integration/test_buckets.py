@@ -12,15 +12,14 @@ from urllib.parse import quote
 
 import boto3
 import pytest
-
-from tests.integration.conftest import run_aws
 import requests
-from botocore.auth import S3SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from lxml import etree
 from swiftclient.client import get_account
+
+from tests.integration.conftest import run_aws
+from tests.integration.rawhttp import signed_request
+from tests.integration.s3_support import error_of
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -30,24 +29,6 @@ S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 def unique_name(prefix: str = "itb") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-def signed_request(env: Any, method: str, path: str, query: str = "", body: bytes = b"",
-                   headers: dict[str, str] | None = None, access_key: str | None = None,
-                   secret_key: str | None = None) -> requests.Response:
-    """Send a SigV4-signed request exactly as given: ``path`` must already be URL-encoded."""
-    url = env.endpoint + path + (f"?{query}" if query else "")
-    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
-    credentials = Credentials(access_key or env.access_key, secret_key or env.secret_key)
-    S3SigV4Auth(credentials, "s3", env.region).add_auth(request)
-    prepared = request.prepare()
-    return requests.request(method, prepared.url, headers=dict(prepared.headers),
-                            data=body, timeout=30)
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def assert_xml_error(response: requests.Response, code: str, status: int) -> etree._Element:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-import zlib
 from typing import Any
 
 import pytest
 
+from tests.integration.checksum_support import crc32
 from tests.integration.test_streaming_uploads import UNSIGNED_TRAILER, streaming_put
 
 CHUNK = 64 * 1024
@@ -28,10 +28,6 @@ DATA = b"".join(FIRST)
 NEWER = b"n" * len(DATA)  # the other writer's bytes, same length
 META = "x-object-meta-s3gw-checksum-"
 DEADLINE = 10.0
-
-
-def crc32(data: bytes) -> str:
-    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
 
 
 def md5(data: bytes) -> str:

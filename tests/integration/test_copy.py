@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from gateway import multipart_layout
 from tests.integration import rawhttp
+from tests.integration.s3_support import error_of
 
 BODY = b"0123456789abcdefghijklmnopqrstuvwxyz"
 MD5 = f'"{hashlib.md5(BODY).hexdigest()}"'
@@ -23,21 +24,6 @@ FUTURE = datetime.datetime(2100, 1, 1, tzinfo=datetime.timezone.utc)
 UPLOAD_ID_META = multipart_layout.UPLOAD_ID_META.lower()
 CHECKSUM_META = "x-object-meta-s3gw-checksum-crc32"
 CHECKSUM_TYPE_META = "x-object-meta-s3gw-checksum-type"
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def other_bucket(s3_client: Any) -> Iterator[str]:
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    for item in s3_client.list_objects_v2(Bucket=name).get("Contents", []):
-        s3_client.delete_object(Bucket=name, Key=item["Key"])
-    s3_client.delete_bucket(Bucket=name)
 
 
 @pytest.fixture
@@ -383,14 +369,11 @@ def test_copy_source_range_is_ignored_by_copy_object(gateway_env: Any, s3_client
 
 @pytest.fixture
 def upload(s3_client: Any, bucket: str) -> Iterator[tuple[str, str]]:
-    """An upload in progress: (key, upload id)."""
+    """An upload in progress: (key, upload id). Not aborted afterwards (an Abort waits
+    a settle period): deleting ``bucket`` removes its uploads in progress."""
     key = "big/object"
     upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
     yield key, upload_id
-    try:
-        s3_client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-    except ClientError:
-        pass  # completed by the test
 
 
 def _part(swift_conn: Any, bucket: str, key: str, upload_id: str, number: int) -> bytes:

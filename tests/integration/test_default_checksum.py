@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 import swiftclient.client
 
-from tests.integration.checksum_support import full
+from tests.integration.checksum_support import crc32, crc64
 from tests.integration.conftest import (
-    DevProcess, dev_with_settings, plain_s3_client_of, s3_client_of, swift_conn_of)
+    DevProcess, GatewayEnv, plain_s3_client_of, s3_client_of,
+    swift_conn_of)
+from tests.integration.serve_support import gateway_with_settings
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -29,19 +31,12 @@ MULTI = os.urandom(2 * PART + 4321)  # two full parts and a short last one
 META = "x-object-meta-s3gw-checksum-crc64nvme"
 
 
-def crc64(data: bytes) -> str:
-    return full("CRC64NVME", data)
-
-
-def crc32(data: bytes) -> str:
-    return full("CRC32", data)
-
-
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """An ``s3swift dev`` with S3's default checksum turned on."""
-    with dev_with_settings(tmp_path_factory, "s3swift-default-checksum",
-                           {"S3SWIFT_SERVER_DEFAULT_CHECKSUM": "crc64nvme"}) as process:
+def dev(gateway_env: GatewayEnv,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway with S3's default checksum turned on."""
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-default-checksum",
+                               {"S3SWIFT_SERVER_DEFAULT_CHECKSUM": "crc64nvme"}) as process:
         yield process
 
 

@@ -14,11 +14,7 @@ from botocore.exceptions import ClientError
 
 from gateway import multipart_layout
 from tests.integration import rawhttp
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+from tests.integration.s3_support import error_of, md5_header
 
 
 def keys_of(s3_client: Any, bucket: str) -> list[str]:
@@ -29,10 +25,6 @@ def delete_body(*keys: str, quiet: bool | None = None) -> bytes:
     quiet_xml = "" if quiet is None else f"<Quiet>{str(quiet).lower()}</Quiet>"
     objects = "".join(f"<Object><Key>{key}</Key></Object>" for key in keys)
     return f'<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{quiet_xml}{objects}</Delete>'.encode()
-
-
-def md5_header(body: bytes) -> dict[str, str]:
-    return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 def test_delete_three_keys_and_absent_ones(s3_client: Any, bucket: str) -> None:

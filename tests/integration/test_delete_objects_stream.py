@@ -14,14 +14,17 @@ from typing import Any
 import pytest
 
 from tests.integration import rawhttp
-from tests.integration.conftest import DevProcess, dev_with_settings, s3_client_of
-from tests.integration.test_delete_objects import delete_body, keys_of, md5_header
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.s3_support import md5_header
+from tests.integration.serve_support import gateway_with_settings
+from tests.integration.test_delete_objects import delete_body, keys_of
 
 
 @pytest.fixture(scope="module")
-def eager_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    with dev_with_settings(tmp_path_factory, "delete-keepalive",
-                           {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as dev:
+def eager_dev(gateway_env: GatewayEnv,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    with gateway_with_settings(gateway_env, tmp_path_factory, "delete-keepalive",
+                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as dev:
         yield dev
 
 
@@ -74,7 +77,7 @@ def test_client_hanging_up_is_no_internal_error(eager_dev: DevProcess,
     deadline = time.monotonic() + 60
     log = ""
     while time.monotonic() < deadline:
-        log = (eager_dev.data_dir / "dev.stderr").read_text(errors="replace")
+        log = eager_dev.stderr()
         if "client went away" in log or "Traceback" in log:
             break
         time.sleep(0.1)

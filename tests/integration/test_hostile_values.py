@@ -15,6 +15,7 @@ import requests
 from lxml import etree
 
 from tests.integration import rawhttp
+from tests.integration.s3_support import swift_names
 
 
 def assert_error(resp: requests.Response, code: str) -> etree._Element | None:
@@ -26,10 +27,6 @@ def assert_error(resp: requests.Response, code: str) -> etree._Element | None:
     assert root.findtext("Code") == code
     assert root.findtext("RequestId") == resp.headers["x-amz-request-id"]
     return root
-
-
-def swift_names(swift_conn: Any, container: str) -> list[str]:
-    return sorted(o["name"] for o in swift_conn.get_container(container)[1])
 
 
 # --- NUL in a key ----------------------------------------------------------------------

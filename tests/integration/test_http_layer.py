@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import DevProcess, dev_with_settings, s3_client_of
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
 from tests.integration.rawhttp import UNSIGNED, open_socket, raw_head, sign_v4
+from tests.integration.serve_support import gateway_with_settings
 
 HEAD_TIMEOUT = 2.0
 
@@ -58,9 +59,10 @@ def _assert_s3_error(raw: bytes, code: str) -> None:
 
 
 def _exchange(env: Any, request: bytes) -> bytes:
+    """The answer to ``request`` (its Content-Length says when it is complete)."""
     with open_socket(env) as sock:
         sock.sendall(request)
-        return _read_all(sock, time.monotonic() + 30)
+        return _read_all_head(sock)
 
 
 @pytest.mark.parametrize("request_bytes, code", [
@@ -85,9 +87,11 @@ def test_unparsable_requests_get_s3_errors(dev_process: DevProcess, request_byte
 
 
 @pytest.fixture(scope="module")
-def short_head_timeout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+def short_head_timeout(gateway_env: GatewayEnv,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
     settings = {"S3SWIFT_SERVER_REQUEST_HEADER_TIMEOUT_SECONDS": str(HEAD_TIMEOUT)}
-    with dev_with_settings(tmp_path_factory, "s3swift-head-timeout", settings) as dev:
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-head-timeout",
+                               settings) as dev:
         yield dev
 
 

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from botocore.auth import S3SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from lxml import etree
+
+from tests.integration.rawhttp import signed_request
+from tests.integration.s3_support import error_of
 
 KEYS = {
     "space": "with space",
@@ -78,21 +78,6 @@ VHOST_SUBSET = ["space", "plus", "percent20", "question", "hash", "japanese", "e
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def signed_request(env: Any, method: str, path: str, query: str = "",
-                   body: bytes = b"") -> requests.Response:
-    url = env.endpoint + path + (f"?{query}" if query else "")
-    request = AWSRequest(method=method, url=url, data=body)
-    S3SigV4Auth(Credentials(env.access_key, env.secret_key), "s3", env.region).add_auth(request)
-    prepared = request.prepare()
-    return requests.request(method, prepared.url, headers=dict(prepared.headers), data=body,
-                            timeout=30)
 
 
 def swift_quote(name: str) -> str:

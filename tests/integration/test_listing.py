@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-import boto3
 import pytest
-import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.integration.listing_support import (
-    ALL_KEYS, REGULAR_KEYS, SORTED, SPECIAL_KEYS, body_of, collect,
-    delete_bucket_through_swift, error_of, model, model_split, pages_needed, signed_get, tar_of)
+    ALL_KEYS, SORTED, body_of, collect, model, model_split, pages_needed, signed_get)
+from tests.integration.s3_support import error_of
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -27,30 +22,7 @@ S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 # --- fixtures ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def listing_bucket(gateway_env: Any, s3_client: Any, swift_conn: Any) -> Iterator[str]:
-    """One bucket holding ALL_KEYS: created with S3, filled through S3 and Swift."""
-    name = f"itl-{uuid.uuid4().hex[:16]}"
-    s3_client.create_bucket(Bucket=name)
-    storage_url, token = swift_conn.get_auth()
-    extracted = requests.put(f"{storage_url}?extract-archive=tar",
-                             data=tar_of(REGULAR_KEYS, name),
-                             headers={"X-Auth-Token": token, "Accept": "application/json"},
-                             timeout=300)
-    assert extracted.status_code == 200, extracted.text
-    report = extracted.json()
-    assert report["Errors"] == [], report
-    assert report["Number Files Created"] == len(REGULAR_KEYS), report
-    client = boto3.client("s3", endpoint_url=gateway_env.endpoint,
-                          aws_access_key_id=gateway_env.access_key,
-                          aws_secret_access_key=gateway_env.secret_key,
-                          region_name=gateway_env.region,
-                          config=Config(max_pool_connections=8))
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda k: client.put_object(Bucket=name, Key=k, Body=body_of(k)),
-                      SPECIAL_KEYS))
-    yield name
-    delete_bucket_through_swift(s3_client, swift_conn, name)
+# ``listing_bucket`` (conftest): one session-wide bucket holding ALL_KEYS.
 
 
 # --- full sweeps -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
+from tests.integration.s3_support import error_of, mp_etag, split
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -22,20 +23,6 @@ PART = 5 * MIB
 DATA = os.urandom(3 * PART + 123_457)
 BIG = os.urandom(64 * MIB)
 AWS = str(Path(sys.executable).with_name("aws"))
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def mp_etag(chunks: list[bytes]) -> str:
-    digests = b"".join(hashlib.md5(c).digest() for c in chunks)
-    return f'"{hashlib.md5(digests).hexdigest()}-{len(chunks)}"'
-
-
-def split(data: bytes, size: int = PART) -> list[bytes]:
-    return [data[i:i + size] for i in range(0, len(data), size)]
 
 
 def upload(s3: Any, bucket: str, key: str, chunks: list[bytes], complete: bool = True,
@@ -71,7 +58,7 @@ def markers(swift_conn: Any, bucket: str) -> list[str]:
 
 def test_lifecycle(s3_client: Any, bucket: str, swift_conn: Any) -> None:
     s3 = s3_client
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     created = s3.create_multipart_upload(Bucket=bucket, Key="dir/big.bin",
                                          ContentType="text/plain", Metadata={"color": "blue"},
                                          ContentDisposition="attachment")
@@ -231,7 +218,7 @@ def test_complete_errors(s3_client: Any, bucket: str, gateway_env: Any) -> None:
 
 def test_retry_complete_and_unused_parts(s3_client: Any, bucket: str, swift_conn: Any) -> None:
     s3 = s3_client
-    chunks = split(DATA[:PART + 10])
+    chunks = split(DATA[:PART + 10], PART)
     upload_id, parts = upload(s3, bucket, "r", chunks + [b"unused"], complete=False)
     first = s3.complete_multipart_upload(Bucket=bucket, Key="r", UploadId=upload_id,
                                          MultipartUpload={"Parts": parts[:2]})
@@ -265,10 +252,10 @@ def test_abort_removes_everything(s3_client: Any, bucket: str, swift_conn: Any) 
 def test_overwrite_and_delete_remove_segments(s3_client: Any, bucket: str,
                                               swift_conn: Any) -> None:
     s3 = s3_client
-    chunks = split(DATA[:PART + 1])
+    chunks = split(DATA[:PART + 1], PART)
     first, _ = upload(s3, bucket, "o", chunks)
     assert len(segments(swift_conn, bucket)) == 2
-    second, _ = upload(s3, bucket, "o", split(DATA[PART:2 * PART + 1]))  # Complete over one
+    second, _ = upload(s3, bucket, "o", split(DATA[PART:2 * PART + 1], PART))  # Complete over one
     assert segments(swift_conn, bucket) == [f"o/{second}/00001", f"o/{second}/00002"]
     s3.put_object(Bucket=bucket, Key="o", Body=b"small")  # PutObject over one
     assert segments(swift_conn, bucket) == []

@@ -16,20 +16,13 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from tests.integration.checksum_support import b64, composite, full
+from tests.integration.s3_support import error_message_of as error_of  # (code, message)
+from tests.integration.s3_support import split
 
 MIB = 1024 * 1024
 PART = 5 * MIB
 DATA = os.urandom(2 * PART + 12_345)  # two full parts and a short last one
 BIG = os.urandom(20 * MIB + 4321)
-
-
-def split(data: bytes, size: int = PART) -> list[bytes]:
-    return [data[i:i + size] for i in range(0, len(data), size)]
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = exc_info.value.response["Error"]
-    return error["Code"], error.get("Message", "")
 
 
 def upload_parts(s3: Any, bucket: str, key: str, upload_id: str, chunks: list[bytes],
@@ -69,7 +62,7 @@ def test_upload_file_defaults_give_composite_crc32(s3_client: Any, bucket: str,
 
 
 def test_full_object_crc32c(s3_client: Any, bucket: str) -> None:
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     created = s3_client.create_multipart_upload(
         Bucket=bucket, Key="full", ChecksumAlgorithm="CRC32C", ChecksumType="FULL_OBJECT")
     assert created["ChecksumAlgorithm"] == "CRC32C" and created["ChecksumType"] == "FULL_OBJECT"
@@ -92,7 +85,7 @@ def test_full_object_crc32c(s3_client: Any, bucket: str) -> None:
 def test_full_object_parts_without_checksums_are_computed(plain_client: Any,
                                                           bucket: str) -> None:
     """S3 computes the part checksum of a FULL_OBJECT upload when a part comes without."""
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     upload_id = plain_client.create_multipart_upload(
         Bucket=bucket, Key="computed", ChecksumAlgorithm="CRC64NVME")["UploadId"]
     parts = []
@@ -111,7 +104,7 @@ def test_full_object_parts_without_checksums_are_computed(plain_client: Any,
 
 
 def test_composite_sha256_list_parts_and_part_reads(s3_client: Any, bucket: str) -> None:
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     upload_id = s3_client.create_multipart_upload(
         Bucket=bucket, Key="sha", ChecksumAlgorithm="SHA256")["UploadId"]
     parts = upload_parts(s3_client, bucket, "sha", upload_id, chunks, "SHA256", explicit=False)
@@ -136,7 +129,7 @@ def test_composite_sha256_list_parts_and_part_reads(s3_client: Any, bucket: str)
 
 
 def test_part_read_of_full_object_crc(s3_client: Any, bucket: str) -> None:
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     upload_id = s3_client.create_multipart_upload(
         Bucket=bucket, Key="crc", ChecksumAlgorithm="CRC32",
         ChecksumType="FULL_OBJECT")["UploadId"]
@@ -149,7 +142,7 @@ def test_part_read_of_full_object_crc(s3_client: Any, bucket: str) -> None:
 
 
 def test_complete_errors_leave_no_object(s3_client: Any, bucket: str, swift_conn: Any) -> None:
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     upload_id = s3_client.create_multipart_upload(
         Bucket=bucket, Key="bad", ChecksumAlgorithm="CRC32C",
         ChecksumType="FULL_OBJECT")["UploadId"]
@@ -218,7 +211,7 @@ def test_create_refuses_impossible_types(s3_client: Any, bucket: str) -> None:
 def test_upload_part_copy(s3_client: Any, bucket: str) -> None:
     """A whole-object copy keeps the source's checksum; a ranged copy's is computed
     (more cases in test_upload_part_copy_checksums.py)."""
-    chunks = split(DATA)
+    chunks = split(DATA, PART)
     s3_client.put_object(Bucket=bucket, Key="src", Body=chunks[0], ChecksumAlgorithm="CRC32C")
     upload_id = s3_client.create_multipart_upload(
         Bucket=bucket, Key="copied", ChecksumAlgorithm="CRC32C",

@@ -10,7 +10,6 @@ document) tells it apart from a plain response.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import uuid
@@ -25,7 +24,9 @@ from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
 from tests.integration.conftest import (
-    DevProcess, dev_with_settings, s3_client_of, swift_conn_of)
+    DevProcess, GatewayEnv, s3_client_of, swift_conn_of)
+from tests.integration.s3_support import mp_etag, split
+from tests.integration.serve_support import gateway_with_settings
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -38,10 +39,11 @@ KEEPALIVE_BODY = re.compile(rb'<\?xml version="1\.0" encoding="UTF-8"\?>\n *\n<(
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """An ``s3swift dev`` whose Complete starts its response at once (keep-alive 0)."""
-    with dev_with_settings(tmp_path_factory, "s3swift-keepalive",
-                           {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
+def dev(gateway_env: GatewayEnv,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway whose Complete starts its response at once (keep-alive 0)."""
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-keepalive",
+                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
         yield process
 
 
@@ -63,19 +65,10 @@ def bucket(s3: Any) -> str:
     return name
 
 
-def mp_etag(chunks: list[bytes]) -> str:
-    digests = b"".join(hashlib.md5(c).digest() for c in chunks)
-    return f'"{hashlib.md5(digests).hexdigest()}-{len(chunks)}"'
-
-
-def chunks_of(data: bytes) -> list[bytes]:
-    return [data[i:i + PART] for i in range(0, len(data), PART)]
-
-
 def start_upload(s3: Any, bucket: str, key: str, data: bytes) -> tuple[str, list[dict]]:
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
     parts = []
-    for number, chunk in enumerate(chunks_of(data), 1):
+    for number, chunk in enumerate(split(data, PART), 1):
         etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
                               Body=chunk)["ETag"]
         parts.append({"PartNumber": number, "ETag": etag})
@@ -130,9 +123,9 @@ def test_long_complete_streams_whitespace_then_the_result(
     assert root.tag == f"{NS}CompleteMultipartUploadResult"
     assert root.findtext(f"{NS}Bucket") == bucket
     assert root.findtext(f"{NS}Key") == "raw/big.bin"
-    assert root.findtext(f"{NS}ETag") == mp_etag(chunks_of(DATA))
+    assert root.findtext(f"{NS}ETag") == mp_etag(split(DATA, PART))
     got = s3.get_object(Bucket=bucket, Key="raw/big.bin")
-    assert got["ETag"] == mp_etag(chunks_of(DATA)) and got["Body"].read() == DATA
+    assert got["ETag"] == mp_etag(split(DATA, PART)) and got["Body"].read() == DATA
     headers = swift.head_object(bucket, "raw/big.bin")
     assert headers["x-static-large-object"] == "True"
     assert int(headers["content-length"]) == len(DATA)
@@ -144,7 +137,7 @@ def test_boto3_completes_through_the_keepalive(dev: DevProcess, s3: Any,
     done = s3.complete_multipart_upload(Bucket=bucket, Key="sdk.bin", UploadId=upload_id,
                                         MultipartUpload={"Parts": parts})
     assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
-    assert done["ETag"] == mp_etag(chunks_of(DATA)) and done["Key"] == "sdk.bin"
+    assert done["ETag"] == mp_etag(split(DATA, PART)) and done["Key"] == "sdk.bin"
     got = s3.get_object(Bucket=bucket, Key="sdk.bin")
     assert got["ETag"] == done["ETag"] and got["ContentLength"] == len(DATA)
     assert got["Body"].read() == DATA
@@ -176,7 +169,7 @@ def test_error_after_the_response_started_loses_nothing(
         (p["PartNumber"], p["ETag"]) for p in parts]
     done = s3.complete_multipart_upload(Bucket=bucket, Key="taken", UploadId=upload_id,
                                         MultipartUpload={"Parts": parts})
-    assert done["ETag"] == mp_etag(chunks_of(DATA))
+    assert done["ETag"] == mp_etag(split(DATA, PART))
     assert s3.get_object(Bucket=bucket, Key="taken")["Body"].read() == DATA
 
 
@@ -203,7 +196,7 @@ def test_mp_object_size_mismatch_stores_nothing(
     done = s3.complete_multipart_upload(Bucket=bucket, Key="sized", UploadId=upload_id,
                                         MultipartUpload={"Parts": parts},
                                         MpuObjectSize=len(DATA))
-    assert done["ETag"] == mp_etag(chunks_of(DATA))
+    assert done["ETag"] == mp_etag(split(DATA, PART))
     head = s3.head_object(Bucket=bucket, Key="sized")
     assert head["ContentLength"] == len(DATA) and head["ETag"] == done["ETag"]
     assert s3.get_object(Bucket=bucket, Key="sized")["Body"].read() == DATA

@@ -10,13 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
+from tests.integration.s3_support import error_of
 
 BODY = b"0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    response = exc_info.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from swift.common.utils import Timestamp
 from swift.obj.diskfile import read_metadata, write_metadata
 
 from tests.integration.conftest import GatewayEnv
-from tests.integration.listing_support import delete_bucket_through_swift, error_of
+from tests.integration.listing_support import delete_bucket_through_swift
+from tests.integration.s3_support import error_of
 
 
 def _delete_without_container_update(env: GatewayEnv, bucket: str, key: str) -> None:

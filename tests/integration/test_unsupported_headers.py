@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from gateway.multipart_layout import uploads_container
 from tests.integration import rawhttp
-from tests.integration.listing_support import error_of
+from tests.integration.s3_support import error_of
 
 SSE_C_KEY = b"k" * 32
 SSE_C = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_C_KEY}

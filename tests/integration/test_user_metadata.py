@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
 from tests.integration.conftest import GatewayEnv
-from tests.integration.listing_support import error_of
+from tests.integration.s3_support import error_of
 
 UNUSUAL = {"my_key": "underscore", "mixed_case_key": "lower-cased by S3",
            "dots.and~tildes": "x", "bang!hash#": "y", "pct%2c": "escape-like name",

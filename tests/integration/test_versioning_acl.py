@@ -14,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 from lxml import etree
 
-from tests.integration.listing_support import ALL_KEYS, error_of, model, signed_get
-from tests.integration.test_listing import listing_bucket  # noqa: F401 - module fixture
+from tests.integration.listing_support import ALL_KEYS, model, signed_get
+from tests.integration.s3_support import error_of
 
 S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
@@ -38,7 +38,7 @@ def _collect_versions(pages: Any, max_keys: int) -> tuple[list[str], list[str], 
 @pytest.mark.parametrize(("delimiter", "prefix", "max_keys"), [
     ("", "", 1000), ("", "dir0", 37), ("/", "", 50), ("/", "dir05/", 7), ("--", "grp", 3)])
 def test_list_object_versions_paginator_matches_the_model(
-        s3_client: Any, listing_bucket: str, delimiter: str,  # noqa: F811
+        s3_client: Any, listing_bucket: str, delimiter: str,
         prefix: str, max_keys: int) -> None:
     pages = s3_client.get_paginator("list_object_versions").paginate(
         Bucket=listing_bucket, Prefix=prefix, Delimiter=delimiter,
@@ -51,7 +51,7 @@ def test_list_object_versions_paginator_matches_the_model(
 
 
 def test_version_fields_match_the_object_listing(s3_client: Any,
-                                                 listing_bucket: str) -> None:  # noqa: F811
+                                                 listing_bucket: str) -> None:
     versions = s3_client.list_object_versions(Bucket=listing_bucket, MaxKeys=5)
     objects = s3_client.list_objects(Bucket=listing_bucket, MaxKeys=5)["Contents"]
     assert versions["IsTruncated"] and versions["NextKeyMarker"] == objects[-1]["Key"]
@@ -65,7 +65,7 @@ def test_version_fields_match_the_object_listing(s3_client: Any,
     assert [v["Key"] for v in after["Versions"]] == sorted(ALL_KEYS)[5:10]
 
 
-def test_truncated_on_a_common_prefix(s3_client: Any, listing_bucket: str) -> None:  # noqa: F811
+def test_truncated_on_a_common_prefix(s3_client: Any, listing_bucket: str) -> None:
     page = s3_client.list_object_versions(Bucket=listing_bucket, Prefix="dir0", Delimiter="/",
                                           MaxKeys=1)
     assert page["CommonPrefixes"] == [{"Prefix": "dir00/"}] and "Versions" not in page
@@ -73,7 +73,7 @@ def test_truncated_on_a_common_prefix(s3_client: Any, listing_bucket: str) -> No
 
 
 def test_url_encoding_and_markers_in_raw_xml(gateway_env: Any,
-                                             listing_bucket: str) -> None:  # noqa: F811
+                                             listing_bucket: str) -> None:
     resp = signed_get(gateway_env, f"/{listing_bucket}",
                       "versions&encoding-type=url&prefix=caf%C3%A9&key-marker=caf%C3%A9%2F"
                       "&version-id-marker=null")

@@ -6,8 +6,6 @@ would turn ``<Key>k1&ent;</Key>`` into ``k1``: a different object than named.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 from lxml import etree
 
 from tests.integration import rawhttp
+from tests.integration.s3_support import md5_header
 
 HOSTILE_PROLOGS = {
     "internal-subset": b'<!DOCTYPE Delete [<!ENTITY ent "x">]>',
@@ -22,10 +21,6 @@ HOSTILE_PROLOGS = {
     "external-public": b'<!DOCTYPE Delete PUBLIC "-//x//y" "http://127.0.0.1:1/x.dtd">',
     "bare": b"<!DOCTYPE Delete>",
 }
-
-
-def md5_header(body: bytes) -> dict[str, str]:
-    return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 def assert_malformed(resp: Any) -> None:

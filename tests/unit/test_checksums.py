@@ -18,12 +18,9 @@ from gateway.checksums import (
     Checksum, ChecksumRequest, checksum_of, checksum_response_headers, combine_full_object,
     composite_checksum, crc_combine, requested_checksum, stored_checksum)
 from gateway.body.verify import verified_checksum
+from tests.integration.checksum_support import b64
 
 CHECK = b"123456789"  # the CRC catalogue's check input
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()
 
 
 @pytest.mark.parametrize("algorithm,expected", [

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
-from awscrt import checksums as crt
 from multidict import CIMultiDict
 
 from gateway import errors
@@ -23,13 +22,10 @@ from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_content_type)
 from gateway.s3request import S3Request
 from gateway.body import SMALL_BODY, UploadBody, streamed_upload
+from tests.integration.checksum_support import crc64
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 META = "X-Object-Meta-S3gw-Checksum-Crc64nvme"
-
-
-def crc64(data: bytes) -> str:
-    return base64.b64encode(crt.crc64nvme(data).to_bytes(8, "big")).decode("ascii")
 
 
 # --- config ---------------------------------------------------------------------

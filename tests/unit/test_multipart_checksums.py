@@ -24,13 +24,10 @@ from gateway.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_checksum,
     part_content_type)
 from gateway.body import UploadBody
+from tests.integration.checksum_support import b64
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 ETAG = "0" * 32
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
 
 
 def entries(algorithm: str, chunks: list[bytes] = CHUNKS) -> list[dict]:

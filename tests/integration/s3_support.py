@@ -1,0 +1,43 @@
+"""Small S3 helpers shared by the integration modules: error codes and request headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
+    """The S3 error code and HTTP status of a boto3 ``ClientError``."""
+    response = exc_info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def error_message_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    """The S3 error code and message of a boto3 ``ClientError``."""
+    error = exc_info.value.response["Error"]
+    return error["Code"], error.get("Message", "")
+
+
+def md5_header(body: bytes) -> dict[str, str]:
+    """The ``Content-MD5`` header S3 requires on some requests (DeleteObjects)."""
+    return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+
+def split(data: bytes, size: int) -> list[bytes]:
+    """``data`` in ``size``-byte pieces (the last one shorter): the parts of an upload."""
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def mp_etag(chunks: list[bytes]) -> str:
+    """S3's quoted ETag of a multipart object made of ``chunks``: ``"<md5 of md5s>-N"``."""
+    digests = b"".join(hashlib.md5(c).digest() for c in chunks)
+    return f'"{hashlib.md5(digests).hexdigest()}-{len(chunks)}"'
+
+
+def swift_names(swift_conn: Any, container: str) -> list[str]:
+    """The object names of a Swift container (its first listing page), sorted."""
+    return sorted(o["name"] for o in swift_conn.get_container(container)[1])
