@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gateway import checksums, errors
 from gateway.auth.chunked import ChunkedOptions
@@ -42,6 +42,7 @@ from gateway.body.verify import (
     computed_checksum, streaming_marker, trailer_allowed, verified_body, verified_checksum)
 from gateway.checksums import Checksum, ChecksumRequest
 from gateway.s3request import S3Request
+from gateway.storage.records import NewObject
 
 # Bodies up to this size are read before the PUT when a checksum must be computed,
 # so Swift gets it with the object (no POST); the memory held is at most this.
@@ -82,16 +83,16 @@ class UploadBody:
         self.chunks = computed_checksum(self.chunks, algorithm, self._set_checksum)
 
     async def add_default_checksum(self, algorithm: str,
-                                   swift_headers: dict[str, str]) -> None:
+                                   swift_headers: dict[str, str] | None = None) -> None:
         """PutObject sent without a checksum: S3 computes and stores its default
         (``algorithm``, "" for none). Call before the PUT; a small body's value joins
-        ``swift_headers`` right away (``read_small_body``)."""
+        ``swift_headers`` right away (``read_small_body``), or ``known_checksum``."""
         if not algorithm or self.checksum_request is not None or self.computed:
             return
         self.compute_checksum(algorithm)
         await self.read_small_body(swift_headers)
 
-    async def read_small_body(self, swift_headers: dict[str, str]) -> None:
+    async def read_small_body(self, swift_headers: dict[str, str] | None = None) -> None:
         """Read a small body whose checksum is computed before the PUT, so the value
         goes in ``swift_headers`` and needs no POST afterwards.
 
@@ -105,7 +106,8 @@ class UploadBody:
         assert self.checksum is not None  # set when the hashed stream ended
         self.chunks = _replayed(chunks)
         self.read_ahead = True
-        swift_headers.update(self.checksum.swift_metadata())
+        if swift_headers is not None:
+            swift_headers.update(self.checksum.swift_metadata())
 
     def upfront_checksum(self) -> Checksum | None:
         """The checksum a header announced: verified by the time Swift commits the body."""
@@ -133,6 +135,18 @@ class UploadBody:
         known = self.known_checksum()
         if known is not None:
             swift_headers.update(known.swift_metadata())
+
+    def object_to_store(self, new: NewObject) -> NewObject:
+        """``new`` as this body stores it: its length (``None``: a chunked PUT),
+        Content-Encoding without ``aws-chunked``, a checksum known before the body."""
+        headers = dict(new.content_headers)
+        encoding = headers.pop("Content-Encoding", None)
+        if encoding is not None and self.decoded:
+            encoding = stored_content_encoding(encoding)
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        return replace(new, content_headers=headers, content_length=self.content_length,
+                       checksum=self.known_checksum())
 
     def bind_to(self, etag: str | None) -> None:
         """The PUT stored the body as Swift ETag ``etag`` (its response's): a checksum

@@ -19,7 +19,7 @@ from gateway import errors
 from gateway.handlers.user_metadata import (
     USER_META, metadata_of_object, metadata_of_request, swift_metadata)
 from gateway.multipart_layout import split_etag_param
-from gateway.storage.records import ObjectInfo
+from gateway.storage.records import NewObject, ObjectInfo
 from gateway.timefmt import http_date_of
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -78,6 +78,26 @@ def md5_etag(content_md5: str) -> str:
     return digest.hex()
 
 
+def new_object(headers: CIMultiDictProxy[str]) -> NewObject:
+    """What a PutObject's headers ask to store besides the bytes (the body's length,
+    encoding and checksum: ``UploadBody.object_to_store``)."""
+    content_md5 = headers.get("Content-MD5")
+    return NewObject(
+        content_type=_content_type(headers),
+        content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
+        user_metadata=metadata_of_request(headers),
+        content_md5=md5_etag(content_md5) if content_md5 is not None else None)
+
+
+def _content_type(headers: CIMultiDictProxy[str]) -> str:
+    content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
+    if ";" in content_type and split_etag_param(content_type)[1] is not None:
+        # Listings read the multipart ETag from this parameter: never a client's.
+        raise errors.InvalidArgument("The content type parameter s3gw_etag is reserved.",
+                                     ArgumentName="Content-Type", ArgumentValue=content_type)
+    return content_type
+
+
 def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     """The Swift PUT headers for an S3 PutObject's headers."""
     out = swift_metadata(metadata_of_request(headers))
@@ -85,12 +105,7 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         value = headers.get(name)
         if value is not None:
             out[name] = value
-    content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
-    if ";" in content_type and split_etag_param(content_type)[1] is not None:
-        # Listings read the multipart ETag from this parameter: never a client's.
-        raise errors.InvalidArgument("The content type parameter s3gw_etag is reserved.",
-                                     ArgumentName="Content-Type", ArgumentValue=content_type)
-    out["Content-Type"] = content_type
+    out["Content-Type"] = _content_type(headers)
     content_md5 = headers.get("Content-MD5")
     if content_md5 is not None:
         out["ETag"] = md5_etag(content_md5)

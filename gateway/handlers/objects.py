@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
+import logging
+
 from gateway import errors
 from gateway.body import send_continue, streamed_upload
-from gateway.checksums import checksum_mode
+from gateway.checksums import Checksum, checksum_mode
 from gateway.handlers import multipart_objects
-from gateway.handlers.common import s3_etag
 from gateway.handlers.object_headers import (
-    check_key, response_overrides, s3_read_headers, swift_put_headers)
-from gateway.handlers.trailing_checksum import store_trailing_checksum
+    check_key, new_object, response_overrides, s3_read_headers)
 from gateway.s3request import S3Request
-from gateway.storage.errors import NotModified, ReadInterrupted
-from gateway.storage.records import ObjectInfo, ReadOptions
-from gateway.swift.status import StatusMap, raise_for_status
+from gateway.storage.conditions import etag_matches
+from gateway.storage.errors import NotModified, ReadInterrupted, StoreError
+from gateway.storage.records import NewObject, ObjectInfo, ReadOptions, WriteConditions
 
-PUT_OBJECT_ERRORS: StatusMap = {
-    404: errors.NoSuchBucket, 400: errors.InvalidArgument, 412: errors.PreconditionFailed}
+log = logging.getLogger("gateway")
 
 
 async def require_bucket(req: S3Request) -> None:
@@ -28,37 +27,58 @@ async def require_bucket(req: S3Request) -> None:
 
 
 async def put_object(req: S3Request) -> web.StreamResponse:
-    assert req.key is not None
+    assert req.bucket is not None and req.key is not None
     check_key(req.key)
     http = req.http
     # Lengths, aws-chunked decoding and checksums: see gateway.body.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
-    headers = swift_put_headers(http.headers)
-    upload.apply_headers(headers)
+    new = new_object(http.headers)
     if_none_match = http.headers.get("If-None-Match")
-    if if_none_match is not None:
-        if if_none_match.strip() != "*":  # S3 supports only "*" here
-            raise errors.S3NotImplemented(Header="If-None-Match")
-        headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise errors.S3NotImplemented(Header="If-None-Match")  # S3 supports only "*" here
     if_match = http.headers.get("If-Match")
-    # The object this PUT replaces: its segments to clean up, and If-Match's subject.
-    replaced = multipart_objects.ReplacedObject.start(req, always=if_match is not None)
     if if_match is not None:
-        await replaced.check_if_match(if_match)
+        await _check_if_match(req, if_match)  # before the client sends a byte
     if http.headers.get("Expect", "").lower() == "100-continue":
         await require_bucket(req)  # all checks before the client sends a byte
         await send_continue(http)
-    await upload.add_default_checksum(req.config.server.default_checksum, headers)
-    resp = await req.swift.request(
-        "PUT", req.account, req.bucket, req.key, headers=headers,
-        data=upload.chunks)
-    raise_for_status(resp, PUT_OBJECT_ERRORS)
-    resp.release()
-    await replaced.cleanup()
-    upload.bind_to(resp.headers.get("Etag"))
-    await store_trailing_checksum(req, upload, headers, req.bucket or "", req.key)
-    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
+    await upload.add_default_checksum(req.config.server.default_checksum)
+    new = upload.object_to_store(new)
+    stored = await req.store.put_object(
+        req.account, req.bucket, req.key, new, upload.chunks,
+        WriteConditions(if_none_match_star=if_none_match is not None))
+    upload.bind_to(stored.backend_etag)
+    if upload.checksum_in_trailer and upload.checksum is not None:
+        await _record_checksum(req, new, upload.checksum)
+    return web.Response(status=200, headers={"ETag": f'"{stored.etag}"',
                                              **upload.response_headers()})
+
+
+async def _check_if_match(req: S3Request, condition: str) -> None:
+    """PutObject's ``If-Match``: the object must exist with a matching S3 ETag.
+
+    Checked against the current record before the body is read (a write by
+    someone else in between is not seen), so the store is not asked again.
+    """
+    assert req.bucket is not None and req.key is not None
+    try:
+        current = await req.store.head_object(req.account, req.bucket, req.key)
+    except StoreError:
+        raise errors.NoSuchKey(Key=req.key) from None
+    if not etag_matches(condition, current.etag):
+        raise errors.PreconditionFailed(Condition="If-Match")
+
+
+async def _record_checksum(req: S3Request, new: NewObject, checksum: Checksum) -> None:
+    """A checksum learned after the body (trailer, or computed over a large body):
+    stored when bound to the write's ETag; without it the object just has none."""
+    assert req.bucket is not None and req.key is not None
+    if checksum.etag is None:
+        log.warning("request %s: trailing checksum not bound to the PUT's ETag, not stored",
+                    req.request_id)
+        return
+    if not await req.store.record_checksum(req.account, req.bucket, req.key, new, checksum):
+        log.warning("request %s: storing the trailing checksum failed", req.request_id)
 
 
 def _read_options(req: S3Request, method: str) -> ReadOptions:

@@ -108,8 +108,12 @@ class Store(Protocol):
                          conditions: WriteConditions | None = None) -> WriteResult:
         """Store ``body`` as ``key``, replacing any object (and a replaced multipart
         object's parts). Nothing is stored if ``body`` raises: the exception
-        propagates as itself. ``BucketNotFound``, ``PreconditionFailed``,
-        ``BodyMismatch`` (``new.content_md5``), ``InvalidWrite``, ``EntityTooLarge``."""
+        propagates as itself. ``new.content_length``, when given, is the body's
+        exact length (``None``: unknown, streamed); a body of another length fails
+        the write and stores nothing. ``conditions.if_match`` is checked against
+        the current object just before the write (``ObjectNotFound`` if none).
+        ``BucketNotFound``, ``PreconditionFailed``, ``BodyMismatch``
+        (``new.content_md5``), ``InvalidWrite``, ``EntityTooLarge``."""
         raise _missing("put_object")
 
     async def record_checksum(self, account: str, bucket: str, key: str, new: NewObject,

@@ -193,6 +193,9 @@ class MemoryObjects(Store):
                          conditions: WriteConditions | None = None) -> WriteResult:
         self.bucket(account, bucket)
         data = await self.read_body(body, bucket)
+        if new.content_length is not None and len(data) != new.content_length:
+            raise store.InvalidWrite("body length differs from content_length",
+                                     bucket=bucket, key=key)
         objects = self.bucket(account, bucket).objects
         etag = md5_hex(data)
         if new.content_md5 is not None and new.content_md5.lower() != etag:

@@ -1,4 +1,4 @@
-"""The one codec between S3 object state and Swift headers (read side, listings).
+"""The one codec between S3 object state and Swift headers (reads, listings, writes).
 
 A Swift object's headers hold S3 state in these places (see
 ``gateway.multipart_layout`` for why each is where it is):
@@ -15,6 +15,11 @@ checksum               ``X-Object-Meta-S3gw-Checksum-*`` (bound to ``Etag``)
 parts count            ``X-Parts-Count`` (SLO, on a ``part-number`` read)
 completed upload       ``X-Object-Meta-S3gw-Upload-Id``
 =====================  ===============================================
+
+What a write carries (``put_headers``, ``metadata_headers``): a PutObject
+stores all of ``NewObject``; a metadata update (Swift POST, which replaces
+every metadata header and the content type) must repeat all of it, so it
+takes the same record without the request-only Content-Length and ETag.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from gateway.checksums import stored_checksum
-from gateway.handlers.user_metadata import metadata_of_object
+from gateway.handlers.user_metadata import metadata_of_object, swift_metadata
 from gateway.multipart_layout import UPLOAD_ID_META, split_etag_param
-from gateway.storage.records import BucketInfo, ListedObject, ObjectInfo
+from gateway.storage.records import BucketInfo, ListedObject, NewObject, ObjectInfo
 from gateway.timefmt import parse_http_date
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -76,3 +81,24 @@ def bucket_info(account: str, entry: Mapping[str, object]) -> BucketInfo:
     except ValueError:
         created = None
     return BucketInfo(name=str(entry["name"]), owner=account, created=created)
+
+
+def metadata_headers(new: NewObject) -> dict[str, str]:
+    """The Swift headers that keep ``new``'s S3 state (a POST's, or part of a PUT's)."""
+    out = swift_metadata(new.user_metadata)
+    out.update(new.content_headers)
+    out["Content-Type"] = new.content_type
+    if new.checksum is not None:
+        out.update(new.checksum.swift_metadata())
+    return out
+
+
+def put_headers(new: NewObject) -> dict[str, str]:
+    """The Swift PUT headers storing ``new``: its state, the length (none: a chunked
+    PUT) and the MD5 Swift checks the body against."""
+    out = metadata_headers(new)
+    if new.content_length is not None:
+        out["Content-Length"] = str(new.content_length)
+    if new.content_md5 is not None:
+        out["ETag"] = new.content_md5
+    return out

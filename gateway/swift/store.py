@@ -13,11 +13,12 @@ from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
-from gateway.swift.reads import SwiftReads
+from gateway.swift.deletes import SwiftDeletes
 
 
-class SwiftStore(SwiftReads, Store):
-    """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``), listings (``swift.listing``)."""
+class SwiftStore(SwiftDeletes, Store):
+    """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
+    ``swift.writes``, ``swift.deletes``), listings (``swift.listing``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift

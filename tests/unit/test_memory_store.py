@@ -277,6 +277,9 @@ async def test_put_conditions_and_digests(memory: MemoryStore) -> None:
     await memory.put_object(ACCOUNT, "b", "k", NewObject(), b"v2",
                             WriteConditions(if_match=f'"{result.etag}"'))
     assert (await memory.head_object(ACCOUNT, "b", "k")).etag == md5(b"v2")
+    with pytest.raises(store.InvalidWrite):  # content_length is the body's exact length
+        await memory.put_object(ACCOUNT, "b", "k", NewObject(content_length=5), b"v3")
+    assert (await memory.head_object(ACCOUNT, "b", "k")).etag == md5(b"v2")
     small = MemoryStore(max_object_bytes=3)
     await small.create_bucket(ACCOUNT, "b")
     with pytest.raises(store.EntityTooLarge):

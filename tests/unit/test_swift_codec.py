@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from gateway.swift.codec import listed_object, object_info
+from multidict import CIMultiDict
+
+from gateway.checksums import Checksum
+from gateway.storage.records import NewObject
+from gateway.swift.codec import listed_object, metadata_headers, object_info, put_headers
 
 
 def test_a_multipart_objects_s3_etag_and_content_type_come_from_its_content_type() -> None:
@@ -33,3 +37,26 @@ def test_listing_entries() -> None:
              "content_type": "x/y;s3gw_etag=e-3"}
     assert listed_object(entry).etag == "e-3"
     assert listed_object({**entry, "content_type": "x/y"}).etag == "h"
+
+
+NEW = NewObject(content_type="text/plain", content_headers={"Cache-Control": "no-cache"},
+                user_metadata={"color": "blue"}, content_length=11, content_md5="ab" * 16,
+                checksum=Checksum("CRC32", "DUoRhQ=="))
+
+
+def test_a_put_stores_every_field_of_the_new_object() -> None:
+    headers = put_headers(NEW)
+    assert headers == {"Content-Type": "text/plain", "Cache-Control": "no-cache",
+                       "x-object-meta-color": "blue", "Content-Length": "11",
+                       "ETag": "ab" * 16, **Checksum("CRC32", "DUoRhQ==").swift_metadata()}
+    info = object_info("k", CIMultiDict({**headers, "Etag": "ab" * 16}))
+    assert (info.content_type, info.user_metadata, info.content_headers, info.checksum) == (
+        NEW.content_type, NEW.user_metadata, NEW.content_headers, NEW.checksum)
+
+
+def test_a_metadata_update_repeats_the_state_and_nothing_of_the_request() -> None:
+    headers = metadata_headers(NEW)
+    assert "Content-Length" not in headers and "ETag" not in headers
+    assert headers == {k: v for k, v in put_headers(NEW).items()
+                       if k not in ("Content-Length", "ETag")}
+    assert "Content-Length" not in put_headers(NewObject())  # unknown length: chunked PUT

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import errors
-from gateway.handlers.delete_bulk import BulkUnavailable, bulk_outcomes
-from gateway.handlers.multipart_common import bulk_delete_body
+from gateway.storage import errors as store
+from gateway.swift.containers import bulk_delete_body
+from gateway.swift.deletes import BulkUnavailable, bulk_outcomes
 
 
 def test_unlisted_keys_are_deleted_and_failures_stay_per_key() -> None:
@@ -17,8 +17,9 @@ def test_unlisted_keys_are_deleted_and_failures_stay_per_key() -> None:
                          ["/b/x%20y", "503 Service Unavailable"]]}
     outcomes = bulk_outcomes("b", keys, result)
     assert outcomes["a"] is None and outcomes["100%"] is None
-    assert isinstance(outcomes["日本/語"], errors.InternalError)
-    assert isinstance(outcomes["x y"], errors.ServiceUnavailable)
+    conflict, unavailable = outcomes["日本/語"], outcomes["x y"]
+    assert isinstance(conflict, store.StoreInternal) and conflict.key == "日本/語"
+    assert isinstance(unavailable, store.StoreUnavailable) and unavailable.key == "x y"
 
 
 @pytest.mark.parametrize("result", [
