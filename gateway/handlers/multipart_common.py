@@ -14,7 +14,6 @@ from gateway.multipart_layout import (
 from gateway.s3request import S3Request
 from gateway.swift import containers, parts
 from gateway.swift.caches import MarkerCache, SwiftCaches
-from gateway.swift.containers import bulk_delete_body  # noqa: F401 - delete_bulk, tests
 from gateway.swift.status import StatusMap, raise_for_status
 
 log = logging.getLogger("gateway")
