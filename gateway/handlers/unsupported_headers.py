@@ -17,8 +17,9 @@ with ``BucketOwnerEnforced`` object ownership (no ACLs) and no Object Lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from gateway import errors
 from gateway.s3request import S3Request
@@ -139,14 +140,28 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Every rule's header starts with this: other headers are never looked at.
+_RULE_PREFIX = "x-amz-"
+assert all(rule.header.startswith(_RULE_PREFIX) for rule in RULES)
+
+# The rules of each operation, in ``RULES`` order: built once, so a request only
+# walks its own operation's rules over its few ``x-amz-`` headers.
+RULES_BY_OPERATION: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
+    operation: tuple(rule for rule in RULES if operation in rule.operations)
+    for operation in frozenset().union(*(rule.operations for rule in RULES))})
+
+
 def refuse_unsupported(req: S3Request) -> None:
     """Raise the error for the first header of ``RULES`` whose value is not accepted."""
-    operation = req.operation
-    for rule in RULES:
-        if operation not in rule.operations:
-            continue
-        for name, value in req.http.headers.items():
-            lower = name.lower()
+    rules = RULES_BY_OPERATION.get(req.operation)
+    if not rules:
+        return
+    amz_headers = [(lower, value) for name, value in req.http.headers.items()
+                   if (lower := name.lower()).startswith(_RULE_PREFIX)]
+    if not amz_headers:
+        return
+    for rule in rules:
+        for lower, value in amz_headers:
             if rule.matches(lower):
                 error = rule.refuse(lower, value.strip())
                 if error is not None:
