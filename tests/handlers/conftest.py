@@ -24,6 +24,7 @@ from gateway.credentials.base import Credential
 from gateway.credentials.static_store import StaticCredentialStore
 from gateway.storage.memory import MemoryStore
 from gateway.storage.records import NewObject
+from tests.integration.listing_support import ALL_KEYS, body_of
 from tests.integration.rawhttp import sign_v4
 
 ACCESS_KEY = "handler-access"
@@ -110,3 +111,12 @@ async def s3() -> AsyncIterator[S3Client]:
     app = create_app(GatewayConfig(swift=NO_SWIFT), store=credentials, backend=store)
     async with TestClient(TestServer(app)) as client:
         yield S3Client(client, store)
+
+
+async def fill_with_listing_keys(s3: S3Client, bucket: str) -> S3Client:
+    """``s3`` with ``bucket`` created and holding the integration suite's listing
+    key population (``tests.integration.listing_support``)."""
+    await s3.store.create_bucket(ACCOUNT, bucket)
+    for key in ALL_KEYS:
+        await s3.put_object(bucket, key, body_of(key))
+    return s3

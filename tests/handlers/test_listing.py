@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.handlers.conftest import ACCOUNT, Reply, S3Client, assert_error
-from tests.integration.listing_support import ALL_KEYS, SORTED, body_of, model_split
+from tests.handlers.conftest import (
+    ACCOUNT, Reply, S3Client, assert_error, fill_with_listing_keys)
+from tests.integration.listing_support import SORTED, body_of, model_split
 
 BUCKET = "listing"
 
@@ -17,10 +18,7 @@ BUCKET = "listing"
 @pytest.fixture
 async def listed(s3: S3Client) -> S3Client:
     """``s3`` with bucket ``listing`` holding the integration suite's key population."""
-    await s3.store.create_bucket(ACCOUNT, BUCKET)
-    for key in ALL_KEYS:
-        await s3.put_object(BUCKET, key, body_of(key))
-    return s3
+    return await fill_with_listing_keys(s3, BUCKET)
 
 
 def _query(**params: str | int) -> str:

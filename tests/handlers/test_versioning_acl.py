@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.handlers.conftest import ACCOUNT, S3_NS, S3Client, assert_error
-from tests.integration.listing_support import ALL_KEYS, SORTED, body_of, model_split
+from tests.handlers.conftest import (
+    ACCOUNT, S3_NS, S3Client, assert_error, fill_with_listing_keys)
+from tests.integration.listing_support import SORTED, model_split
 
 BUCKET = "versions"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -16,10 +17,7 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 @pytest.fixture
 async def listed(s3: S3Client) -> S3Client:
-    await s3.store.create_bucket(ACCOUNT, BUCKET)
-    for key in ALL_KEYS:
-        await s3.put_object(BUCKET, key, body_of(key))
-    return s3
+    return await fill_with_listing_keys(s3, BUCKET)
 
 
 async def test_versioning_was_never_enabled(s3: S3Client) -> None:
