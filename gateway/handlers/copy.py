@@ -50,7 +50,7 @@ from gateway.handlers.copy_source import (
     parse_copy_range, parse_copy_source)
 from gateway.handlers.object_headers import (
     MAX_KEY_BYTES, STORED_HEADERS, check_key, swift_put_headers)
-from gateway.handlers.user_metadata import RESERVED_META, is_user_metadata
+from gateway.swift.user_metadata import RESERVED_META, is_user_metadata
 from gateway.handlers.multipart_common import head_marker, parse_part_number
 from gateway.handlers.objects import require_bucket
 from gateway.s3request import S3Request

@@ -31,7 +31,7 @@ from gateway.handlers.multipart_checksums import (
     whole_checksum_header)
 from gateway.handlers.object_headers import STORED_HEADERS
 from gateway.handlers.segment_sweep import sweep_segments
-from gateway.handlers.user_metadata import is_user_metadata
+from gateway.swift.user_metadata import is_user_metadata
 from gateway.multipart_layout import (
     MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
     multipart_etag, part_name, segments_container, split_etag_param, upload_marker_name,

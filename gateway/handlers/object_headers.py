@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from multidict import CIMultiDictProxy
 
 from gateway import errors
-from gateway.handlers.user_metadata import (
-    USER_META, metadata_of_object, metadata_of_request, swift_metadata)
+from gateway.handlers.user_metadata import USER_META, metadata_of_request
+from gateway.swift.user_metadata import metadata_of_object, swift_metadata
 from gateway.multipart_layout import split_etag_param
 from gateway.storage.records import NewObject, ObjectInfo
 from gateway.timefmt import http_date_of

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """Base of every storage outcome that is not a success."""
+    """Base of every storage outcome that is not a success.
+
+    ``detail`` is for logs; only a class with ``detail_is_public`` lets it be
+    the S3 error's message (written for the client, naming no backend internals).
+    """
+
+    detail_is_public = False
 
     def __init__(self, detail: str = "", /, *, bucket: str | None = None,
                  key: str | None = None, **fields: object) -> None:
@@ -74,6 +80,12 @@ class EntityTooLarge(StoreError):
 
 class BodyMismatch(StoreError):
     """The stored bytes do not match the digest the writer announced (Content-MD5)."""
+
+
+class MetadataTooLarge(StoreError):
+    """The object's metadata does not fit what the backend can store with it."""
+
+    detail_is_public = True
 
 
 class InvalidWrite(StoreError):

@@ -24,6 +24,7 @@ S3_ERROR_FOR: Mapping[type[store.StoreError], type[errors.S3Error]] = {
     store.PartNumberNotSatisfiable: errors.InvalidPartNumber,
     store.EntityTooLarge: errors.EntityTooLarge,
     store.BodyMismatch: errors.BadDigest,
+    store.MetadataTooLarge: errors.MetadataTooLarge,
     store.InvalidWrite: errors.InvalidArgument,
     store.KeyTooLong: errors.KeyTooLongError,
     store.ClientTimeout: errors.RequestTimeout,
@@ -60,6 +61,7 @@ def s3_error_for(exc: store.StoreError) -> errors.S3Error:
         fields.setdefault(named, exc.bucket)
     elif named == "Key" and exc.key is not None:
         fields.setdefault(named, exc.key)
-    s3 = s3_class(None, **fields) if s3_class is not errors.InternalError else s3_class()
+    message = exc.detail if type(exc).detail_is_public and exc.detail else None
+    s3 = s3_class(message, **fields) if s3_class is not errors.InternalError else s3_class()
     s3.__cause__ = exc
     return s3

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from gateway.checksums import stored_checksum
-from gateway.handlers.user_metadata import metadata_of_object, swift_metadata
+from gateway.swift.user_metadata import metadata_of_object, swift_metadata
 from gateway.multipart_layout import UPLOAD_ID_META, split_etag_param
 from gateway.storage.records import BucketInfo, ListedObject, NewObject, ObjectInfo
 from gateway.timefmt import parse_http_date

@@ -32,3 +32,13 @@ def test_unavailable_is_a_retryable_503_and_unknown_is_internal() -> None:
     assert s3_error_for(store.StoreUnavailable("swift down")).status == 503
     assert s3_error_for(store.StoreError("odd")).code == "InternalError"
     assert s3_error_for(store.StoreNotImplemented("x")).code == "NotImplemented"
+
+
+def test_only_public_details_reach_the_client() -> None:
+    too_large = s3_error_for(store.MetadataTooLarge("Your metadata needs 3000 bytes as stored",
+                                                    Size=3000, MaxSizeAllowed=2560))
+    assert too_large.code == "MetadataTooLarge"
+    assert too_large.detail == "Your metadata needs 3000 bytes as stored"
+    assert too_large.fields == {"Size": "3000", "MaxSizeAllowed": "2560"}
+    internal = s3_error_for(store.InvalidWrite("swift said 400: X-Object-Meta-Foo too long"))
+    assert "swift" not in internal.detail

@@ -6,7 +6,9 @@ import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway import errors
-from gateway.handlers import user_metadata as um
+from gateway.handlers import user_metadata as request_meta
+from gateway.storage import errors as store
+from gateway.swift import user_metadata as um
 
 
 def request(*pairs: tuple[str, str]) -> CIMultiDictProxy[str]:
@@ -23,20 +25,20 @@ def round_trip(meta: dict[str, str]) -> dict[str, str]:
 
 
 def test_names_are_lower_cased_and_repeats_joined() -> None:
-    meta = um.metadata_of_request(request(("X-Amz-Meta-MiXed", "1"), ("x-amz-meta-a", "x"),
+    meta = request_meta.metadata_of_request(request(("X-Amz-Meta-MiXed", "1"), ("x-amz-meta-a", "x"),
                                           ("x-amz-meta-A", "y"), ("Content-Type", "t")))
     assert meta == {"mixed": "1", "a": "x,y"}
 
 
 def test_reserved_names_are_refused() -> None:
     with pytest.raises(errors.InvalidArgument):
-        um.metadata_of_request(request(("x-amz-meta-S3gw-Meta-0", "[forged=1]")))
+        request_meta.metadata_of_request(request(("x-amz-meta-S3gw-Meta-0", "[forged=1]")))
 
 
 def test_s3_limit_counts_names_and_values() -> None:
-    um.metadata_of_request(request(("x-amz-meta-ab", "v" * 2046)))
+    request_meta.metadata_of_request(request(("x-amz-meta-ab", "v" * 2046)))
     with pytest.raises(errors.MetadataTooLarge):
-        um.metadata_of_request(request(("x-amz-meta-ab", "v" * 2047)))
+        request_meta.metadata_of_request(request(("x-amz-meta-ab", "v" * 2047)))
 
 
 def test_few_plain_names_stay_native() -> None:
@@ -71,7 +73,7 @@ def test_pieces_keep_whitespace_at_their_edges() -> None:
 
 def test_packed_form_too_large_for_swift_is_refused() -> None:
     meta = {f"k_{i}": "," * 6 for i in range(150)}  # 1640 bytes; escaped: 3740
-    with pytest.raises(errors.MetadataTooLarge):
+    with pytest.raises(store.MetadataTooLarge):
         um.swift_metadata(meta)
 
 
