@@ -16,11 +16,12 @@ from tests.integration.conftest import GatewayEnv
 
 
 @contextlib.asynccontextmanager
-async def swift_store_of(env: GatewayEnv) -> AsyncIterator[SwiftStore]:
-    """A ``SwiftStore`` on the test Swift, closed on exit."""
+async def swift_store_of(env: GatewayEnv, client: type[SwiftClient] = SwiftClient
+                         ) -> AsyncIterator[SwiftStore]:
+    """A ``SwiftStore`` on the test Swift (through ``client``), closed on exit."""
     config = SwiftConfig(auth_url=env.swift_auth_url,
                          user=env.swift_admin_user, key=env.swift_admin_key)
-    backend = SwiftStore(SwiftClient(SwiftClient.create_session(config), config))
+    backend = SwiftStore(client(client.create_session(config), config))
     try:
         yield backend
     finally:
