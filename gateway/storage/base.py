@@ -130,11 +130,23 @@ class Store(Protocol):
 
     async def copy_object(self, account: str, bucket: str, key: str,
                           spec: CopySpec) -> WriteResult:
-        """Server-side copy of ``spec.source`` (pinned to its ``backend_etag``) to
-        ``key``. COPY (``spec.new`` is None) keeps the source's metadata.
-        ``PreconditionFailed`` if the source changed since its record was read
-        (the caller may re-read and retry); ``ObjectNotFound`` (key: the source's),
-        ``BucketNotFound``, ``EntityTooLarge``."""
+        """Server-side copy of ``spec.source`` (a record ``head_object`` returned,
+        pinned to its ``backend_etag``) to ``key``, replacing any object there (and
+        a replaced multipart object's parts).
+
+        Metadata: the source's (COPY, ``spec.new`` None) or ``spec.new``'s
+        (REPLACE; its ``content_length``, ``content_md5`` and ``checksum`` do not
+        apply). The backend decides which of its own state survives: the
+        source's checksum describes the same bytes; a multipart source becomes a
+        plain object keeping only a FULL_OBJECT checksum, except when copied onto
+        itself, where it stays the same multipart object with new metadata (not
+        pinned: nothing but the metadata is written). The result's ``checksum``
+        is the destination's.
+
+        ``BucketNotFound`` (the destination's), ``ObjectNotFound`` (the source's
+        names: gone since its record was read), ``PreconditionFailed`` (the
+        source changed since: the caller may read it again and retry),
+        ``EntityTooLarge``, ``InvalidWrite``."""
         raise _missing("copy_object")
 
     async def delete_objects(self, account: str, bucket: str,

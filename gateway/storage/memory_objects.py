@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from gateway.checksums import Checksum, binding_holds
+from gateway.checksums import FULL_OBJECT, Checksum, binding_holds
 from gateway.storage import errors as store
 from gateway.storage.base import Store
 from gateway.storage.conditions import etag_matches
@@ -23,6 +23,12 @@ MAX_OBJECT_BYTES = 5 * 1024 ** 3
 async def _chunks(data: bytes) -> Body:
     if data:
         yield data
+
+
+def _metadata_of(info: ObjectInfo) -> NewObject:
+    """What a COPY takes from the source: its content type, headers, user metadata."""
+    return NewObject(content_type=info.content_type, content_headers=info.content_headers,
+                     user_metadata=info.user_metadata, tags=info.tags, acl=info.acl)
 
 
 class MemoryObjects(Store):
@@ -216,28 +222,44 @@ class MemoryObjects(Store):
     async def delete_object(self, account: str, bucket: str, key: str) -> None:
         self.bucket(account, bucket).objects.pop(key, None)
 
-    def copy_source(self, account: str, spec: CopySpec) -> StoredObject:
-        """The source, still the bytes ``spec.source`` describes; ``BucketNotFound``,
+    def copy_source(self, account: str, spec: CopySpec, pin: bool = True) -> StoredObject:
+        """The source, still the bytes ``spec.source`` describes (unless not ``pin``);
         ``ObjectNotFound`` (the source's names), ``PreconditionFailed``."""
-        source = self.stored(account, spec.source_bucket, spec.source.key)
-        if source.info.backend_etag != spec.source.backend_etag:
+        found = self.accounts.get(account, {}).get(spec.source_bucket)
+        source = found.objects.get(spec.source.key) if found is not None else None
+        if source is None:
+            raise store.ObjectNotFound(bucket=spec.source_bucket, key=spec.source.key)
+        if pin and source.info.backend_etag != spec.source.backend_etag:
             raise store.PreconditionFailed("source changed", bucket=spec.source_bucket,
                                            key=spec.source.key)
         return source
 
     async def copy_object(self, account: str, bucket: str, key: str,
                           spec: CopySpec) -> WriteResult:
+        """As ``SwiftStore`` copies (``gateway.swift.codec``'s copy table): a multipart
+        object copied onto itself stays itself with new metadata (unpinned); any
+        other copy is a plain object keeping the source's checksum, only a
+        FULL_OBJECT one of a multipart source."""
         objects = self.bucket(account, bucket).objects
+        onto_itself = spec.source_bucket == bucket and spec.source.key == key
+        current = objects.get(key)
+        if onto_itself and current is not None and current.parts:
+            source = self.copy_source(account, spec, pin=False)
+            new = spec.new if spec.new is not None else _metadata_of(source.info)
+            info = replace(self.new_record(key, new, source.info.etag, source.info.size,
+                                           source.info.checksum),
+                           parts_count=source.info.parts_count,
+                           upload_id=source.info.upload_id)
+            objects[key] = StoredObject(info, source.data, source.parts)
+            return WriteResult(info.etag, info.last_modified, info.checksum, info.etag)
         source = self.copy_source(account, spec)
-        data = source.data
-        etag = md5_hex(data)
-        if spec.new is None:  # COPY: the source's metadata and checksum
-            info = replace(source.info, key=key, etag=etag, last_modified=self.now(),
-                           parts_count=None, upload_id=None, backend_etag=etag)
-        else:
-            checksum = spec.new.checksum or source.info.checksum
-            info = self.new_record(key, spec.new, etag, len(data), checksum)
-        objects[key] = StoredObject(info, data)
+        checksum = source.info.checksum
+        if source.parts and checksum is not None:
+            checksum = checksum.unbound() if checksum.type == FULL_OBJECT else None
+        etag = md5_hex(source.data)
+        new = spec.new if spec.new is not None else _metadata_of(source.info)
+        info = self.new_record(key, new, etag, len(source.data), checksum)
+        objects[key] = StoredObject(info, source.data)
         return WriteResult(etag, info.last_modified, info.checksum, etag)
 
     async def delete_objects(self, account: str, bucket: str,

@@ -20,16 +20,35 @@ What a write carries (``put_headers``, ``metadata_headers``): a PutObject
 stores all of ``NewObject``; a metadata update (Swift POST, which replaces
 every metadata header and the content type) must repeat all of it, so it
 takes the same record without the request-only Content-Length and ETag.
+
+What a copy carries of the source's gateway state (``copy_headers``; the
+metadata itself is the source's, COPY, or the request's ``NewObject``,
+REPLACE), one row per kind of copy (``CopyKind``):
+
+=======================  ==========================  =========  ===============
+copy                     checksum                    upload id  multipart ETag
+=======================  ==========================  =========  ===============
+plain object             kept (same bytes, same      dropped    none
+                         Swift ETag: a binding holds)
+multipart object's data  FULL_OBJECT only, unbound   dropped    none
+                         (COMPOSITE described parts)
+manifest onto itself     kept                        kept       kept
+=======================  ==========================  =========  ===============
+
+A checksum whose binding already fails is no checksum (``stored_checksum``),
+so it is never carried.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
+from enum import Enum
 
-from gateway.checksums import stored_checksum
+from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
 from gateway.swift.user_metadata import metadata_of_object, swift_metadata
-from gateway.multipart_layout import UPLOAD_ID_META, split_etag_param
+from gateway.multipart_layout import UPLOAD_ID_META, content_type_with_etag, split_etag_param
 from gateway.storage.records import BucketInfo, ListedObject, NewObject, ObjectInfo
 from gateway.timefmt import parse_http_date
 
@@ -102,3 +121,58 @@ def put_headers(new: NewObject) -> dict[str, str]:
     if new.content_md5 is not None:
         out["ETag"] = new.content_md5
     return out
+
+
+def is_manifest(info: ObjectInfo) -> bool:
+    """Whether a record read from Swift is a multipart object (a Static Large
+    Object): Swift quotes an SLO's ``Etag`` (its segments' ETags' MD5), never
+    a plain object's (its bytes' MD5)."""
+    return info.backend_etag.startswith('"')
+
+
+class CopyKind(Enum):
+    """What a server-side copy makes of its source (``copy_headers``' table)."""
+
+    PLAIN = "plain object"
+    MULTIPART_DATA = "multipart object's data"
+    MANIFEST_ONTO_ITSELF = "manifest onto itself"
+
+    @classmethod
+    def of(cls, source: ObjectInfo, onto_itself: bool) -> CopyKind:
+        """A multipart object copied onto itself stays a manifest over the same
+        segments; copied elsewhere, its data becomes a plain object (sharing
+        segments between two manifests would let one delete the other's data)."""
+        if not is_manifest(source):
+            return cls.PLAIN
+        return cls.MANIFEST_ONTO_ITSELF if onto_itself else cls.MULTIPART_DATA
+
+
+def _carried_checksum(source: ObjectInfo, kind: CopyKind) -> Checksum | None:
+    checksum = source.checksum
+    if kind is CopyKind.MULTIPART_DATA:
+        # The copy PUT writes it with the bytes (pinned to the source's ETag), so
+        # unbound: the new object's ETag is an MD5 of its bytes, not the manifest's.
+        return checksum.unbound() if checksum and checksum.type == FULL_OBJECT else None
+    return checksum
+
+
+def copy_headers(source: ObjectInfo, new: NewObject | None, kind: CopyKind) -> dict[str, str]:
+    """The Swift headers of a copy of ``source``: its metadata (COPY, ``new`` None)
+    or ``new``'s (REPLACE; its length, MD5 and checksum are the source's business),
+    and the gateway state ``kind`` carries."""
+    if new is None:
+        new = NewObject(content_type=source.content_type or DEFAULT_CONTENT_TYPE,
+                        content_headers=source.content_headers,
+                        user_metadata=source.user_metadata)
+    out = metadata_headers(replace(new, checksum=_carried_checksum(source, kind)))
+    if kind is CopyKind.MANIFEST_ONTO_ITSELF:
+        if source.upload_id is not None:
+            out[UPLOAD_ID_META] = source.upload_id
+        out["Content-Type"] = content_type_with_etag(out["Content-Type"], source.etag)
+    return out
+
+
+def copy_checksum(headers: Mapping[str, str], etag: str) -> Checksum | None:
+    """The checksum a copy written with ``headers`` has, given its ``etag`` (a
+    carried binding holds only if the bytes are the same)."""
+    return stored_checksum({**headers, "Etag": etag})

@@ -40,6 +40,7 @@ class SwiftObjects(SwiftBuckets):
 
     async def head_object(self, account: str, bucket: str, key: str,
                           options: ReadOptions | None = None) -> ObjectInfo:
+        """The record from a plain HEAD (``SwiftReads.head_object`` honours ``options``)."""
         resp = await self.swift.request("HEAD", account, bucket, key)
         resp.release()
         if resp.status == 404:

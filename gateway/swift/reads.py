@@ -55,6 +55,17 @@ async def _streamed(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
 class SwiftReads(SwiftObjects):
     """``Store.get_object`` (and HEAD through it, ``ReadOptions.with_body``)."""
 
+    async def head_object(self, account: str, bucket: str, key: str,
+                          options: ReadOptions | None = None) -> ObjectInfo:
+        """With ``options``: a HEAD with its conditions and part number, as
+        ``get_object`` reads (``NotModified``, ``PreconditionFailed``,
+        ``PartNumberNotSatisfiable``...); the record of the part it names."""
+        if options is None:
+            return await super().head_object(account, bucket, key)
+        read = await self.get_object(account, bucket, key, replace(options, with_body=False))
+        read.close()
+        return read.info
+
     async def get_object(self, account: str, bucket: str, key: str,
                          options: ReadOptions) -> ObjectRead:
         number = options.part_number

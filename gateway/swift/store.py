@@ -13,12 +13,13 @@ from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
-from gateway.swift.deletes import SwiftDeletes
+from gateway.swift.copies import SwiftCopies
 
 
-class SwiftStore(SwiftDeletes, Store):
+class SwiftStore(SwiftCopies, Store):
     """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
-    ``swift.writes``, ``swift.deletes``), listings (``swift.listing``)."""
+    ``swift.writes``, ``swift.deletes``), copies (``swift.copies``), listings
+    (``swift.listing``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift

@@ -12,22 +12,18 @@ from typing import Any
 
 import pytest
 
-from gateway.config import SwiftConfig
 from gateway.storage import errors as store
 from gateway.swift.buckets import DOCUMENTS_CONTAINER
-from gateway.swift.client import SwiftClient
 from gateway.swift.store import SwiftStore
 
-from .conftest import GatewayEnv
+from tests.integration.conftest import GatewayEnv
+from tests.integration.store_support import swift_store_of
 
 
 @pytest.fixture
 async def swift_store(gateway_env: GatewayEnv) -> AsyncIterator[SwiftStore]:
-    config = SwiftConfig(auth_url=gateway_env.swift_auth_url,
-                         user=gateway_env.swift_admin_user, key=gateway_env.swift_admin_key)
-    backend = SwiftStore(SwiftClient(SwiftClient.create_session(config), config))
-    yield backend
-    await backend.close()
+    async with swift_store_of(gateway_env) as backend:
+        yield backend
 
 
 async def test_documents_round_trip_and_go_with_their_bucket(

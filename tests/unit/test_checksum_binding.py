@@ -16,13 +16,13 @@ from multidict import CIMultiDict
 from gateway.checksums import (
     META_ETAG, META_PREFIX, META_TYPE, Checksum, binding_holds, checksum_of,
     checksum_response_headers, stored_checksum)
-from gateway.handlers.copy import SourceObject, destination_headers
-from gateway.handlers.copy_source import CopySource
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum)
 from gateway.multipart_layout import (
     CHECKSUM_PARAM, PART_CONTENT_TYPE, listed_part_checksum, part_checksum, part_content_type)
 from gateway.body import SMALL_BODY, UploadBody
+from gateway.storage.records import NewObject, ObjectInfo
+from gateway.swift.codec import CopyKind, copy_checksum, copy_headers, object_info
 from gateway.handlers.trailing_checksum import store_trailing_checksum
 
 DATA = b"the bytes a checksum describes"
@@ -220,21 +220,22 @@ async def test_read_ahead_checksum_stays_unbound() -> None:
 
 # --- CopyObject ----------------------------------------------------------------------
 
-def source(headers: dict[str, str]) -> SourceObject:
-    return SourceObject(CopySource("src", "k"), CIMultiDict(headers))
+def source(headers: dict[str, str]) -> ObjectInfo:
+    """The source's record as the Swift store reads it from its HEAD."""
+    return object_info("k", CIMultiDict(headers))
 
 
 def test_copy_of_a_plain_object_keeps_a_valid_binding() -> None:
     found = source({"Etag": ETAG, "Content-Type": "text/plain", **BOUND.swift_metadata()})
-    out = destination_headers(found, "COPY", whole_manifest=False)
-    assert stored_checksum({**out, "Etag": ETAG}) == BOUND  # same bytes, same MD5
+    out = copy_headers(found, None, CopyKind.of(found, onto_itself=False))
+    assert copy_checksum(out, ETAG) == BOUND  # same bytes, same MD5
 
 
 def test_copy_drops_a_binding_that_already_fails() -> None:
     found = source({"Etag": OTHER, "Content-Type": "text/plain", **BOUND.swift_metadata(),
                     "X-Object-Meta-Color": "blue"})
-    for directive in ("COPY", "REPLACE"):
-        out = destination_headers(found, directive, False, {"Content-Type": "text/plain"})
+    for new in (None, NewObject(content_type="text/plain")):
+        out = copy_headers(found, new, CopyKind.of(found, onto_itself=False))
         assert not any(name.lower().startswith(META_PREFIX.lower()) for name in out)
 
 
@@ -242,5 +243,7 @@ def test_data_copy_of_a_multipart_object_writes_an_unbound_checksum() -> None:
     whole = Checksum("CRC32", CRC.value)
     found = source({"Etag": f'"{OTHER}"', "X-Static-Large-Object": "True",
                     "Content-Type": f"text/plain;s3gw_etag={OTHER}-2", **whole.swift_metadata()})
-    out = destination_headers(found, "COPY", whole_manifest=False)
-    assert META_ETAG not in out and stored_checksum({**out, "Etag": ETAG}) == whole
+    kind = CopyKind.of(found, onto_itself=False)
+    assert kind is CopyKind.MULTIPART_DATA
+    out = copy_headers(found, None, kind)
+    assert META_ETAG not in out and copy_checksum(out, ETAG) == whole

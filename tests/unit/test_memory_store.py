@@ -330,9 +330,13 @@ async def test_copy_keeps_or_replaces_metadata_and_pins_the_source(memory: Memor
     with pytest.raises(store.ObjectNotFound) as info:
         await memory.copy_object(ACCOUNT, "b", "late", CopySpec("b", source))
     assert info.value.key == "src"
-    with pytest.raises(store.BucketNotFound) as missing:
+    # A source bucket gone since the HEAD: the source is gone (as Swift's copy says).
+    with pytest.raises(store.ObjectNotFound) as gone:
         await memory.copy_object(ACCOUNT, "b", "late", CopySpec("other", source))
-    assert missing.value.bucket == "other"
+    assert (gone.value.bucket, gone.value.key) == ("other", "src")
+    with pytest.raises(store.BucketNotFound) as missing:
+        await memory.copy_object(ACCOUNT, "nobucket", "late", CopySpec("b", source))
+    assert missing.value.bucket == "nobucket"
 
 
 async def test_delete_objects_outcomes(memory: MemoryStore) -> None:

@@ -8,7 +8,9 @@ from multidict import CIMultiDict
 
 from gateway.checksums import Checksum
 from gateway.storage.records import NewObject
-from gateway.swift.codec import listed_object, metadata_headers, object_info, put_headers
+from gateway.swift.codec import (
+    CopyKind, copy_checksum, copy_headers, listed_object, metadata_headers, object_info,
+    put_headers)
 
 
 def test_a_multipart_objects_s3_etag_and_content_type_come_from_its_content_type() -> None:
@@ -60,3 +62,30 @@ def test_a_metadata_update_repeats_the_state_and_nothing_of_the_request() -> Non
     assert headers == {k: v for k, v in put_headers(NEW).items()
                        if k not in ("Content-Length", "ETag")}
     assert "Content-Length" not in put_headers(NewObject())  # unknown length: chunked PUT
+
+
+def test_copy_table_carries_gateway_state_by_kind() -> None:
+    crc = Checksum("CRC32", "AAAAAA==", "COMPOSITE")
+    manifest = object_info("mp", {
+        "Content-Type": "text/plain;s3gw_etag=abc-2", "Etag": '"slo"',
+        "X-Object-Meta-Color": "blue", "X-Object-Meta-S3gw-Upload-Id": "u1",
+        **crc.swift_metadata()})
+    plain = object_info("k", {"Content-Type": "text/plain",
+                              "Etag": "d41d8cd98f00b204e9800998ecf8427e",
+                              "X-Object-Meta-S3gw-Upload-Id": "forged"})
+    assert CopyKind.of(plain, onto_itself=True) is CopyKind.PLAIN
+    assert CopyKind.of(manifest, onto_itself=False) is CopyKind.MULTIPART_DATA
+    onto_itself = CopyKind.of(manifest, onto_itself=True)
+    assert onto_itself is CopyKind.MANIFEST_ONTO_ITSELF
+    # Onto itself: upload id, checksum and multipart ETag stay; REPLACE metadata applies.
+    out = copy_headers(manifest, NewObject(user_metadata={"new": "1"}), onto_itself)
+    assert out["Content-Type"] == "binary/octet-stream;s3gw_etag=abc-2"
+    assert out["X-Object-Meta-S3gw-Upload-Id"] == "u1"
+    assert out["x-object-meta-new"] == "1" and "x-object-meta-color" not in out
+    assert copy_checksum(out, manifest.etag) == crc
+    # Its data elsewhere: a plain object, without the COMPOSITE checksum or upload id.
+    out = copy_headers(manifest, None, CopyKind.MULTIPART_DATA)
+    assert out["Content-Type"] == "text/plain" and out["x-object-meta-color"] == "blue"
+    assert not any(name.lower().startswith("x-object-meta-s3gw-") for name in out)
+    # A plain object's copy never carries an upload id.
+    assert "X-Object-Meta-S3gw-Upload-Id" not in copy_headers(plain, None, CopyKind.PLAIN)
