@@ -307,7 +307,7 @@ def parse_presigned(query: Query, max_expires: int) -> V4Auth:
         expires = int(v["X-Amz-Expires"])
     except ValueError:
         raise AuthorizationQueryParametersError("X-Amz-Expires should be a number") from None
-    if expires < 1:
+    if expires < 0:  # 0 is valid, and expired from the start (as on S3)
         raise AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
     if expires > max_expires:
         raise AuthorizationQueryParametersError(
@@ -342,7 +342,7 @@ def check_time(auth: V4Auth, now: datetime, max_skew: int) -> None:
         raise AccessDenied("Request is not yet valid",
                            **{"X-Amz-Date": int(auth.request_time.timestamp() * 1000)},
                            Expires=_iso(expiry), ServerTime=_iso(now))
-    if now > expiry:
+    if now > expiry or auth.expires == 0:
         raise AccessDenied("Request has expired",
                            **{"X-Amz-Expires": auth.expires},
                            Expires=_iso(expiry), ServerTime=_iso(now))

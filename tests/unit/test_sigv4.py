@@ -258,7 +258,7 @@ def presign_query(**override: str) -> sigv4.Query:
 
 @pytest.mark.parametrize("override", [
     {"X-Amz-Algorithm": "AWS4-HMAC-SHA512"},
-    {"X-Amz-Expires": "0"},
+    {"X-Amz-Expires": "-1"},
     {"X-Amz-Expires": "604801"},
     {"X-Amz-Expires": "soon"},
     {"X-Amz-Date": "2013-05-24T00:00:00Z"},
@@ -308,6 +308,14 @@ def test_presigned_expiry_and_not_yet_valid() -> None:
                                  "ServerTime": "2013-05-25T00:00:01Z"}
     with pytest.raises(AccessDenied, match="not yet valid"):
         sigv4.check_time(auth, T0 - timedelta(seconds=901), 900)
+
+
+def test_presigned_expires_zero_is_valid_and_already_expired() -> None:
+    auth = sigv4.parse_presigned(presign_query(**{"X-Amz-Expires": "0"}), 604800)
+    with pytest.raises(AccessDenied, match="Request has expired") as info:
+        sigv4.check_time(auth, T0, 900)  # even at the very second it was signed
+    assert info.value.fields == {"X-Amz-Expires": "0", "Expires": "2013-05-24T00:00:00Z",
+                                 "ServerTime": "2013-05-24T00:00:00Z"}
 
 
 def test_unsigned_amz_headers_rejected() -> None:
