@@ -276,4 +276,23 @@ def select_handler(req: S3Request) -> Handler:
         return route.handler
     if method not in S3_METHODS or (level == "service" and not sub):
         raise errors.MethodNotAllowed(Method=method, ResourceType=level.upper())
-    raise errors.S3NotImplemented()
+    req.operation = _unserved_operation(level, sub)
+    raise errors.S3NotImplemented(_refusal(req.operation, method, level, sub))
+
+
+def _unserved_operation(level: str, sub: str) -> str:
+    """The one unserved operation of this sub-resource (``GET ?select`` is a request
+    for SelectObjectContent by another method), or "" when there is none or several."""
+    names = {route.operation for route in NOT_IMPLEMENTED
+             if route.level == level and route.subresource == sub and sub}
+    return names.pop() if len(names) == 1 else ""
+
+
+def _refusal(operation: str, method: str, level: str, sub: str) -> str:
+    """The message of a 501 for a request no row serves: the operation's name if it
+    has one, else the request described (never the unsupported-header text)."""
+    if operation:
+        return f"{operation} is not implemented"
+    article = "an" if level == "object" else "the" if level == "service" else "a"
+    target = f"the {sub} sub-resource of {article} {level}" if sub else f"{article} {level}"
+    return f"{method} on {target} is not implemented"

@@ -149,11 +149,31 @@ def test_header_rules_follow_the_routed_operation() -> None:
         select_handler(s3_request("PUT", "b", "k", "", {**COPY, **bad}))
 
 
+@pytest.mark.parametrize(("method", "query", "operation"), [
+    ("GET", "select", "SelectObjectContent"),
+    ("GET", "restore", "RestoreObject"),
+    ("DELETE", "torrent", "GetObjectTorrent"),
+])
+def test_other_methods_of_an_unserved_subresource_are_named(method: str, query: str,
+                                                            operation: str) -> None:
+    request = s3_request(method, "b", "k", query)
+    with pytest.raises(errors.S3NotImplemented) as refused:
+        select_handler(request)
+    assert request.operation == operation
+    assert refused.value.detail == f"{operation} is not implemented"
+
+
 def test_requests_that_are_no_operation() -> None:
     unnamed = s3_request("POST", "b", "k")
-    with pytest.raises(errors.S3NotImplemented):
+    with pytest.raises(errors.S3NotImplemented) as refused:
         select_handler(unnamed)
     assert unnamed.operation == ""
+    assert refused.value.detail == "POST on an object is not implemented"
+    wrong_method = s3_request("DELETE", "b", None, "location")
+    with pytest.raises(errors.S3NotImplemented) as refused:
+        select_handler(wrong_method)
+    assert refused.value.detail == \
+        "DELETE on the location sub-resource of a bucket is not implemented"
     with pytest.raises(errors.MethodNotAllowed):
         select_handler(s3_request("PUT", None, None))
     with pytest.raises(errors.MethodNotAllowed):
