@@ -11,6 +11,7 @@ from gateway import errors
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
 from gateway.s3request import S3Request
+from gateway.storage import errors as store
 from gateway.xml import XMLWriter, parse
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -24,6 +25,9 @@ eu-central-1 eu-central-2 eu-west-1 eu-west-2 eu-west-3 eu-south-1 eu-south-2
 eu-north-1 il-central-1 me-south-1 me-central-1 sa-east-1 us-gov-east-1
 us-gov-west-1 EU
 """.split())
+
+# The one region where re-creating a bucket you own answers 200.
+LEGACY_REGION = "us-east-1"
 
 
 def validate_bucket_name(name: str) -> None:
@@ -63,7 +67,13 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     validate_bucket_name(req.bucket)
     _check_location(req, await read_small_body(req))
-    await req.store.create_bucket(req.account, req.bucket)
+    try:
+        await req.store.create_bucket(req.account, req.bucket)
+    except store.BucketAlreadyOwned:
+        # S3's legacy rule in us-east-1: re-creating your own bucket succeeds and
+        # leaves it as it is; every other region answers BucketAlreadyOwnedByYou.
+        if req.config.server.region != LEGACY_REGION:
+            raise
     return web.Response(status=200, headers={"Location": f"/{req.bucket}"})
 
 

@@ -34,11 +34,12 @@ async def test_create_bucket_answers_location(s3: S3Client) -> None:
     assert [b.name for b in await s3.store.list_buckets(ACCOUNT)] == ["new-bucket"]
 
 
-async def test_create_existing_bucket_is_already_owned(s3: S3Client) -> None:
+async def test_recreating_your_bucket_in_us_east_1_keeps_it(s3: S3Client) -> None:
     await s3.request("PUT", "/mine")
+    await s3.put_object("mine", "kept", b"data")
     reply = await s3.request("PUT", "/mine")
-    assert_error(reply, "BucketAlreadyOwnedByYou", 409)
-    assert reply.xml.findtext("BucketName") == "mine"
+    assert reply.status == 200 and reply.headers["Location"] == "/mine"
+    assert (await s3.request("GET", "/mine/kept")).body == b"data"
 
 
 @pytest.mark.parametrize("name", ["UpperCase", "ab", "a" * 64, "192.168.5.4", "a..b",

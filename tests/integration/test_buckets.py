@@ -146,11 +146,14 @@ def test_list_buckets_hides_segment_containers(s3_client: Any, swift_conn: Any,
         swift_conn.delete_container(bucket + "+segments")
 
 
-def test_create_existing_bucket_is_already_owned(s3_client: Any, bucket: str) -> None:
-    with pytest.raises(ClientError) as info:
-        s3_client.create_bucket(Bucket=bucket)
-    assert error_of(info) == ("BucketAlreadyOwnedByYou", 409)
-    assert info.value.response["Error"]["BucketName"] == bucket
+def test_recreating_your_bucket_in_us_east_1_keeps_it(s3_client: Any, bucket: str) -> None:
+    # S3's legacy rule in us-east-1 (this gateway's region): 200, the bucket unchanged.
+    # Other regions answer BucketAlreadyOwnedByYou: test_bucket_recreate.py.
+    s3_client.put_object(Bucket=bucket, Key="kept", Body=b"data")
+    again = s3_client.create_bucket(Bucket=bucket)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert again["Location"] == f"/{bucket}"
+    assert s3_client.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"data"
 
 
 def test_create_with_matching_location_constraint(s3_client: Any, cleanup: list[str]) -> None:
@@ -419,8 +422,7 @@ def test_aws_cli_bucket_lifecycle(gateway_env: Any, s3_client: Any, tmp_path: Pa
     assert '"LocationConstraint": null' in located.stdout
 
     again = aws(gateway_env, tmp_path, "s3api", "create-bucket", "--bucket", name)
-    assert again.returncode != 0
-    assert "BucketAlreadyOwnedByYou" in again.stderr
+    assert again.returncode == 0, again.stderr  # us-east-1: re-creating your own bucket
 
     removed = aws(gateway_env, tmp_path, "s3", "rb", f"s3://{name}")
     assert removed.returncode == 0, removed.stderr
