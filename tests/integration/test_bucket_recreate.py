@@ -4,7 +4,6 @@ BucketAlreadyOwnedByYou in every other region, here a gateway set to eu-west-1."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
