@@ -40,8 +40,10 @@ class Store(Protocol):
 
     # --- service and buckets -------------------------------------------------
 
-    async def list_buckets(self, account: str) -> list[BucketInfo]:
-        """The account's buckets in name order (none for an account never used)."""
+    async def list_buckets(self, account: str, prefix: str = "", marker: str = "",
+                           limit: int | None = None) -> list[BucketInfo]:
+        """The account's buckets in name order (none for an account never used):
+        those named after ``marker`` and starting with ``prefix``, at most ``limit``."""
         raise _missing("list_buckets")
 
     async def create_bucket(self, account: str, bucket: str) -> None:

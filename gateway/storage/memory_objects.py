@@ -51,9 +51,11 @@ class MemoryObjects(Store):
             raise store.BucketNotFound(bucket=bucket)
         return found
 
-    async def list_buckets(self, account: str) -> list[BucketInfo]:
+    async def list_buckets(self, account: str, prefix: str = "", marker: str = "",
+                           limit: int | None = None) -> list[BucketInfo]:
         buckets = self.accounts.get(account, {})
-        return [buckets[name].info for name in sorted(buckets)]
+        names = [name for name in sorted(buckets) if name > marker and name.startswith(prefix)]
+        return [buckets[name].info for name in names[:limit]]
 
     async def create_bucket(self, account: str, bucket: str) -> None:
         buckets = self.accounts.setdefault(account, {})

@@ -31,6 +31,13 @@ HIDDEN_SUFFIXES = (SEGMENTS_SUFFIX, UPLOADS_SUFFIX, "+buckets")
 PAGE = 10000
 MAX_DOCUMENT_BYTES = 64 * 1024
 
+
+def is_bucket(container: str) -> bool:
+    """Whether a container of the account is an S3 bucket: S3 names have no ``+``,
+    which every container the gateway keeps for itself has (``HIDDEN_SUFFIXES``)."""
+    return "+" not in container
+
+
 BUCKET: OutcomeMap = {404: store.BucketNotFound}
 DELETE_BUCKET: OutcomeMap = {404: store.BucketNotFound, 409: store.BucketNotEmpty}
 
@@ -40,20 +47,23 @@ class SwiftBuckets:
 
     swift: SwiftClient
 
-    async def list_buckets(self, account: str) -> list[BucketInfo]:
+    async def list_buckets(self, account: str, prefix: str = "", marker: str = "",
+                           limit: int | None = None) -> list[BucketInfo]:
         out: list[BucketInfo] = []
-        marker = ""
-        while True:
-            resp = await self.swift.request(
-                "GET", account, params={"format": "json", "marker": marker, "limit": str(PAGE)})
+        while limit is None or len(out) < limit:
+            # Hidden containers take places in Swift's pages: ask again for the rest.
+            want = PAGE if limit is None else min(PAGE, limit - len(out))
+            params = {"format": "json", "marker": marker, "limit": str(want)}
+            if prefix:
+                params["prefix"] = prefix
+            resp = await self.swift.request("GET", account, params=params)
             if resp.status == 404:  # the account does not exist until first used
                 resp.release()
                 break
             raise_for(resp, {})
             page = await resp.json()
-            out.extend(bucket_info(account, c) for c in page
-                       if not c["name"].endswith(HIDDEN_SUFFIXES))
-            if len(page) < PAGE:
+            out.extend(bucket_info(account, c) for c in page if is_bucket(c["name"]))
+            if len(page) < want:
                 break
             marker = page[-1]["name"]
         return out
