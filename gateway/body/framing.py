@@ -12,8 +12,12 @@ from gateway import errors
 AWS_CHUNKED = "aws-chunked"
 
 def stored_content_encoding(value: str) -> str | None:
-    """Content-Encoding without ``aws-chunked`` ("aws-chunked,gzip" -> "gzip")."""
+    """Content-Encoding as S3 stores it: without ``aws-chunked`` wherever it stands
+    ("aws-chunked, gzip" -> "gzip"; None if nothing is left), whether or not the body
+    was framed so; a value without it is kept as sent."""
     codings = [c.strip() for c in value.split(",")]
+    if not any(c.lower() == AWS_CHUNKED for c in codings):
+        return value
     kept = [c for c in codings if c and c.lower() != AWS_CHUNKED]
     return ", ".join(kept) or None
 

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from gateway import checksums, errors
 from gateway.auth.chunked import ChunkedOptions
-from gateway.body.framing import (
-    decoded_length, is_chunked, size_limited, stored_content_encoding)
+from gateway.body.framing import decoded_length, is_chunked, size_limited
 from gateway.body.receive import raw_chunks, send_continue
 from gateway.body.verify import (
     computed_checksum, streaming_marker, trailer_allowed, verified_body, verified_checksum)
@@ -122,30 +121,20 @@ class UploadBody:
         return self.checksum if self.read_ahead else self.upfront_checksum()
 
     def apply_headers(self, swift_headers: dict[str, str]) -> None:
-        """Set Content-Length (or leave it out for a chunked PUT), drop ``aws-chunked``
-        from the stored Content-Encoding, add a known checksum's reserved metadata."""
+        """Set Content-Length (or leave it out for a chunked PUT), add a known
+        checksum's reserved metadata."""
         swift_headers.pop("Content-Length", None)
         if self.content_length is not None:
             swift_headers["Content-Length"] = str(self.content_length)
-        encoding = swift_headers.pop("Content-Encoding", None)
-        if encoding is not None and self.decoded:
-            encoding = stored_content_encoding(encoding)
-        if encoding:
-            swift_headers["Content-Encoding"] = encoding
         known = self.known_checksum()
         if known is not None:
             swift_headers.update(known.swift_metadata())
 
     def object_to_store(self, new: NewObject) -> NewObject:
-        """``new`` as this body stores it: its length (``None``: a chunked PUT),
-        Content-Encoding without ``aws-chunked``, a checksum known before the body."""
-        headers = dict(new.content_headers)
-        encoding = headers.pop("Content-Encoding", None)
-        if encoding is not None and self.decoded:
-            encoding = stored_content_encoding(encoding)
-        if encoding:
-            headers["Content-Encoding"] = encoding
-        return replace(new, content_headers=headers, content_length=self.content_length,
+        """``new`` as this body stores it: its length (``None``: a chunked PUT) and a
+        checksum known before the body (Content-Encoding comes without ``aws-chunked``
+        already: ``object_headers.stored_headers``)."""
+        return replace(new, content_length=self.content_length,
                        checksum=self.known_checksum())
 
     def bind_to(self, etag: str | None) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from multidict import CIMultiDictProxy
 
 from gateway import errors
+from gateway.body.framing import stored_content_encoding
 from gateway.handlers.user_metadata import USER_META, metadata_of_request
 from gateway.swift.user_metadata import metadata_of_object, swift_metadata
 from gateway.multipart_layout import split_etag_param
@@ -78,13 +79,26 @@ def md5_etag(content_md5: str) -> str:
     return digest.hex()
 
 
+def stored_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
+    """The ``STORED_HEADERS`` a write keeps: as sent, but Content-Encoding without
+    ``aws-chunked`` (a framing of this request's body, never the object's coding)."""
+    out: dict[str, str] = {}
+    for name in STORED_HEADERS:
+        value = headers.get(name)
+        if value is not None and name == "Content-Encoding":
+            value = stored_content_encoding(value)
+        if value is not None:
+            out[name] = value
+    return out
+
+
 def new_object(headers: CIMultiDictProxy[str]) -> NewObject:
-    """What a PutObject's headers ask to store besides the bytes (the body's length,
-    encoding and checksum: ``UploadBody.object_to_store``)."""
+    """What a PutObject's headers ask to store besides the bytes (the body's length
+    and checksum: ``UploadBody.object_to_store``)."""
     content_md5 = headers.get("Content-MD5")
     return NewObject(
         content_type=_content_type(headers),
-        content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
+        content_headers=stored_headers(headers),
         user_metadata=metadata_of_request(headers),
         content_md5=md5_etag(content_md5) if content_md5 is not None else None)
 
@@ -101,10 +115,7 @@ def _content_type(headers: CIMultiDictProxy[str]) -> str:
 def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     """The Swift PUT headers for an S3 PutObject's headers."""
     out = swift_metadata(metadata_of_request(headers))
-    for name in STORED_HEADERS:
-        value = headers.get(name)
-        if value is not None:
-            out[name] = value
+    out.update(stored_headers(headers))
     out["Content-Type"] = _content_type(headers)
     content_md5 = headers.get("Content-MD5")
     if content_md5 is not None:
