@@ -17,7 +17,7 @@ from multidict import CIMultiDictProxy
 
 from gateway import errors
 from gateway.body.framing import stored_content_encoding
-from gateway.handlers.user_metadata import USER_META, metadata_of_request
+from gateway.handlers.user_metadata import USER_META, mail_safe, metadata_of_request
 from gateway.swift.user_metadata import metadata_of_object, swift_metadata
 from gateway.multipart_layout import split_etag_param
 from gateway.storage.records import NewObject, ObjectInfo
@@ -125,7 +125,7 @@ def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
 
 def s3_read_headers(info: ObjectInfo, content_range: str | None = None) -> dict[str, str]:
     """The S3 GET/HEAD response headers of an object's record."""
-    out = {USER_META + name: value for name, value in info.user_metadata.items()}
+    out = {USER_META + name: mail_safe(value) for name, value in info.user_metadata.items()}
     out.update(info.content_headers)
     if info.last_modified is not None:
         out["Last-Modified"] = http_date_of(info.last_modified)

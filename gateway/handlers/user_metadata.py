@@ -7,6 +7,8 @@ business: ``gateway.swift.user_metadata``.
 
 from __future__ import annotations
 
+import base64
+
 from multidict import CIMultiDictProxy
 
 from gateway import errors
@@ -15,6 +17,17 @@ USER_META = "x-amz-meta-"
 MAX_USER_METADATA = 2048  # S3: names and values, in UTF-8 bytes
 # Names the gateway keeps its own state under (a client could forge a checksum).
 RESERVED_PREFIX = "s3gw-"
+
+
+def mail_safe(value: str) -> str:
+    """A metadata value as S3 returns it: US-ASCII as it is, anything else as one
+    RFC 2047 encoded-word (``=?UTF-8?B?...?=``), so that no client reads the UTF-8
+    bytes as Latin-1. A value the client sent encoded is ASCII: it comes back as sent."""
+    if value.isascii():
+        return value
+    encoded = base64.b64encode(value.encode("utf-8", "surrogateescape")).decode("ascii")
+    return f"=?UTF-8?B?{encoded}?="
+
 
 def metadata_of_request(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     """The request's user metadata, names lower-cased as S3 does, repeated names joined
