@@ -13,12 +13,13 @@ from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
-from gateway.swift.deletes import SwiftDeletes
+from gateway.swift.completes import SwiftCompletes
 
 
-class SwiftStore(SwiftDeletes, Store):
+class SwiftStore(SwiftCompletes, Store):
     """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
-    ``swift.writes``, ``swift.deletes``), listings (``swift.listing``)."""
+    ``swift.writes``, ``swift.deletes``), listings (``swift.listing``), multipart
+    uploads (``swift.uploads``, ``swift.upload_listing``, ``swift.completes``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift
