@@ -1,7 +1,7 @@
-"""CopyObject and UploadPartCopy: server-side copies from ``x-amz-copy-source``.
+"""CopyObject: server-side copies from ``x-amz-copy-source`` (UploadPartCopy: ``part_copy``).
 
 The copy itself always happens inside Swift: its ``copy`` middleware serves a
-PUT with ``X-Copy-From`` (and ``Range`` for a part) inside the proxy. The
+PUT with ``X-Copy-From`` inside the proxy. The
 gateway HEADs the source first, because S3's conditions, size limit, error
 codes and metadata rules need the source's headers, then pins the copy to that
 exact source with ``If-Match`` so a concurrent overwrite cannot slip in between.
@@ -10,48 +10,25 @@ exact source with ``If-Match`` so a concurrent overwrite cannot slip in between.
 destination gets exactly the headers built here (COPY: the source's, REPLACE:
 the request's) and reserved ``X-Object-Meta-S3gw-*`` state is copied by rule,
 never blindly.
-
-UploadPartCopy into an upload created with a checksum algorithm needs the
-part's checksum of that algorithm, as S3 computes it. A whole-source copy
-reuses the source's FULL_OBJECT checksum of that algorithm when it has one.
-Otherwise the gateway first reads the source range once, pinned with
-``If-Match`` like the copy, hashing it, and only then makes the Swift-side copy
-with the checksum in the PUT's own headers. Both reads are pinned to the same
-Swift ETag, hence the same bytes (a plain object's ETag is its MD5; an SLO's
-covers its segments' ETags, which SLO checks on read), so no MD5 is computed
-here. The part and its checksum are written by one atomic PUT. The
-alternatives were worse under concurrency: streaming the range through a PUT,
-or hashing the part after the copy, both learn the checksum only after the
-part exists and must add it with a later POST, which leaves a window where the
-part lists without its checksum, and a POST that lands after a concurrent
-UploadPart of the same number would label that part's bytes with this copy's
-checksum. The price is that Swift reads the range twice (for the
-hashing, then for the copy); the gateway reads it once and writes nothing.
-Uploads without an algorithm keep the pure Swift-side copy.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway import checksums, errors, multipart_layout
-from gateway.handlers import multipart, multipart_objects
+from gateway.handlers import multipart_objects
 from gateway.handlers.common import s3_etag, xml_response
 from gateway.handlers.copy_source import (
-    COPY_SOURCE, COPY_SOURCE_RANGE, CopyConditions, CopySource, check_copy_size,
-    parse_copy_range, parse_copy_source)
+    COPY_SOURCE, CopyConditions, CopySource, check_copy_size, parse_copy_source)
 from gateway.handlers.object_headers import (
     MAX_KEY_BYTES, STORED_HEADERS, check_key, swift_put_headers)
 from gateway.handlers.user_metadata import RESERVED_META, is_user_metadata
-from gateway.handlers.multipart_common import head_marker, parse_part_number
 from gateway.handlers.objects import require_bucket
 from gateway.s3request import S3Request
 from gateway.swift.client import quote_name
@@ -65,9 +42,6 @@ SOURCE_HEAD_ERRORS: StatusMap = {}
 COPY_PUT_ERRORS: StatusMap = {
     404: errors.NoSuchKey, 412: errors.PreconditionFailed, 416: errors.InvalidRange,
     400: errors.InvalidArgument, 413: errors.EntityTooLarge}
-SOURCE_GET_ERRORS: StatusMap = {
-    404: errors.NoSuchKey, 412: errors.PreconditionFailed, 416: errors.InvalidRange}
-PART_CONTENT_TYPE = "application/octet-stream"
 # Pinning attempts: a 412 on the pinned copy means the source changed after the HEAD.
 ATTEMPTS = 2
 
@@ -306,85 +280,3 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
     # The destination's own ETag: a checksum bound to the source's holds if they match.
     return _result("CopyObjectResult", etag, modified,
                    checksums.stored_checksum({**written, "Etag": etag}))
-
-
-async def upload_part_copy(req: S3Request) -> web.StreamResponse:
-    assert req.key is not None and req.bucket is not None
-    number = parse_part_number(req.query.get("partNumber"))
-    upload_id = req.query.get("uploadId", "")
-    marker = await head_marker(req, upload_id)
-    algorithm = marker.get(multipart_layout.CHECKSUM_ALGORITHM_META)
-    byte_range = req.http.headers.get(COPY_SOURCE_RANGE)
-    container = multipart_layout.segments_container(req.bucket)
-    part = multipart_layout.part_name(req.key, upload_id, number)
-    stored: list[checksums.Checksum] = []
-
-    async def attempt(found: SourceObject) -> tuple[str, str]:
-        headers = {"Content-Type": PART_CONTENT_TYPE}
-        stored.clear()
-        span: tuple[int, int] | None = None
-        if byte_range is not None:
-            span = parse_copy_range(byte_range, found.size)
-            check_copy_size(span[1] - span[0] + 1)
-            headers["Range"] = f"bytes={span[0]}-{span[1]}"
-        else:
-            check_copy_size(found.size)
-        if algorithm is None:
-            return await _swift_copy(req, container, part, found, headers)
-        checksum = None if span is not None else _part_checksum_of_source(found, algorithm)
-        if checksum is None:
-            checksum = await _hash_source(req, found, algorithm, span)
-        stored.append(checksum)
-        # As an uploaded part: in the content type for listings, and as metadata.
-        headers["Content-Type"] = multipart_layout.part_content_type(checksum)
-        headers.update(checksum.swift_metadata())
-        return await _swift_copy(req, container, part, found, headers)
-
-    _, etag, modified = await _pinned(req, attempt)
-    # A part that landed after an Abort is removed again (as UploadPart does).
-    await multipart._check_still_open(req, upload_id, part)
-    return _result("CopyPartResult", etag, modified, stored[0] if stored else None,
-                   with_type=False)
-
-
-def _part_checksum_of_source(found: SourceObject, algorithm: str) -> checksums.Checksum | None:
-    """A whole-source copy's part checksum, if the source already has it: a FULL_OBJECT
-    checksum of the upload's algorithm (a COMPOSITE one describes other parts)."""
-    stored = checksums.stored_checksum(found.headers)
-    if stored is None or stored.algorithm != algorithm or stored.type != checksums.FULL_OBJECT:
-        return None
-    return checksums.Checksum(stored.algorithm, stored.value)
-
-
-async def _hash_source(req: S3Request, found: SourceObject, algorithm: str,
-                       span: tuple[int, int] | None) -> checksums.Checksum:
-    """Read the source (or its ``span``), pinned to the HEADed version, once through the
-    gateway: its ``algorithm`` checksum, nothing stored."""
-    source = found.source
-    # X-Newest: read the version the copy middleware will read (it asks for the newest).
-    headers = {"X-Newest": "true"}
-    if found.swift_etag:
-        headers["If-Match"] = found.swift_etag
-    expected = found.size
-    if span is not None:
-        headers["Range"] = f"bytes={span[0]}-{span[1]}"
-        expected = span[1] - span[0] + 1
-    hasher = checksums.new_hasher(algorithm)
-    size = 0
-    resp = await req.swift.request("GET", req.account, source.bucket, source.key,
-                                   headers=headers)
-    try:
-        if resp.status == 404:
-            raise errors.NoSuchKey(Key=source.key)
-        raise_for_status(resp, SOURCE_GET_ERRORS)
-        async for chunk in resp.content.iter_any():
-            hasher.update(chunk)
-            size += len(chunk)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
-        raise errors.ServiceUnavailable() from exc
-    finally:
-        resp.release()
-    if size != expected:  # a short read: never a checksum of other bytes
-        raise errors.ServiceUnavailable()
-    value = base64.b64encode(hasher.digest()).decode("ascii")
-    return checksums.Checksum(algorithm, value)

@@ -144,14 +144,6 @@ async def _record_part_checksum(req: S3Request, upload_id: str, number: int,
         log.warning("request %s: storing the trailing checksum failed", req.request_id)
 
 
-async def _check_still_open(req: S3Request, upload_id: str, name: str) -> None:
-    """Transitional, for UploadPartCopy (``handlers/copy.py``) until it goes through
-    ``Store.copy_part``: remove a part copied after its upload was aborted."""
-    assert req.bucket is not None and req.key is not None
-    await req.store.check_part_still_open(  # type: ignore[attr-defined]
-        req.account, req.bucket, req.key, upload_id, name)
-
-
 async def abort_multipart_upload(req: S3Request) -> web.StreamResponse:
     """The store forgets the upload and removes its parts (also one still arriving)."""
     assert req.bucket is not None and req.key is not None

@@ -178,10 +178,14 @@ class Store(Protocol):
         raise _missing("record_part_checksum")
 
     async def copy_part(self, account: str, bucket: str, key: str, upload_id: str,
-                        number: int, spec: CopySpec,
-                        checksum: Checksum | None = None) -> WriteResult:
+                        number: int, spec: CopySpec, checksum: Checksum | None = None,
+                        checksum_algorithm: str | None = None) -> WriteResult:
         """Part ``number`` copied from ``spec.source`` (``spec.byte_range``), pinned
-        as in ``copy_object``; ``UploadNotFound``, ``PreconditionFailed``."""
+        as in ``copy_object``. ``checksum``: the part's, when the caller knows it;
+        else with ``checksum_algorithm`` the backend computes it over the copied
+        bytes (``WriteResult.checksum``). ``PreconditionFailed`` (the source
+        changed), ``ObjectNotFound`` (the source's names), ``RangeNotSatisfiable``,
+        ``EntityTooLarge``, ``UploadNotFound`` (aborted meanwhile: removed)."""
         raise _missing("copy_part")
 
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
-from gateway.checksums import Checksum
+from gateway.checksums import Checksum, checksum_of
 from gateway.storage import errors as store
 from gateway.storage.memory_objects import MemoryObjects
 from gateway.storage.memory_rules import md5_hex, multipart_etag
@@ -77,13 +77,15 @@ class MemoryUploads(MemoryObjects):
         return True
 
     async def copy_part(self, account: str, bucket: str, key: str, upload_id: str,
-                        number: int, spec: CopySpec,
-                        checksum: Checksum | None = None) -> WriteResult:
+                        number: int, spec: CopySpec, checksum: Checksum | None = None,
+                        checksum_algorithm: str | None = None) -> WriteResult:
         upload = self.upload(account, bucket, key, upload_id)
         data = self.copy_source(account, spec).data
         if spec.byte_range is not None:
             first, last = spec.byte_range
             data = data[first:last + 1]
+        if checksum is None and checksum_algorithm is not None:
+            checksum = Checksum(checksum_algorithm, checksum_of(checksum_algorithm, data))
         return self._store_part(upload, number, data, checksum)
 
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,

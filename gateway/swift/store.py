@@ -13,13 +13,14 @@ from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
-from gateway.swift.completes import SwiftCompletes
+from gateway.swift.part_copies import SwiftPartCopies
 
 
-class SwiftStore(SwiftCompletes, Store):
+class SwiftStore(SwiftPartCopies, Store):
     """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
     ``swift.writes``, ``swift.deletes``), listings (``swift.listing``), multipart
-    uploads (``swift.uploads``, ``swift.upload_listing``, ``swift.completes``)."""
+    uploads (``swift.uploads``, ``swift.upload_listing``, ``swift.completes``,
+    ``swift.part_copies``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift

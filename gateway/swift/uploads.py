@@ -94,13 +94,6 @@ class SwiftUploads(SwiftDeletes):
         return WriteResult(etag=backend_etag.strip('"'), checksum=checksum,
                            backend_etag=backend_etag)
 
-    async def check_part_still_open(self, account: str, bucket: str, key: str,
-                                    upload_id: str, name: str) -> None:
-        """``_check_still_open`` for a part ``name`` stored just now by another path
-        (transitional: UploadPartCopy, until it goes through ``copy_part``)."""
-        await self._check_still_open(self.upload_at(account, bucket, key, upload_id), name,
-                                     time.monotonic())
-
     async def _check_still_open(self, at: UploadAt, name: str, committed_at: float) -> None:
         """Remove a part that landed after its upload was aborted (no orphan survives).
 

@@ -11,7 +11,7 @@ import zlib
 import pytest
 
 from gateway.storage.records import ReadOptions
-from tests.handlers.conftest import ACCOUNT, S3Client, assert_error
+from tests.handlers.conftest import ACCOUNT, Reply, S3Client, assert_error
 
 BUCKET = "uploads"
 MIB = 1024 * 1024
@@ -321,3 +321,45 @@ async def test_abort_forgets_the_upload(bucket: S3Client) -> None:
     assert_error(await bucket.request("DELETE", f"/{BUCKET}/k?uploadId={upload_id}"),
                  "NoSuchUpload", 404)
     assert (await bucket.request("GET", f"/{BUCKET}?uploads")).texts("Upload/Key") == []
+
+
+# --- UploadPartCopy ------------------------------------------------------------------
+
+async def test_upload_part_copy(bucket: S3Client) -> None:
+    await bucket.put_object(BUCKET, "src", b"0123456789")
+    upload_id = await create(bucket, headers={"x-amz-checksum-algorithm": "CRC32"})
+    path = f"/{BUCKET}/k?partNumber=2&uploadId={upload_id}"
+    reply = await bucket.request("PUT", path, headers={
+        "x-amz-copy-source": f"/{BUCKET}/src", "x-amz-copy-source-range": "bytes=2-5"})
+    assert reply.status == 200, reply.body
+    assert reply.xml.tag.endswith("CopyPartResult")
+    assert (reply.text("ETag"), reply.text("ChecksumCRC32")) == (f'"{md5(b"2345")}"',
+                                                                 crc32(b"2345"))
+    assert ISO_MS.fullmatch(reply.text("LastModified") or "")
+    assert reply.text("ChecksumType") is None
+    [part] = (await bucket.store.list_parts(ACCOUNT, BUCKET, "k", upload_id, 0, 10)).parts
+    assert (part.number, part.size, part.etag) == (2, 4, md5(b"2345"))
+    plain = await create(bucket, "plain")
+    reply = await bucket.request("PUT", f"/{BUCKET}/plain?partNumber=1&uploadId={plain}",
+                                 headers={"x-amz-copy-source": f"/{BUCKET}/src"})
+    assert (reply.status, reply.text("ETag")) == (200, f'"{md5(b"0123456789")}"')
+    assert reply.text("ChecksumCRC32") is None
+
+
+async def test_upload_part_copy_errors(bucket: S3Client) -> None:
+    await bucket.put_object(BUCKET, "src", b"0123456789")
+    upload_id = await create(bucket)
+    path = f"/{BUCKET}/k?partNumber=1&uploadId={upload_id}"
+
+    async def copy(headers: dict[str, str], to: str = path) -> Reply:
+        return await bucket.request("PUT", to, headers=headers)
+
+    assert_error(await copy({"x-amz-copy-source": f"/{BUCKET}/missing"}), "NoSuchKey", 404)
+    assert_error(await copy({"x-amz-copy-source": "/nobucket/src"}), "NoSuchBucket", 404)
+    assert_error(await copy({"x-amz-copy-source": f"/{BUCKET}/src"},
+                            f"/{BUCKET}/k?partNumber=1&uploadId=nope"), "NoSuchUpload", 404)
+    assert_error(await copy({"x-amz-copy-source": f"/{BUCKET}/src",
+                             "x-amz-copy-source-range": "bytes=5-10"}), "InvalidArgument", 400)
+    assert_error(await copy({"x-amz-copy-source": f"/{BUCKET}/src",
+                             "x-amz-copy-source-if-match": '"other"'}),
+                 "PreconditionFailed", 412)
