@@ -120,10 +120,10 @@ async def upload_part(req: S3Request) -> web.StreamResponse:
     # A small part's computed checksum is known before the write (no second request).
     await body.read_small_body()
     content_md5 = req.http.headers.get("Content-MD5")
+    md5 = md5_etag(content_md5) if content_md5 is not None else None
     stored = await req.store.upload_part(req.account, req.bucket, req.key, upload_id, number,
                                          body.chunks, body.content_length,
-                                         body.known_checksum(),
-                                         md5_etag(content_md5) if content_md5 is not None else None)
+                                         body.known_checksum(), md5)
     body.bind_to(stored.backend_etag)
     if body.checksum_in_trailer and body.checksum is not None:
         await _record_part_checksum(req, upload_id, number, body)
