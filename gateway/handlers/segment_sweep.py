@@ -11,18 +11,13 @@ from typing import cast
 
 from gateway.s3request import S3Request
 from gateway.swift import segment_sweep
-from gateway.swift.caches import SegmentsPresence, SwiftCaches
+from gateway.swift.caches import SwiftCaches
 
 
 def _at(req: S3Request) -> segment_sweep.BucketAt:
     assert req.bucket is not None
     caches = cast(SwiftCaches, req.store.caches)  # type: ignore[attr-defined]
     return segment_sweep.BucketAt(req.swift, req.account, req.bucket, caches)
-
-
-def segments_presence(req: S3Request) -> SegmentsPresence:
-    """The store's record of buckets that may hold multipart objects: app-scoped."""
-    return cast(SwiftCaches, req.store.caches).segments  # type: ignore[attr-defined]
 
 
 async def may_hold_multipart(req: S3Request) -> bool:
