@@ -21,7 +21,7 @@ from gateway.handlers.multipart_common import parse_part_number, upload_id_param
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
 from gateway.handlers.object_headers import check_key, md5_etag, new_object
-from gateway.multipart_layout import has_gateway_param
+from gateway.reserved import has_reserved_param
 from gateway.s3request import S3Request
 from gateway.storage.records import UploadInfo
 from gateway.xml import XMLWriter
@@ -92,7 +92,7 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
     # What PutObject would store; a Content-MD5 here would be of the (empty) request body.
     new = replace(new_object(req.http.headers), content_md5=None)
     algorithm, kind = _checksum_settings(req)
-    if has_gateway_param(new.content_type):
+    if has_reserved_param(new.content_type):
         # Content type parameters named s3gw_ carry the gateway's state.
         raise errors.InvalidArgument("Content type parameters starting with s3gw_ are "
                                      "reserved by this gateway.", ArgumentName="Content-Type",

@@ -24,11 +24,10 @@ from gateway.checksums import Checksum
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum, part_checksum_element, result_elements,
     whole_checksum_header)
-from gateway.handlers.multipart_common import upload_id_param
-from gateway.multipart_layout import (
-    MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, multipart_etag)
+from gateway.handlers.multipart_common import (
+    MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, upload_id_param)
 from gateway.s3request import HOST_ID, REQUEST_ID, S3Request
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches, multipart_etag
 from gateway.storage.errors import ObjectNotFound, StoreError, UploadNotFound
 from gateway.storage.records import (
     CompletedPart, ObjectInfo, PartInfo, UploadInfo, WriteConditions)

@@ -9,7 +9,8 @@ from dataclasses import replace
 from gateway.checksums import Checksum, checksum_of
 from gateway.storage import errors as store
 from gateway.storage.memory_objects import MemoryObjects
-from gateway.storage.memory_rules import md5_hex, multipart_etag
+from gateway.storage.etags import multipart_etag
+from gateway.storage.memory_rules import md5_hex
 from gateway.storage.memory_state import MemoryUpload, StoredObject, StoredPart
 from gateway.storage.records import (
     Body, CompletedPart, CopySpec, NewObject, PartInfo, PartsPage, UploadInfo, UploadsPage,

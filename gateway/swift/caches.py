@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gateway.multipart_layout import segments_container
+from gateway.swift.multipart_layout import segments_container
 from gateway.swift.client import SwiftClient
 
 

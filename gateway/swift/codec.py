@@ -1,7 +1,7 @@
 """The one codec between S3 object state and Swift headers (reads, listings, writes).
 
 A Swift object's headers hold S3 state in these places (see
-``gateway.multipart_layout`` for why each is where it is):
+``gateway.swift.multipart_layout`` for why each is where it is):
 
 =====================  ===============================================
 S3 state               Swift headers
@@ -55,7 +55,7 @@ from datetime import datetime, timezone
 from enum import Enum
 
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
     listed_part_checksum, marker_checksum, marker_content_type, part_content_type,
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Sequence
 
 from gateway.checksums import Checksum, stored_checksum
-from gateway.multipart_layout import (
-    UPLOAD_ID_META, multipart_etag, part_name, segments_container)
+from gateway.swift.multipart_layout import UPLOAD_ID_META, part_name, segments_container
 from gateway.storage import errors as store
+from gateway.storage.etags import multipart_etag
 from gateway.storage.records import CompletedPart, UploadInfo, WriteConditions, WriteResult
 from gateway.swift.parts import delete_parts, list_parts_of
 from gateway.swift.codec import manifest_headers, part_info, s3_etag_of

@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 
 from gateway.checksums import Checksum
-from gateway.multipart_layout import part_content_type, part_name, segments_container
+from gateway.swift.multipart_layout import part_content_type, part_name, segments_container
 from gateway.storage import errors as store
 from gateway.storage.records import CopySpec, WriteResult
 from gateway.swift.completes import SwiftCompletes

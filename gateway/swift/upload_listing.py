@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     MARKER_SEPARATOR, split_marker_name, upload_marker_name, uploads_container)
 from gateway.storage.records import UploadsPage
 from gateway.swift.codec import listed_upload

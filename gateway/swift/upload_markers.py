@@ -1,6 +1,6 @@
 """Upload markers in ``<bucket>+uploads``: finding one, and the Abort settle rule.
 
-A marker exists while its upload is in progress (``gateway.multipart_layout``).
+A marker exists while its upload is in progress (``gateway.swift.multipart_layout``).
 Every marker HEAD that finds one is remembered in the store's ``MarkerCache``
 (app-scoped, ``gateway.swift.caches``), which spares UploadPart a HEAD before
 each body and lets concurrent parts of one upload share one HEAD per settle
@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.multipart_layout import upload_marker_name, uploads_container, valid_upload_id
+from gateway.swift.multipart_layout import upload_marker_name, uploads_container, valid_upload_id
 from gateway.storage import errors as store
 from gateway.swift.caches import MarkerCache
 from gateway.swift.client import SwiftClient

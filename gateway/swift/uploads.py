@@ -1,7 +1,7 @@
 """Multipart uploads on Swift: Create, the upload's record, UploadPart, ListParts, Abort.
 
 The layout (hidden ``+uploads`` and ``+segments`` containers, names, content
-type parameters) is ``gateway.multipart_layout``; markers and the settle rule
+type parameters) is ``gateway.swift.multipart_layout``; markers and the settle rule
 are ``gateway.swift.upload_markers``; ListMultipartUploads is
 ``gateway.swift.upload_listing`` and Complete ``gateway.swift.completes``.
 """
@@ -13,7 +13,7 @@ import logging
 import time
 
 from gateway.checksums import Checksum
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     UPLOAD_ID_META, new_upload_id, part_name, segments_container, uploads_container)
 from gateway.storage import errors as store
 from gateway.storage.records import Body, NewObject, PartsPage, UploadInfo, WriteResult

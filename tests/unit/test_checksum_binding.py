@@ -18,7 +18,7 @@ from gateway.checksums import (
     checksum_response_headers, stored_checksum)
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum)
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     CHECKSUM_PARAM, PART_CONTENT_TYPE, listed_part_checksum, part_checksum, part_content_type)
 from gateway.body import SMALL_BODY, UploadBody
 from gateway.storage.records import NewObject, ObjectInfo, PartInfo

@@ -99,7 +99,7 @@ def s3_request(headers: dict[str, str]) -> S3Request:
     http = make_mocked_request("PUT", "/b/k", headers=CIMultiDict(headers))
     auth = AuthResult(Credential("AK", "SK", "AUTH_test"), "v4", "UNSIGNED-PAYLOAD")
     return S3Request(http=http, request_id="r", bucket="b", key="k", auth=auth,
-                     swift=None, config=GatewayConfig())  # type: ignore[arg-type]
+                     config=GatewayConfig(), store=None)  # type: ignore[arg-type]
 
 
 async def test_a_client_checksum_is_kept_alone() -> None:

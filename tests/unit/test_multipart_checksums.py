@@ -20,7 +20,7 @@ from gateway.handlers.multipart import part_checksum_policy
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, WholeChecksum, final_checksum, part_checksum_element,
     result_elements, whole_checksum_header)
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     PART_CONTENT_TYPE, part_checksum,
     part_content_type)
 from gateway.body import UploadBody

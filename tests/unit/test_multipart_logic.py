@@ -13,9 +13,10 @@ from gateway.handlers.multipart_complete import (
     RequestedPart, chosen_parts, parse_complete_body)
 from gateway.storage.records import PartInfo, UploadsPage
 from gateway.swift.upload_listing import page_uploads, start_marker
-from gateway.handlers.multipart_objects import etag_matches
-from gateway.multipart_layout import (
-    MIN_PART_SIZE, content_type_with_etag, multipart_etag, new_upload_id, part_name,
+from gateway.handlers.multipart_common import MIN_PART_SIZE
+from gateway.storage.etags import etag_matches, multipart_etag
+from gateway.swift.multipart_layout import (
+    content_type_with_etag, new_upload_id, part_name,
     part_number_of, split_etag_param, split_marker_name, upload_marker_name, valid_upload_id)
 
 

@@ -57,7 +57,7 @@ def http(method: str, query: str = "", headers: dict[str, str] | None = None) ->
 def s3_request(method: str, bucket: str | None, key: str | None, query: str = "",
                headers: dict[str, str] | None = None) -> S3Request:
     return S3Request(http=http(method, query, headers), request_id="r", bucket=bucket,
-                     key=key, auth=None, swift=None, config=None)  # type: ignore[arg-type]
+                     key=key, auth=None, config=None, store=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("level", "method", "sub", "query", "headers", "operation"), SERVED)

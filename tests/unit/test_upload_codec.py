@@ -5,7 +5,7 @@ from __future__ import annotations
 from multidict import CIMultiDict
 
 from gateway.checksums import Checksum
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, part_content_type,
     upload_marker_name)
 from gateway.storage.records import NewObject
