@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 
 from gateway import errors
-from gateway.multipart_layout import SEGMENTS_SUFFIX, UPLOADS_SUFFIX
+from gateway.reserved import CONTAINER_SUFFIXES
 
 _ADDRESSABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
-RESERVED_SUFFIXES = (SEGMENTS_SUFFIX, UPLOADS_SUFFIX)
+RESERVED_SUFFIXES = CONTAINER_SUFFIXES
 
 
 def is_reserved(name: str) -> bool:

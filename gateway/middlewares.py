@@ -15,7 +15,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.addressing import resolve_target
-from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
+from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE
 from gateway.auth.authenticate import authenticate
 from gateway.body import body_withheld
 from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
@@ -138,5 +138,5 @@ async def context_middleware(request: web.Request, handler) -> web.StreamRespons
         raise errors.AccessDenied()
     request[S3_REQUEST] = S3Request(
         http=request, request_id=request[REQUEST_ID], bucket=target.bucket, key=target.key,
-        auth=auth, swift=app[SWIFT], config=config, store=app[STORE])
+        auth=auth, config=config, store=app[STORE])
     return await handler(request)

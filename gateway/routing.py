@@ -18,7 +18,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.handlers import (
-    acl, bucket, copy, delete_objects, listing, multipart, objects, service, upload_part_copy,
+    acl, bucket, copy, delete_objects, listing, multipart, objects, part_copy, service,
     versioning)
 from gateway.handlers.unsupported_headers import refuse_unsupported
 from gateway.s3request import S3Request
@@ -114,7 +114,7 @@ ROUTES: tuple[Route, ...] = (
     Route("object", "GET", "acl", "GetObjectAcl", acl.get_object_acl),
     Route("object", "POST", "uploads", "CreateMultipartUpload",
           multipart.create_multipart_upload),
-    Route("object", "PUT", "uploadId", "UploadPartCopy", upload_part_copy.upload_part_copy,
+    Route("object", "PUT", "uploadId", "UploadPartCopy", part_copy.upload_part_copy,
           when=COPY_SOURCE),
     Route("object", "PUT", "uploadId", "UploadPart", multipart.upload_part),
     Route("object", "POST", "uploadId", "CompleteMultipartUpload",

@@ -10,7 +10,6 @@ from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.config import GatewayConfig
 from gateway.storage.base import Store
-from gateway.swift.client import SwiftClient
 
 
 @dataclass
@@ -27,11 +26,9 @@ class S3Request:
     bucket: str | None
     key: str | None
     auth: AuthResult | None
-    swift: SwiftClient
     config: GatewayConfig
+    store: Store  # the storage backend (``gateway.storage``): handlers' only way to data
     operation: str = ""
-    # The storage backend (``gateway.storage``); always set by the context middleware.
-    store: Store = None  # type: ignore[assignment]
 
     @property
     def account(self) -> str:

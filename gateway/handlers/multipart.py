@@ -1,44 +1,36 @@
-"""Multipart uploads on Swift Static Large Objects (see gateway.multipart_layout).
+"""Multipart uploads: CreateMultipartUpload, UploadPart and AbortMultipartUpload.
 
-CreateMultipartUpload, UploadPart and AbortMultipartUpload live here;
-Complete in ``multipart_complete``, ListParts and ListMultipartUploads in
-``multipart_listing`` (re-exported so the routing table names one module).
+Complete lives in ``multipart_complete``, ListParts and ListMultipartUploads in
+``multipart_listing`` (re-exported so the routing table names one module). The
+store keeps the uploads (``Store.create_upload`` ... ``abort_upload``); these
+handlers validate the request, apply S3's checksum rules and write the XML.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Mapping
+import logging
+from dataclasses import replace
 
 from aiohttp import web
 
 from gateway import errors
+from gateway.body import UploadBody, streamed_upload
 from gateway.checksums import COMBINABLE, COMPOSITE, FULL_OBJECT
-from gateway.handlers.common import s3_etag, xml_response
-from gateway.handlers.multipart_common import (
-    ABORT_SETTLE_SECONDS, completed_upload_id, delete_parts, forget_marker, head_marker,
-    parse_part_number, part_needs_open_check, recent_marker, require_bucket, upload_id_param)
+from gateway.handlers.common import xml_response
+from gateway.handlers.multipart_common import parse_part_number, upload_id_param
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
-from gateway.handlers.object_headers import check_key, md5_etag, swift_put_headers
-from gateway.handlers.segment_sweep import segments_presence
-from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, has_gateway_param, marker_content_type,
-    new_upload_id, part_content_type, part_name, segments_container, upload_marker_name,
-    uploads_container)
-from gateway.handlers.trailing_checksum import store_trailing_checksum
+from gateway.handlers.object_headers import check_key, md5_etag, new_object
+from gateway.reserved import has_reserved_param
 from gateway.s3request import S3Request
-from gateway.body import UploadBody, streamed_upload
-from gateway.swift.status import StatusMap, raise_for_status
+from gateway.storage.records import UploadInfo
 from gateway.xml import XMLWriter
 
 __all__ = ["abort_multipart_upload", "complete_multipart_upload", "create_multipart_upload",
            "list_multipart_uploads", "list_parts", "upload_part"]
 
-CREATE_ERRORS: StatusMap = {400: errors.KeyTooLongError}
-UPLOAD_PART_ERRORS: StatusMap = {404: errors.NoSuchUpload, 400: errors.InvalidArgument}
-CONTAINER_ERRORS: StatusMap = {}
+log = logging.getLogger("gateway")
+
 CHECKSUM_ALGORITHMS = frozenset({"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"})
 CHECKSUM_TYPES = frozenset({"COMPOSITE", "FULL_OBJECT"})
 
@@ -68,8 +60,7 @@ def _checksum_settings(req: S3Request) -> tuple[str | None, str | None]:
     return algorithm, kind
 
 
-def part_checksum_policy(marker: Mapping[str, str], upload: UploadBody,
-                         default: str = "") -> None:
+def part_checksum_policy(upload: UploadInfo, body: UploadBody, default: str = "") -> None:
     """What a part's checksum must be, given the upload's algorithm and type (as S3).
 
     A checksum of another algorithm is refused. A part sent without one is
@@ -79,63 +70,35 @@ def part_checksum_policy(marker: Mapping[str, str], upload: UploadBody,
     add); a part without one gets S3's ``default`` (CRC64NVME, "" for none), which
     Complete combines into the object's full-object checksum.
     """
-    algorithm = marker.get(CHECKSUM_ALGORITHM_META)
-    request = upload.checksum_request
+    algorithm = upload.checksum_algorithm
+    request = body.checksum_request
     if algorithm is None:
         if request is None and default:
-            upload.compute_checksum(default)
+            body.compute_checksum(default)
         return
     if request is not None and request.algorithm == algorithm:
         return
-    if request is None and marker.get(CHECKSUM_TYPE_META) == FULL_OBJECT:
-        upload.compute_checksum(algorithm)
+    if request is None and upload.checksum_type == FULL_OBJECT:
+        body.compute_checksum(algorithm)
         return
     actual = request.algorithm.lower() if request is not None else "null"
     raise errors.InvalidRequest("Checksum Type mismatch occurred, expected checksum Type: "
                                 f"{algorithm.lower()}, actual checksum Type: {actual}")
 
 
-async def _ensure_containers(req: S3Request) -> None:
-    """Create the hidden containers of a bucket (first upload in it)."""
-    assert req.bucket is not None
-    for container in (segments_container(req.bucket), uploads_container(req.bucket)):
-        resp = await req.swift.request("PUT", req.account, container)
-        raise_for_status(resp, CONTAINER_ERRORS)
-        resp.release()
-
-
 async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     check_key(req.key)
-    headers = swift_put_headers(req.http.headers)
-    headers.pop("ETag", None)  # a Content-MD5 here would be of the (empty) request body
+    # What PutObject would store; a Content-MD5 here would be of the (empty) request body.
+    new = replace(new_object(req.http.headers), content_md5=None)
     algorithm, kind = _checksum_settings(req)
-    if has_gateway_param(headers["Content-Type"]):
-        # The marker's s3gw_ parameters are the gateway's state (multipart_layout).
+    if has_reserved_param(new.content_type):
+        # Content type parameters named s3gw_ carry the gateway's state.
         raise errors.InvalidArgument("Content type parameters starting with s3gw_ are "
                                      "reserved by this gateway.", ArgumentName="Content-Type",
-                                     ArgumentValue=headers["Content-Type"])
-    if algorithm is not None and kind is not None:
-        headers[CHECKSUM_ALGORITHM_META] = algorithm
-        headers[CHECKSUM_TYPE_META] = kind
-        # Also in the content type, so ListMultipartUploads reads it from the listing.
-        headers["Content-Type"] = marker_content_type(headers["Content-Type"], algorithm, kind)
-    # S3's 2 KB limit was checked above; Swift's max_meta_overall_size leaves room for
-    # the gateway's own state (these settings, and the final object's upload id).
-    headers["Content-Length"] = "0"
-    await require_bucket(req)
-    upload_id = new_upload_id()
-    marker = upload_marker_name(req.key, upload_id)
-    resp = await req.swift.request("PUT", req.account, uploads_container(req.bucket), marker,
-                                   headers=headers, data=b"")
-    if resp.status == 404:  # the bucket's first upload: create the hidden containers
-        resp.release()
-        await _ensure_containers(req)
-        resp = await req.swift.request("PUT", req.account, uploads_container(req.bucket),
-                                       marker, headers=headers, data=b"")
-    raise_for_status(resp, CREATE_ERRORS)
-    resp.release()
-    segments_presence(req).mark(req.account, req.bucket)
+                                     ArgumentValue=new.content_type)
+    upload_id = await req.store.create_upload(req.account, req.bucket, req.key, new,
+                                              algorithm, kind)
     doc = XMLWriter("InitiateMultipartUploadResult")
     doc.element("Bucket", req.bucket).element("Key", req.key).element("UploadId", upload_id)
     out_headers = {}
@@ -145,88 +108,44 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
 
 
 async def upload_part(req: S3Request) -> web.StreamResponse:
-    """Stream one part into the segments container; Swift computes (and checks) its MD5."""
+    """Stream one part to the store, with the checksum S3's rules ask for."""
     assert req.bucket is not None and req.key is not None
     number = parse_part_number(req.query.get("partNumber"))
     upload_id = upload_id_param(req)
     # Lengths, aws-chunked decoding and checksums: see gateway.body.
-    upload = await streamed_upload(req, req.config.swift.max_object_size)
-    marker = await recent_marker(req, upload_id)
-    part_checksum_policy(marker, upload, req.config.server.default_checksum)
-    # The checksum rides in the content type too, for listings (multipart_layout);
-    # a small part's computed one is known before the PUT (no POST afterwards).
-    headers: dict[str, str] = {}
-    await upload.read_small_body(headers)
-    headers["Content-Type"] = part_content_type(upload.known_checksum())
-    upload.apply_headers(headers)
+    body = await streamed_upload(req, req.config.swift.max_object_size)
+    upload = await req.store.get_upload(req.account, req.bucket, req.key, upload_id,
+                                        cached=True)
+    part_checksum_policy(upload, body, req.config.server.default_checksum)
+    # A small part's computed checksum is known before the write (no second request).
+    await body.read_small_body()
     content_md5 = req.http.headers.get("Content-MD5")
-    if content_md5 is not None:
-        headers["ETag"] = md5_etag(content_md5)
-    container = segments_container(req.bucket)
-    name = part_name(req.key, upload_id, number)
-    resp = await req.swift.request("PUT", req.account, container, name,
-                                   headers=headers, data=upload.chunks)
-    committed_at = time.monotonic()
-    raise_for_status(resp, UPLOAD_PART_ERRORS)
-    resp.release()
-    upload.bind_to(resp.headers.get("Etag"))
-    headers["Content-Type"] = part_content_type(upload.checksum)
-    await store_trailing_checksum(req, upload, headers, container, name)
-    await _check_still_open(req, upload_id, name, committed_at)
-    return web.Response(status=200, headers={"ETag": s3_etag(resp.headers.get("Etag")),
-                                             **upload.response_headers()})
+    md5 = md5_etag(content_md5) if content_md5 is not None else None
+    stored = await req.store.upload_part(req.account, req.bucket, req.key, upload_id, number,
+                                         body.chunks, body.content_length,
+                                         body.known_checksum(), md5)
+    body.bind_to(stored.backend_etag)
+    if body.checksum_in_trailer and body.checksum is not None:
+        await _record_part_checksum(req, upload_id, number, body)
+    return web.Response(status=200, headers={"ETag": f'"{stored.etag}"',
+                                             **body.response_headers()})
 
 
-async def _check_still_open(req: S3Request, upload_id: str, name: str,
-                            committed_at: float | None = None) -> None:
-    """Remove a part that landed after its upload was aborted (no orphan survives).
-
-    ``committed_at``: when Swift had stored the part (``time.monotonic()``;
-    default now). Needs no request while the settle rule covers the part (see
-    ``part_needs_open_check``). A part of an upload that was completed
-    meanwhile is kept: it may be a segment.
-    """
-    if committed_at is None:
-        committed_at = time.monotonic()
-    if not part_needs_open_check(req, upload_id, committed_at):
+async def _record_part_checksum(req: S3Request, upload_id: str, number: int,
+                                body: UploadBody) -> None:
+    """A checksum learned after the body: stored when bound to the part's ETag."""
+    assert req.bucket is not None and req.key is not None and body.checksum is not None
+    if body.checksum.etag is None:
+        log.warning("request %s: trailing checksum not bound to the PUT's ETag, not stored",
+                    req.request_id)
         return
-    try:
-        await head_marker(req, upload_id)
-        return
-    except errors.NoSuchUpload:
-        pass
-    assert req.bucket is not None
-    resp = await req.swift.request("HEAD", req.account, req.bucket, req.key)
-    resp.release()
-    if resp.status == 200 and completed_upload_id(resp.headers) == upload_id:
-        return
-    resp = await req.swift.request("DELETE", req.account, segments_container(req.bucket), name)
-    resp.release()
-    raise errors.NoSuchUpload(UploadId=upload_id)
+    if not await req.store.record_part_checksum(req.account, req.bucket, req.key, upload_id,
+                                                number, body.checksum):
+        log.warning("request %s: storing the trailing checksum failed", req.request_id)
 
 
 async def abort_multipart_upload(req: S3Request) -> web.StreamResponse:
-    """Delete the marker first (so new parts are refused), then every part.
-
-    Between the two it waits ``ABORT_SETTLE_SECONDS``, so that a part still
-    being stored meanwhile is either in the listing or checks for the marker
-    itself (``part_needs_open_check``). If a concurrent Complete of the same
-    upload won (the object now carries this upload id), the parts are its
-    segments and stay.
-    """
+    """The store forgets the upload and removes its parts (also one still arriving)."""
     assert req.bucket is not None and req.key is not None
-    upload_id = upload_id_param(req)
-    await head_marker(req, upload_id)
-    resp = await req.swift.request("DELETE", req.account, uploads_container(req.bucket),
-                                   upload_marker_name(req.key, upload_id))
-    resp.release()
-    if resp.status == 404:
-        raise errors.NoSuchUpload(UploadId=upload_id)
-    raise_for_status(resp, {})
-    forget_marker(req, upload_id)
-    await asyncio.sleep(ABORT_SETTLE_SECONDS)
-    head = await req.swift.request("HEAD", req.account, req.bucket, req.key)
-    head.release()
-    if not (head.status == 200 and completed_upload_id(head.headers) == upload_id):
-        await delete_parts(req, req.key, upload_id)
+    await req.store.abort_upload(req.account, req.bucket, req.key, upload_id_param(req))
     return web.Response(status=204)

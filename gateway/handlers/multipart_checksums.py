@@ -1,10 +1,9 @@
 """The additional checksum of a multipart upload, as CompleteMultipartUpload settles it.
 
-CreateMultipartUpload fixes an algorithm and a type (stored on the upload
-marker); every part's checksum was verified (or computed) while it streamed and
-rides in its listing entry (``gateway.multipart_layout.listed_part_checksum``:
-ignored if a late POST bound it to other bytes than the part's). On
-Complete, S3:
+CreateMultipartUpload fixes an algorithm and a type (``UploadInfo``); every
+part's checksum was verified (or computed) while it streamed and comes with
+the part from ``Store.list_parts`` (``PartInfo.checksum``: none if a late
+record was bound to other bytes than the part's). On Complete, S3:
 
 - checks each part checksum the request names against the part's (``InvalidPart``);
 - for a COMPOSITE upload, wants every part's checksum named, and makes the
@@ -41,8 +40,7 @@ from gateway import errors
 from gateway.checksums import (
     ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, HEADER_PREFIX, NOT_CHECKSUMS, Checksum,
     combine_full_object, composite_checksum, decode_value)
-from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, listed_part_checksum)
+from gateway.storage.records import PartInfo, UploadInfo
 
 _CHECKSUM_TAG = "Checksum"
 DEFAULT_ALGORITHM = "CRC64NVME"  # what S3 adds to an upload created without one
@@ -59,15 +57,14 @@ class RequestedPart:
 
 @dataclass(frozen=True)
 class UploadChecksum:
-    """The checksum settings CreateMultipartUpload recorded on the marker."""
+    """The checksum settings CreateMultipartUpload recorded for the upload."""
 
     algorithm: str
     type: str
 
     @classmethod
-    def of_marker(cls, marker: Mapping[str, str]) -> UploadChecksum | None:
-        algorithm = marker.get(CHECKSUM_ALGORITHM_META)
-        kind = marker.get(CHECKSUM_TYPE_META)
+    def of_upload(cls, upload: UploadInfo) -> UploadChecksum | None:
+        algorithm, kind = upload.checksum_algorithm, upload.checksum_type
         return cls(algorithm, kind) if algorithm and kind else None
 
 
@@ -157,16 +154,16 @@ def _check_whole(whole: WholeChecksum | None, value: str, count: int) -> None:
 
 
 def final_checksum(upload: UploadChecksum | None, requested: Sequence[RequestedPart],
-                   entries: Sequence[Mapping[str, object]],
+                   entries: Sequence[PartInfo],
                    whole: WholeChecksum | None) -> Checksum | None:
     """The completed object's checksum, after checking what the request says.
 
-    ``entries``: the Swift listing entries of the requested parts, in order.
+    ``entries``: the stored parts the request names, in order.
     """
     if upload is None:
         return _default_checksum(entries)
     algorithm = upload.algorithm
-    stored = [listed_part_checksum(entry) for entry in entries]
+    stored = [entry.checksum for entry in entries]
     stored = [c if c is not None and c.algorithm == algorithm else None for c in stored]
     if upload.type == COMPOSITE:
         for part, have in zip(requested, stored):
@@ -190,21 +187,21 @@ def final_checksum(upload: UploadChecksum | None, requested: Sequence[RequestedP
         return None  # a part without a checksum (a copy): nothing to compute from
     if upload.type == COMPOSITE:
         return Checksum(algorithm, composite_checksum(algorithm, values), COMPOSITE)
-    lengths = [int(str(entry.get("bytes", 0))) for entry in entries]
+    lengths = [entry.size for entry in entries]
     value = combine_full_object(algorithm, list(zip(values, lengths)))
     _check_whole(whole, value, len(values))
     return Checksum(algorithm, value, FULL_OBJECT)
 
 
-def _default_checksum(entries: Sequence[Mapping[str, object]]) -> Checksum | None:
+def _default_checksum(entries: Sequence[PartInfo]) -> Checksum | None:
     """An upload created without an algorithm: S3's default full-object CRC64NVME,
     if every part has a CRC64NVME to combine (no data is read)."""
     parts: list[tuple[str, int]] = []
     for entry in entries:
-        have = listed_part_checksum(entry)
+        have = entry.checksum
         if have is None or have.algorithm != DEFAULT_ALGORITHM:
             return None
-        parts.append((have.value, int(str(entry.get("bytes", 0)))))
+        parts.append((have.value, entry.size))
     if not parts:
         return None
     return Checksum(DEFAULT_ALGORITHM, combine_full_object(DEFAULT_ALGORITHM, parts),

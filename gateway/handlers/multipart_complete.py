@@ -1,19 +1,17 @@
-"""CompleteMultipartUpload: an SLO manifest over the uploaded parts.
+"""CompleteMultipartUpload: S3's checks of the parts, then ``Store.complete_upload``.
 
 Every check that can fail fast (upload, XML, part list, sizes,
-``x-amz-mp-object-size``, If-Match) runs before the response starts, so those
-errors get their real status. Writing the manifest makes Swift HEAD every
-segment, which can take long for 10000 parts: past
-``[server] complete_keepalive_seconds`` the gateway answers 200, sends the XML
-declaration and then a space every that many seconds, and ends with the result
-or an ``<Error>`` document, as S3 does. Swift's own ``heartbeat=on`` keeps the
-gateway's Swift connection alive meanwhile.
+``x-amz-mp-object-size``, checksums, If-Match) runs on the parts the store
+lists, before the response starts, so those errors get their real status.
+Assembling the object can take long for 10000 parts (Swift HEADs every
+segment): past ``[server] complete_keepalive_seconds`` the gateway answers
+200, sends the XML declaration and then a space every that many seconds, and
+ends with the result or an ``<Error>`` document, as S3 does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Mapping
@@ -22,24 +20,18 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.body import read_small_body
-from gateway.checksums import Checksum, stored_checksum
-from gateway.handlers.multipart_common import (
-    completed_upload_id, delete_parts, head_marker, list_parts_of, require_bucket,
-    upload_id_param)
+from gateway.checksums import Checksum
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum, part_checksum_element, result_elements,
     whole_checksum_header)
-from gateway.handlers.object_headers import STORED_HEADERS
-from gateway.handlers.segment_sweep import sweep_segments
-from gateway.swift.user_metadata import is_user_metadata
-from gateway.multipart_layout import (
-    MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, UPLOAD_ID_META, content_type_with_etag,
-    multipart_etag, part_name, segments_container, split_etag_param, upload_marker_name,
-    uploads_container)
-from gateway.storage.errors import StoreError
-from gateway.storage.s3_errors import s3_error_for
+from gateway.handlers.multipart_common import (
+    MAX_PART_NUMBER, MIN_PART_NUMBER, MIN_PART_SIZE, upload_id_param)
 from gateway.s3request import HOST_ID, REQUEST_ID, S3Request
-from gateway.swift.status import error_for
+from gateway.storage.etags import etag_matches, multipart_etag
+from gateway.storage.errors import ObjectNotFound, StoreError, UploadNotFound
+from gateway.storage.records import (
+    CompletedPart, ObjectInfo, PartInfo, UploadInfo, WriteConditions)
+from gateway.storage.s3_errors import s3_error_for
 from gateway.xml import XMLWriter, parse
 
 log = logging.getLogger("gateway")
@@ -50,8 +42,6 @@ MIN_KEEPALIVE_INTERVAL = 0.05
 MP_OBJECT_SIZE = "x-amz-mp-object-size"
 _MAX_OBJECT_SIZE_VALUE = 2**63 - 1  # the S3 API types the header as a long (int64)
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-MANIFEST_ERRORS = {404: errors.NoSuchBucket, 412: errors.PreconditionFailed,
-                   409: errors.OperationAborted}
 
 
 def parse_complete_body(body: bytes) -> list[RequestedPart]:
@@ -77,27 +67,24 @@ def _is_md5_hex(etag: str) -> bool:
     return len(etag) == 32 and all(c in "0123456789abcdef" for c in etag)
 
 
-def build_manifest(segments: str, key: str, upload_id: str, requested: list[RequestedPart],
-                   stored: Mapping[str, dict]) -> list[dict]:
-    """The SLO manifest for ``requested``, checked against the stored parts (by name).
+def chosen_parts(requested: list[RequestedPart],
+                 stored: Mapping[int, PartInfo]) -> list[PartInfo]:
+    """The stored parts ``requested`` names, checked as S3 checks them.
 
     ``InvalidPart`` for a part missing or with another ETag; ``EntityTooSmall``
     for any part but the last under 5 MiB.
     """
-    manifest = []
+    chosen = []
     for part in requested:  # every part must exist before sizes matter
-        name = part_name(key, upload_id, part.number)
-        entry = stored.get(name)
-        if entry is None or entry.get("hash", "").lower() != part.etag:
+        found = stored.get(part.number)
+        if found is None or found.etag.lower() != part.etag:
             raise errors.InvalidPart(PartNumber=part.number, ETag=part.etag)
-        manifest.append({"path": f"/{segments}/{name}", "etag": entry["hash"],
-                         "size_bytes": int(entry.get("bytes", 0))})
-    for part, entry in zip(requested[:-1], manifest):
-        if entry["size_bytes"] < MIN_PART_SIZE:
-            raise errors.EntityTooSmall(ProposedSize=entry["size_bytes"],
-                                        MinSizeAllowed=MIN_PART_SIZE,
+        chosen.append(found)
+    for part, found in zip(requested[:-1], chosen):
+        if found.size < MIN_PART_SIZE:
+            raise errors.EntityTooSmall(ProposedSize=found.size, MinSizeAllowed=MIN_PART_SIZE,
                                         PartNumber=part.number, ETag=part.etag)
-    return manifest
+    return chosen
 
 
 def expected_object_size(headers: Mapping[str, str]) -> int | None:
@@ -119,9 +106,9 @@ def expected_object_size(headers: Mapping[str, str]) -> int | None:
     return value
 
 
-def check_object_size(expected: int | None, manifest: list[dict]) -> None:
+def check_object_size(expected: int | None, parts: list[PartInfo]) -> None:
     """InvalidRequest (as S3) when the parts do not add up to ``x-amz-mp-object-size``."""
-    total = sum(entry["size_bytes"] for entry in manifest)
+    total = sum(part.size for part in parts)
     if expected is not None and expected != total:
         raise errors.InvalidRequest(
             f"The provided '{MP_OBJECT_SIZE}' header value {expected} does not match what "
@@ -139,105 +126,33 @@ def result_document(req: S3Request, etag: str, checksum: Checksum | None = None)
     return doc.to_bytes()
 
 
-def _manifest_headers(marker: Mapping[str, str], upload_id: str, etag: str,
-                      checksum: Checksum | None) -> dict[str, str]:
-    """What the final object keeps from CreateMultipartUpload, plus the S3 ETag and the
-    final checksum (the marker's own reserved state, the checksum settings, stays behind)."""
-    headers: dict[str, str] = {"Accept": "application/json", UPLOAD_ID_META: upload_id}
-    for name, value in marker.items():
-        if is_user_metadata(name):
-            headers[name] = value
-    if checksum is not None:
-        headers.update(checksum.swift_metadata())
-    for name in STORED_HEADERS:
-        if name in marker:
-            headers[name] = marker[name]
-    content_type = marker.get("Content-Type") or "binary/octet-stream"
-    headers["Content-Type"] = content_type_with_etag(content_type, etag)
-    return headers
-
-
-def _error_from_slo(result: dict) -> errors.S3Error:
-    status = str(result.get("Response Status", ""))
-    if status.startswith("412"):
-        return errors.PreconditionFailed(Condition="If-None-Match")
-    problems = " ".join(str(err) for err in result.get("Errors") or [])
-    if "Etag Mismatch" in problems or "Not Found" in problems or "Size Mismatch" in problems:
-        return errors.InvalidPart()
-    if "Too small" in problems:
-        return errors.EntityTooSmall()
-    code = int(status.split(" ", 1)[0]) if status[:3].isdigit() else 500
-    log.warning("manifest PUT failed: %s %s", status, problems)
-    return error_for(code, MANIFEST_ERRORS)
-
-
-async def _put_manifest(req: S3Request, manifest: list[dict], headers: dict[str, str]) -> None:
-    assert req.bucket is not None and req.key is not None
-    resp = await req.swift.request(
-        "PUT", req.account, req.bucket, req.key, headers=headers,
-        params={"multipart-manifest": "put", "heartbeat": "on"},
-        data=json.dumps(manifest).encode("utf-8"))
-    try:
-        if resp.status != 202:  # refused before the heartbeat started
-            if 200 <= resp.status < 300:
-                return
-            raise error_for(resp.status, MANIFEST_ERRORS)
-        raw = (await resp.read()).strip()
-    finally:
-        resp.release()
-    try:
-        result = json.loads(raw)
-    except ValueError:
-        log.warning("manifest PUT: unreadable heartbeat result %r", raw[:200])
-        raise errors.InternalError() from None
-    if not str(result.get("Response Status", "")).startswith("201"):
-        raise _error_from_slo(result)
-
-
-async def _head_object(req: S3Request) -> Mapping[str, str] | None:
-    resp = await req.swift.request("HEAD", req.account, req.bucket, req.key)
-    resp.release()
-    if resp.status == 404:
-        return None
-    if not 200 <= resp.status < 300:
-        raise error_for(resp.status, {})
-    return resp.headers
-
-
-def _s3_etag_of(headers: Mapping[str, str]) -> str:
-    etag = split_etag_param(headers.get("Content-Type", ""))[1]
-    return etag or headers.get("Etag", "").strip('"')
-
-
-def _check_if_match(req: S3Request, current: Mapping[str, str] | None) -> None:
+def _check_if_match(req: S3Request, current: ObjectInfo | None) -> None:
     if_match = req.http.headers.get("If-Match")
     if if_match is None:
         return
     if current is None:
         raise errors.NoSuchKey(Key=req.key)
-    wanted = {tag.strip().strip('"') for tag in if_match.split(",")}
-    if "*" not in wanted and _s3_etag_of(current) not in wanted:
+    if not etag_matches(if_match, current.etag):
         raise errors.PreconditionFailed(Condition="If-Match")
 
 
-async def _finish(req: S3Request, upload_id: str, manifest: list[dict],
-                  headers: dict[str, str], etag: str, stored: Mapping[str, dict],
-                  checksum: Checksum | None) -> bytes:
-    """Write the manifest, then remove the marker, unused parts and replaced segments.
-
-    The marker goes only after the manifest is written, so a racing writer's
-    sweep always sees this upload as in progress or as current (segment_sweep).
-    """
+async def _current(req: S3Request) -> ObjectInfo | None:
+    """The object now at the key (``None``: none), for If-Match."""
     assert req.bucket is not None and req.key is not None
-    await _put_manifest(req, manifest, headers)
-    resp = await req.swift.request("DELETE", req.account, uploads_container(req.bucket),
-                                   upload_marker_name(req.key, upload_id))
-    resp.release()
-    used = frozenset(entry["path"].split("/", 2)[2] for entry in manifest)
-    if len(used) < len(stored):
-        await delete_parts(req, req.key, upload_id, keep=used)
-    await sweep_segments(req)
-    return result_document(req, etag, checksum)
+    try:
+        return await req.store.head_object(req.account, req.bucket, req.key)
+    except ObjectNotFound:
+        return None
+
+
+async def _finish(req: S3Request, upload: UploadInfo, parts: list[CompletedPart],
+                  checksum: Checksum | None, conditions: WriteConditions,
+                  unused_parts: bool) -> bytes:
+    assert req.bucket is not None and req.key is not None
+    result = await req.store.complete_upload(
+        req.account, req.bucket, req.key, upload.upload_id, parts, checksum, conditions,
+        upload=upload, unused_parts=unused_parts)
+    return result_document(req, result.etag, checksum)
 
 
 async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes], grace: float,
@@ -282,16 +197,14 @@ async def respond_with_keepalive(http: web.Request, work: Awaitable[bytes], grac
 
 
 async def _retried(req: S3Request, upload_id: str) -> bytes:
-    """The result of an upload already completed (the marker is gone), if this is one."""
-    current = await _head_object(req)
-    if current is None or completed_upload_id(current) != upload_id:
-        await require_bucket(req)
+    """The result of an upload already completed (it is gone), if this is one."""
+    current = await _current(req)
+    if current is None or current.upload_id != upload_id:
         raise errors.NoSuchUpload(UploadId=upload_id)
     requested = parse_complete_body(await read_small_body(req, MAX_COMPLETE_BODY))
-    etag = _s3_etag_of(current)
-    if multipart_etag(part.etag for part in requested) != etag:
+    if multipart_etag(part.etag for part in requested) != current.etag:
         raise errors.NoSuchUpload(UploadId=upload_id)
-    return result_document(req, etag, stored_checksum(current))
+    return result_document(req, current.etag, current.checksum)
 
 
 async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
@@ -302,26 +215,27 @@ async def complete_multipart_upload(req: S3Request) -> web.StreamResponse:
         raise errors.S3NotImplemented(Header="If-None-Match")
     expected_size = expected_object_size(req.http.headers)
     try:
-        marker = await head_marker(req, upload_id)
-    except errors.NoSuchUpload:
+        upload = await req.store.get_upload(req.account, req.bucket, req.key, upload_id)
+    except UploadNotFound:
         return web.Response(body=await _retried(req, upload_id), content_type="application/xml")
-    upload = UploadChecksum.of_marker(marker)
-    whole = whole_checksum_header(req.http.headers, upload)
+    settings = UploadChecksum.of_upload(upload)
+    whole = whole_checksum_header(req.http.headers, settings)
     requested = parse_complete_body(await read_small_body(req, MAX_COMPLETE_BODY))
-    listed, current = await asyncio.gather(
-        list_parts_of(req, req.key, upload_id), _head_object(req))
-    stored = {entry["name"]: entry for entry in listed}
-    manifest = build_manifest(segments_container(req.bucket), req.key, upload_id,
-                              requested, stored)
-    check_object_size(expected_size, manifest)
-    checksum = final_checksum(upload, requested, [
-        stored[part_name(req.key, upload_id, part.number)] for part in requested], whole)
+    listing = req.store.list_parts(req.account, req.bucket, req.key, upload_id, 0,
+                                   MAX_PART_NUMBER)
+    if "If-Match" in req.http.headers:
+        page, current = await asyncio.gather(listing, _current(req))
+    else:
+        page, current = await listing, None
+    stored = {part.number: part for part in page.parts}
+    chosen = chosen_parts(requested, stored)
+    check_object_size(expected_size, chosen)
+    checksum = final_checksum(settings, requested, chosen, whole)
     _check_if_match(req, current)
-    etag = multipart_etag(part.etag for part in requested)
-    headers = _manifest_headers(marker, upload_id, etag, checksum)
-    if if_none_match is not None:
-        headers["If-None-Match"] = "*"
+    parts = [CompletedPart(part.number, found.etag, part.checksum, found.size)
+             for part, found in zip(requested, chosen)]
+    conditions = WriteConditions(if_none_match_star=if_none_match is not None)
     keepalive = max(req.config.server.complete_keepalive_seconds, 0.0)
     return await respond_with_keepalive(
-        req.http, _finish(req, upload_id, manifest, headers, etag, stored,
-                          checksum), grace=keepalive, interval=keepalive)
+        req.http, _finish(req, upload, parts, checksum, conditions, len(stored) > len(parts)),
+        grace=keepalive, interval=keepalive)

@@ -18,8 +18,7 @@ from multidict import CIMultiDictProxy
 from gateway import errors
 from gateway.body.framing import stored_content_encoding
 from gateway.handlers.user_metadata import USER_META, mail_safe, metadata_of_request
-from gateway.swift.user_metadata import metadata_of_object, swift_metadata
-from gateway.multipart_layout import split_etag_param
+from gateway.reserved import has_etag_param
 from gateway.storage.records import NewObject, ObjectInfo
 from gateway.timefmt import http_date_of
 
@@ -105,22 +104,11 @@ def new_object(headers: CIMultiDictProxy[str]) -> NewObject:
 
 def _content_type(headers: CIMultiDictProxy[str]) -> str:
     content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
-    if ";" in content_type and split_etag_param(content_type)[1] is not None:
+    if has_etag_param(content_type):
         # Listings read the multipart ETag from this parameter: never a client's.
         raise errors.InvalidArgument("The content type parameter s3gw_etag is reserved.",
                                      ArgumentName="Content-Type", ArgumentValue=content_type)
     return content_type
-
-
-def swift_put_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
-    """The Swift PUT headers for an S3 PutObject's headers."""
-    out = swift_metadata(metadata_of_request(headers))
-    out.update(stored_headers(headers))
-    out["Content-Type"] = _content_type(headers)
-    content_md5 = headers.get("Content-MD5")
-    if content_md5 is not None:
-        out["ETag"] = md5_etag(content_md5)
-    return out
 
 
 def s3_read_headers(info: ObjectInfo, content_range: str | None = None) -> dict[str, str]:
@@ -136,30 +124,5 @@ def s3_read_headers(info: ObjectInfo, content_range: str | None = None) -> dict[
     out["ETag"] = f'"{info.etag}"'
     if info.parts_count is not None:
         out["x-amz-mp-parts-count"] = str(info.parts_count)
-    out["Accept-Ranges"] = "bytes"
-    return out
-
-
-def s3_object_headers(swift_headers: Mapping[str, str]) -> dict[str, str]:
-    """The S3 GET/HEAD response headers for a Swift object's headers."""
-    out = {USER_META + name: value for name, value in metadata_of_object(swift_headers).items()}
-    for name in STORED_HEADERS:
-        value = swift_headers.get(name)
-        if value is not None:
-            out[name] = value
-    for name in ("Last-Modified", "Content-Range"):
-        value = swift_headers.get(name)
-        if value is not None:
-            out[name] = value
-    # A multipart object's S3 ETag rides in its content type (gateway.multipart_layout).
-    content_type, multipart_etag = split_etag_param(swift_headers.get("Content-Type") or "")
-    if content_type:
-        out["Content-Type"] = content_type
-    etag = multipart_etag or swift_headers.get("Etag")
-    if etag is not None:
-        out["ETag"] = '"' + etag.strip('"') + '"'
-    parts_count = swift_headers.get("X-Parts-Count")
-    if parts_count is not None:
-        out["x-amz-mp-parts-count"] = parts_count
     out["Accept-Ranges"] = "bytes"
     return out

@@ -9,11 +9,11 @@ import logging
 from gateway import errors
 from gateway.body import send_continue, streamed_upload
 from gateway.checksums import Checksum, checksum_mode
-from gateway.handlers import multipart_objects
+from gateway.handlers.multipart_common import part_number_query
 from gateway.handlers.object_headers import (
     check_key, new_object, response_overrides, s3_read_headers)
 from gateway.s3request import S3Request
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.errors import NotModified, ReadInterrupted, StoreError
 from gateway.storage.records import NewObject, ObjectInfo, ReadOptions, WriteConditions
 
@@ -86,7 +86,7 @@ def _read_options(req: S3Request, method: str) -> ReadOptions:
     headers = req.http.headers
     return ReadOptions(
         byte_range=headers.get("Range"),
-        part_number=multipart_objects.part_number_query(req),
+        part_number=part_number_query(req),
         if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match"),
         if_modified_since=headers.get("If-Modified-Since"),
         if_unmodified_since=headers.get("If-Unmodified-Since"),

@@ -166,28 +166,47 @@ class Store(Protocol):
         """Start an upload; its id. ``BucketNotFound``, ``KeyTooLong``."""
         raise _missing("create_upload")
 
-    async def get_upload(self, account: str, bucket: str, key: str,
-                         upload_id: str) -> UploadInfo:
-        """The upload's record; ``UploadNotFound``."""
+    async def get_upload(self, account: str, bucket: str, key: str, upload_id: str,
+                         cached: bool = False) -> UploadInfo:
+        """The upload's record; ``UploadNotFound`` (after ``BucketNotFound``).
+        ``cached``: a record the backend read a few seconds ago will do (UploadPart;
+        the part write itself then makes sure the upload was not aborted)."""
         raise _missing("get_upload")
 
     async def upload_part(self, account: str, bucket: str, key: str, upload_id: str,
                           number: int, body: Body | bytes, length: int | None,
-                          checksum: Checksum | None = None) -> WriteResult:
-        """Store part ``number`` (replacing one of that number); ``UploadNotFound``
-        (also when the upload was aborted while the part streamed: it is removed)."""
+                          checksum: Checksum | None = None,
+                          content_md5: str | None = None) -> WriteResult:
+        """Store part ``number`` (replacing one of that number) from ``body`` of
+        ``length`` bytes (``None``: streamed). ``checksum``: one known before the body;
+        ``content_md5``: hex MD5 the body must have (``BodyMismatch``). Nothing is
+        stored if ``body`` raises. ``UploadNotFound`` (also when the upload was
+        aborted while the part streamed: it is removed), ``InvalidWrite``."""
         raise _missing("upload_part")
 
+    async def record_part_checksum(self, account: str, bucket: str, key: str,
+                                   upload_id: str, number: int, checksum: Checksum) -> bool:
+        """Attach a checksum learned after the body to part ``number``, just written;
+        ``checksum`` must be bound to that write's ``backend_etag``. False if it
+        could not be stored (never raises for that)."""
+        raise _missing("record_part_checksum")
+
     async def copy_part(self, account: str, bucket: str, key: str, upload_id: str,
-                        number: int, spec: CopySpec,
-                        checksum: Checksum | None = None) -> WriteResult:
+                        number: int, spec: CopySpec, checksum: Checksum | None = None,
+                        checksum_algorithm: str | None = None) -> WriteResult:
         """Part ``number`` copied from ``spec.source`` (``spec.byte_range``), pinned
-        as in ``copy_object``; ``UploadNotFound``, ``PreconditionFailed``."""
+        as in ``copy_object``. ``checksum``: the part's, when the caller knows it;
+        else with ``checksum_algorithm`` the backend computes it over the copied
+        bytes (``WriteResult.checksum``). ``PreconditionFailed`` (the source
+        changed), ``ObjectNotFound`` (the source's names), ``RangeNotSatisfiable``,
+        ``EntityTooLarge``, ``UploadNotFound`` (aborted meanwhile: removed)."""
         raise _missing("copy_part")
 
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,
                          marker: int, max_parts: int) -> PartsPage:
-        """Parts after number ``marker``; ``UploadNotFound``."""
+        """Up to ``max_parts`` parts after number ``marker``, in number order, with
+        sizes, ETags and checksums. It does not check the upload itself (call
+        ``get_upload`` first): an unknown upload has no parts."""
         raise _missing("list_parts")
 
     async def list_uploads(self, account: str, bucket: str, prefix: str, delimiter: str,
@@ -198,10 +217,18 @@ class Store(Protocol):
 
     async def complete_upload(self, account: str, bucket: str, key: str, upload_id: str,
                               parts: Sequence[CompletedPart], checksum: Checksum | None,
-                              conditions: WriteConditions | None = None) -> WriteResult:
-        """Assemble ``parts`` into ``key`` (S3 ETag ``<md5 of part md5s>-N``).
-        ``UploadNotFound`` (unless ``key`` already is this upload's result: a retried
-        Complete returns it), ``PartNotFound``, ``PreconditionFailed``."""
+                              conditions: WriteConditions | None = None, *,
+                              upload: UploadInfo | None = None,
+                              unused_parts: bool | None = None) -> WriteResult:
+        """Assemble ``parts`` into ``key`` with the upload's metadata and ``checksum``
+        (S3 ETag ``<md5 of part md5s>-N``). Only ``conditions.if_none_match_star`` is
+        checked here. A caller that has checked the parts against ``list_parts``
+        passes their sizes (``CompletedPart.size``), the upload's record
+        (``upload``, from ``get_upload``) and whether the upload holds other
+        parts (``unused_parts``; they are removed), sparing the backend from
+        reading them again. ``UploadNotFound`` (unless ``key`` already is this
+        upload's result: a retried Complete returns it), ``PartNotFound``,
+        ``PartTooSmall`` (a backend's own minimum), ``PreconditionFailed``, ``Conflict``."""
         raise _missing("complete_upload")
 
     async def abort_upload(self, account: str, bucket: str, key: str, upload_id: str) -> None:

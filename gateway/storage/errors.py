@@ -51,6 +51,14 @@ class PartNotFound(StoreError):
     """Complete named a part that was not uploaded (or whose ETag differs)."""
 
 
+class PartTooSmall(StoreError):
+    """Complete named a part (not the last) smaller than the backend's minimum."""
+
+
+class Conflict(StoreError):
+    """A concurrent operation on the same name made the backend refuse this one."""
+
+
 class PreconditionFailed(StoreError):
     """A write or read condition (If-Match, If-None-Match: *, pinned ETag) failed."""
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from gateway.checksums import FULL_OBJECT, Checksum, binding_holds
 from gateway.storage import errors as store
 from gateway.storage.base import Store
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.memory_rules import byte_range, check_read_conditions, group_listing, md5_hex
 from gateway.storage.memory_state import MemoryBucket, StoredObject
 from gateway.storage.records import (

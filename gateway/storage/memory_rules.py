@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from gateway.storage import errors as store
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.records import ListedObject, ObjectInfo, ObjectPage, ReadOptions
 from gateway.timefmt import parse_http_date
 
@@ -21,11 +21,6 @@ def md5_hex(data: bytes) -> str:
     """The S3 ETag of stored bytes (a backend's job; Swift computes it as well)."""
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
-
-def multipart_etag(part_etags: Iterable[str]) -> str:
-    """S3's ETag of a completed upload: the MD5 of the parts' binary MD5s, ``-N``."""
-    digests = [bytes.fromhex(etag) for etag in part_etags]
-    return f"{md5_hex(b''.join(digests))}-{len(digests)}"
 
 
 def _whole_seconds(moment: datetime | None) -> datetime | None:

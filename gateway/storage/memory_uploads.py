@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
 
-from gateway.checksums import Checksum
+from gateway.checksums import Checksum, checksum_of
 from gateway.storage import errors as store
 from gateway.storage.memory_objects import MemoryObjects
-from gateway.storage.memory_rules import md5_hex, multipart_etag
+from gateway.storage.etags import multipart_etag
+from gateway.storage.memory_rules import md5_hex
 from gateway.storage.memory_state import MemoryUpload, StoredObject, StoredPart
 from gateway.storage.records import (
     Body, CompletedPart, CopySpec, NewObject, PartInfo, PartsPage, UploadInfo, UploadsPage,
     WriteConditions, WriteResult)
 
 MAX_KEY_BYTES = 1024
-
-
-def listing_time(moment: datetime) -> str:
-    """ISO 8601 with microseconds, as Swift's listings (and so these records) carry it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 class MemoryUploads(MemoryObjects):
@@ -41,12 +37,12 @@ class MemoryUploads(MemoryObjects):
             raise store.KeyTooLong(bucket=bucket, key=key)
         upload_id = uuid.uuid4().hex
         uploads[upload_id] = MemoryUpload(UploadInfo(
-            key=key, upload_id=upload_id, initiated=listing_time(self.now()), new=new,
+            key=key, upload_id=upload_id, initiated=self.now(), new=new,
             checksum_algorithm=checksum_algorithm, checksum_type=checksum_type))
         return upload_id
 
-    async def get_upload(self, account: str, bucket: str, key: str,
-                         upload_id: str) -> UploadInfo:
+    async def get_upload(self, account: str, bucket: str, key: str, upload_id: str,
+                         cached: bool = False) -> UploadInfo:
         return self.upload(account, bucket, key, upload_id).info
 
     def _store_part(self, upload: MemoryUpload, number: int, data: bytes,
@@ -54,26 +50,43 @@ class MemoryUploads(MemoryObjects):
         etag = md5_hex(data)
         now = self.now()
         upload.parts[number] = StoredPart(
-            PartInfo(number, etag, len(data), listing_time(now), checksum), data)
+            PartInfo(number, etag, len(data), now, checksum), data)
         return WriteResult(etag, now, checksum, etag)
 
     async def upload_part(self, account: str, bucket: str, key: str, upload_id: str,
                           number: int, body: Body | bytes, length: int | None,
-                          checksum: Checksum | None = None) -> WriteResult:
+                          checksum: Checksum | None = None,
+                          content_md5: str | None = None) -> WriteResult:
         self.upload(account, bucket, key, upload_id)
         data = await self.read_body(body, bucket)
+        if content_md5 is not None and content_md5.lower() != md5_hex(data):
+            raise store.BodyMismatch(bucket=bucket, key=key)
         # Aborted while the part streamed: the part is not kept.
         upload = self.upload(account, bucket, key, upload_id)
         return self._store_part(upload, number, data, checksum)
 
+    async def record_part_checksum(self, account: str, bucket: str, key: str,
+                                   upload_id: str, number: int, checksum: Checksum) -> bool:
+        try:
+            upload = self.upload(account, bucket, key, upload_id)
+        except store.StoreError:
+            return False
+        part = upload.parts.get(number)
+        if checksum.etag is None or part is None or part.info.etag != checksum.etag.strip('"'):
+            return False
+        part.info = replace(part.info, checksum=checksum)
+        return True
+
     async def copy_part(self, account: str, bucket: str, key: str, upload_id: str,
-                        number: int, spec: CopySpec,
-                        checksum: Checksum | None = None) -> WriteResult:
+                        number: int, spec: CopySpec, checksum: Checksum | None = None,
+                        checksum_algorithm: str | None = None) -> WriteResult:
         upload = self.upload(account, bucket, key, upload_id)
         data = self.copy_source(account, spec).data
         if spec.byte_range is not None:
             first, last = spec.byte_range
             data = data[first:last + 1]
+        if checksum is None and checksum_algorithm is not None:
+            checksum = Checksum(checksum_algorithm, checksum_of(checksum_algorithm, data))
         return self._store_part(upload, number, data, checksum)
 
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,
@@ -122,10 +135,12 @@ class MemoryUploads(MemoryObjects):
 
     async def complete_upload(self, account: str, bucket: str, key: str, upload_id: str,
                               parts: Sequence[CompletedPart], checksum: Checksum | None,
-                              conditions: WriteConditions | None = None) -> WriteResult:
+                              conditions: WriteConditions | None = None, *,
+                              upload: UploadInfo | None = None,
+                              unused_parts: bool | None = None) -> WriteResult:
         objects = self.bucket(account, bucket).objects
-        upload = self.bucket(account, bucket).uploads.get(upload_id)
-        if upload is None or upload.info.key != key:
+        found = self.bucket(account, bucket).uploads.get(upload_id)
+        if found is None or found.info.key != key:
             done = objects.get(key)
             if done is not None and done.info.upload_id == upload_id:  # a retried Complete
                 info = done.info
@@ -134,14 +149,14 @@ class MemoryUploads(MemoryObjects):
             raise store.UploadNotFound(bucket=bucket, key=key, upload_id=upload_id)
         chosen: list[StoredPart] = []
         for part in parts:
-            stored = upload.parts.get(part.number)
+            stored = found.parts.get(part.number)
             if stored is None or stored.info.etag != part.etag.strip('"').lower():
                 raise store.PartNotFound(bucket=bucket, key=key, part_number=part.number)
             chosen.append(stored)
         self.check_write(objects, bucket, key, conditions)
         data = b"".join(part.data for part in chosen)
         etag = multipart_etag(part.info.etag for part in chosen)
-        info = self.new_record(key, upload.info.new, etag, len(data), checksum,
+        info = self.new_record(key, found.info.new, etag, len(data), checksum,
                                parts_count=len(chosen), upload_id=upload_id)
         objects[key] = StoredObject(info, data, [part.info for part in chosen])
         del self.bucket(account, bucket).uploads[upload_id]

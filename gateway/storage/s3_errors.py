@@ -19,6 +19,8 @@ S3_ERROR_FOR: Mapping[type[store.StoreError], type[errors.S3Error]] = {
     store.ObjectNotFound: errors.NoSuchKey,
     store.UploadNotFound: errors.NoSuchUpload,
     store.PartNotFound: errors.InvalidPart,
+    store.PartTooSmall: errors.EntityTooSmall,
+    store.Conflict: errors.OperationAborted,
     store.PreconditionFailed: errors.PreconditionFailed,
     store.RangeNotSatisfiable: errors.InvalidRange,
     store.PartNumberNotSatisfiable: errors.InvalidPartNumber,

@@ -1,7 +1,7 @@
 """Buckets and their S3 configuration documents on Swift.
 
 A bucket is a Swift container. Its multipart state lives in two hidden
-containers (``gateway.multipart_layout``), and its S3 configuration documents
+containers (``gateway.swift.multipart_layout``), and its S3 configuration documents
 (tagging, CORS, policy, lifecycle, website, notification...) in one reserved
 container per account, ``DOCUMENTS_CONTAINER``, as objects
 ``<bucket>/<document name>``: object bodies, so a 20 KB policy never meets
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.multipart_layout import SEGMENTS_SUFFIX, segments_container, uploads_container
-from gateway.multipart_layout import UPLOADS_SUFFIX
+from gateway.swift.multipart_layout import SEGMENTS_SUFFIX, segments_container, uploads_container
+from gateway.swift.multipart_layout import UPLOADS_SUFFIX
 from gateway.storage import errors as store
 from gateway.storage.records import BucketInfo
 from gateway.swift.client import SwiftClient

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gateway.multipart_layout import segments_container
+from gateway.swift.multipart_layout import segments_container
 from gateway.swift.client import SwiftClient
 
 
@@ -21,7 +21,7 @@ class MarkerCache:
     Each entry keeps the marker's headers (they never change) for ``ttl``
     seconds, sparing UploadPart a HEAD before each body, and ``seen_at``: when
     the latest HEAD that found the marker was sent, for the settle rule
-    (``part_needs_open_check``).
+    (``upload_markers.UploadAt.part_needs_open_check``).
     """
 
     def __init__(self, ttl_seconds: float = 10.0, size: int = 1024) -> None:

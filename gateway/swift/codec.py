@@ -1,7 +1,7 @@
 """The one codec between S3 object state and Swift headers (reads, listings, writes).
 
 A Swift object's headers hold S3 state in these places (see
-``gateway.multipart_layout`` for why each is where it is):
+``gateway.swift.multipart_layout`` for why each is where it is):
 
 =====================  ===============================================
 S3 state               Swift headers
@@ -15,6 +15,14 @@ checksum               ``X-Object-Meta-S3gw-Checksum-*`` (bound to ``Etag``)
 parts count            ``X-Parts-Count`` (SLO, on a ``part-number`` read)
 completed upload       ``X-Object-Meta-S3gw-Upload-Id``
 =====================  ===============================================
+
+Multipart uploads (``marker_headers``/``upload_info``, ``part_headers``/``part_info``,
+``manifest_headers``): an upload marker keeps what CreateMultipartUpload was given
+for the final object (the same ``NewObject`` state as a PutObject) plus the
+checksum settings; a part keeps its checksum (reserved metadata, and in its
+content type for listings); the manifest written by Complete carries the
+marker's ``NewObject`` again, with the final checksum, the S3 ETag and the
+upload id.
 
 What a write carries (``put_headers``, ``metadata_headers``): a PutObject
 stores all of ``NewObject``; a metadata update (Swift POST, which replaces
@@ -43,13 +51,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
+from gateway.swift.multipart_layout import (
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
+    listed_part_checksum, marker_checksum, marker_content_type, part_content_type,
+    part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
+from gateway.storage.records import (
+    BucketInfo, ListedObject, NewObject, ObjectInfo, PartInfo, UploadInfo)
 from gateway.swift.user_metadata import metadata_of_object, swift_metadata
-from gateway.multipart_layout import UPLOAD_ID_META, content_type_with_etag, split_etag_param
-from gateway.storage.records import BucketInfo, ListedObject, NewObject, ObjectInfo
 from gateway.timefmt import parse_http_date
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
@@ -176,3 +188,86 @@ def copy_checksum(headers: Mapping[str, str], etag: str) -> Checksum | None:
     """The checksum a copy written with ``headers`` has, given its ``etag`` (a
     carried binding holds only if the bytes are the same)."""
     return stored_checksum({**headers, "Etag": etag})
+
+
+def listing_time(value: object) -> datetime | None:
+    """A Swift listing's ``last_modified`` (``2024-05-01T10:20:30.123456``, UTC)."""
+    try:
+        return datetime.fromisoformat(str(value or "")).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+# --- multipart uploads ---------------------------------------------------------------
+
+def marker_headers(new: NewObject, algorithm: str | None, kind: str | None) -> dict[str, str]:
+    """An upload marker's PUT headers: ``new`` for the final object, the checksum
+    settings (also in the content type, for ListMultipartUploads), no body."""
+    out = metadata_headers(new)
+    if algorithm is not None and kind is not None:
+        out[CHECKSUM_ALGORITHM_META] = algorithm
+        out[CHECKSUM_TYPE_META] = kind
+        out["Content-Type"] = marker_content_type(new.content_type, algorithm, kind)
+    out["Content-Length"] = "0"
+    return out
+
+
+def upload_info(key: str, upload_id: str, headers: Mapping[str, str]) -> UploadInfo:
+    """An upload's record from its marker's (HEAD) headers."""
+    modified = headers.get("Last-Modified")
+    new = NewObject(
+        content_type=strip_gateway_params(headers.get("Content-Type") or DEFAULT_CONTENT_TYPE),
+        content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
+        user_metadata=metadata_of_object(headers))
+    return UploadInfo(key=key, upload_id=upload_id,
+                      initiated=parse_http_date(modified) if modified else None, new=new,
+                      checksum_algorithm=headers.get(CHECKSUM_ALGORITHM_META),
+                      checksum_type=headers.get(CHECKSUM_TYPE_META))
+
+
+def listed_upload(entry: Mapping[str, object]) -> UploadInfo:
+    """An upload of the ``+uploads`` listing (its checksum settings from the
+    marker's content type; the final object's metadata is not listed)."""
+    key, upload_id = split_marker_name(str(entry["name"]))
+    settings = marker_checksum(str(entry.get("content_type") or ""))
+    algorithm, kind = settings if settings is not None else (None, None)
+    return UploadInfo(key=key, upload_id=upload_id,
+                      initiated=listing_time(entry.get("last_modified")),
+                      checksum_algorithm=algorithm, checksum_type=kind)
+
+
+def part_headers(length: int | None, checksum: Checksum | None,
+                 content_md5: str | None) -> dict[str, str]:
+    """A part's PUT headers: its length (none: chunked), the MD5 Swift checks, and a
+    checksum known before the body (metadata, and the content type for listings)."""
+    out = {"Content-Type": part_content_type(checksum)}
+    if length is not None:
+        out["Content-Length"] = str(length)
+    if checksum is not None:
+        out.update(checksum.swift_metadata())
+    if content_md5 is not None:
+        out["ETag"] = content_md5
+    return out
+
+
+def part_checksum_headers(checksum: Checksum) -> dict[str, str]:
+    """The POST headers that record a checksum learned after a part's body."""
+    return {"Content-Type": part_content_type(checksum), **checksum.swift_metadata()}
+
+
+def part_info(entry: Mapping[str, object]) -> PartInfo:
+    """A part of the ``+segments`` listing, with the checksum its content type carries."""
+    return PartInfo(number=part_number_of(str(entry["name"])), etag=str(entry.get("hash", "")),
+                    size=int(entry.get("bytes") or 0),  # type: ignore[call-overload]
+                    last_modified=listing_time(entry.get("last_modified")),
+                    checksum=listed_part_checksum(entry))
+
+
+def manifest_headers(new: NewObject, upload_id: str, etag: str,
+                     checksum: Checksum | None) -> dict[str, str]:
+    """The completed object's (SLO manifest PUT) headers: what Create was given, the
+    final checksum, the S3 ETag in the content type and the upload it came from."""
+    final = replace(new, content_type=content_type_with_etag(new.content_type, etag),
+                    checksum=checksum)
+    return {"Accept": "application/json", UPLOAD_ID_META: upload_id,
+            **metadata_headers(final)}

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import unquote
 
 from gateway.storage import errors as store
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.records import DeleteItem
 from gateway.swift.codec import s3_etag_of
 from gateway.swift.containers import bulk_delete_body

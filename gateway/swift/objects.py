@@ -19,7 +19,7 @@ from gateway.swift.codec import object_info
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.outcomes import raise_for
 from gateway.swift.segment_sweep import BucketAt, sweep_segments
-from gateway.multipart_layout import UPLOAD_ID_META
+from gateway.swift.multipart_layout import UPLOAD_ID_META
 
 log = logging.getLogger("gateway")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.multipart_layout import part_prefix, segments_container
+from gateway.swift.multipart_layout import part_prefix, segments_container
 from gateway.swift.client import SwiftClient
 from gateway.swift.containers import bulk_delete, listing_or_none
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 import aiohttp
 
 from gateway.checksums import Checksum
-from gateway.multipart_layout import listed_part_checksum
+from gateway.swift.multipart_layout import listed_part_checksum
 from gateway.storage import errors as store
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.records import ObjectInfo, ObjectRead, ReadOptions
 from gateway.swift.codec import object_info
 from gateway.swift.objects import SwiftObjects

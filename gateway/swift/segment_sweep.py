@@ -37,7 +37,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     UPLOAD_ID_META, segments_container, upload_marker_name, uploads_container, valid_upload_id)
 from gateway.storage.errors import StoreError, StoreUnavailable
 from gateway.swift.caches import SwiftCaches

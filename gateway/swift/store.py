@@ -14,12 +14,14 @@ from gateway.swift import listing
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
 from gateway.swift.copies import SwiftCopies
+from gateway.swift.part_copies import SwiftPartCopies
 
 
-class SwiftStore(SwiftCopies, Store):
+class SwiftStore(SwiftPartCopies, SwiftCopies, Store):
     """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
     ``swift.writes``, ``swift.deletes``), copies (``swift.copies``), listings
-    (``swift.listing``)."""
+    (``swift.listing``), multipart uploads (``swift.uploads``,
+    ``swift.upload_listing``, ``swift.completes``, ``swift.part_copies``)."""
 
     def __init__(self, swift: SwiftClient) -> None:
         self.swift = swift

@@ -14,7 +14,7 @@ import logging
 
 from gateway.checksums import Checksum
 from gateway.storage import errors as store
-from gateway.storage.conditions import etag_matches
+from gateway.storage.etags import etag_matches
 from gateway.storage.errors import StoreError
 from gateway.storage.records import Body, NewObject, WriteConditions, WriteResult
 from gateway.swift.codec import metadata_headers, put_headers

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway import multipart_layout
+from gateway.swift import multipart_layout
 from tests.integration import rawhttp
 from tests.integration.s3_support import error_of
 
@@ -240,7 +240,7 @@ def test_copy_source_conditions(s3_client: Any, bucket: str, source: str) -> Non
 
 def _put_slo(s3_client: Any, swift_conn: Any, bucket: str, key: str, parts: list[bytes],
              s3_etag: str = "feedface-2", checksum_type: str = "COMPOSITE") -> None:
-    """A multipart object laid out as gateway.multipart_layout describes, built in Swift.
+    """A multipart object laid out as gateway.swift.multipart_layout describes, built in Swift.
 
     It starts (and aborts) an upload through the gateway first, as every real
     multipart object starts: that is how a gateway learns a bucket holds them.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway import multipart_layout
+from gateway.swift import multipart_layout
 from tests.integration import rawhttp
 from tests.integration.s3_support import error_of, md5_header
 

@@ -1,9 +1,9 @@
 """AbortMultipartUpload racing parts still being stored: no part outlives the upload.
 
 The gateway keeps one HEAD of the upload marker per settle period instead of
-one per part (``multipart_common.part_needs_open_check``); these tests check,
-in Swift directly, that every ordering of a part's commit and an Abort still
-ends with no segment of the aborted upload.
+one per part (``gateway.swift.upload_markers``: ``UploadAt.part_needs_open_check``);
+these tests check, in Swift directly, that every ordering of a part's commit
+and an Abort still ends with no segment of the aborted upload.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway import multipart_layout
+from gateway.swift import multipart_layout
 from tests.integration import rawhttp
 
 # key → (create_multipart_upload arguments, expected (ChecksumAlgorithm, ChecksumType))

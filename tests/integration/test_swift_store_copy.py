@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.multipart_layout import segments_container
+from gateway.swift.multipart_layout import segments_container
 from gateway.storage import errors as store
 from gateway.storage.records import CopySpec, NewObject
 from gateway.swift.client import SwiftClient

@@ -16,7 +16,7 @@ import pytest
 import swiftclient.exceptions
 from botocore.exceptions import ClientError
 
-from gateway.multipart_layout import uploads_container
+from gateway.swift.multipart_layout import uploads_container
 from tests.integration import rawhttp
 from tests.integration.s3_support import error_of
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway import multipart_layout
+from gateway.swift import multipart_layout
 from tests.integration import rawhttp
 from tests.integration.checksum_support import composite, full
 

@@ -18,12 +18,12 @@ from gateway.checksums import (
     checksum_response_headers, stored_checksum)
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, final_checksum)
-from gateway.multipart_layout import (
+from gateway.swift.multipart_layout import (
     CHECKSUM_PARAM, PART_CONTENT_TYPE, listed_part_checksum, part_checksum, part_content_type)
 from gateway.body import SMALL_BODY, UploadBody
-from gateway.storage.records import NewObject, ObjectInfo
+from gateway.storage.records import NewObject, ObjectInfo, PartInfo
 from gateway.swift.codec import CopyKind, copy_checksum, copy_headers, object_info
-from gateway.handlers.trailing_checksum import store_trailing_checksum
+from gateway.swift.store import SwiftStore
 
 DATA = b"the bytes a checksum describes"
 ETAG = hashlib.md5(DATA, usedforsecurity=False).hexdigest()
@@ -133,8 +133,9 @@ def test_listed_part_checksum_checks_the_entry_hash() -> None:
 
 
 def test_complete_treats_a_rebound_part_as_one_without_checksum() -> None:
-    good = {"content_type": part_content_type(BOUND), "hash": ETAG, "bytes": len(DATA)}
-    stale = {**good, "hash": OTHER}
+    entry = {"content_type": part_content_type(BOUND), "hash": ETAG, "bytes": len(DATA)}
+    good = PartInfo(1, ETAG, len(DATA), None, listed_part_checksum(entry))
+    stale = PartInfo(2, OTHER, len(DATA), None, listed_part_checksum({**entry, "hash": OTHER}))
     parts = [RequestedPart(1, ETAG, None), RequestedPart(2, OTHER, None)]
     full = UploadChecksum("CRC32", "FULL_OBJECT")
     assert final_checksum(full, parts, [good, good], None) is not None
@@ -167,14 +168,6 @@ class _Response:
         return None
 
 
-class _Request:
-    account = "AUTH_test"
-    request_id = "r"
-
-    def __init__(self) -> None:
-        self.swift = _Recorder()
-
-
 async def streamed(length: int = SMALL_BODY + 1) -> UploadBody:
     upload = UploadBody(_chunks(), length, decoded=False, checksum_request=None)
     upload.compute_checksum("CRC32")
@@ -183,31 +176,29 @@ async def streamed(length: int = SMALL_BODY + 1) -> UploadBody:
     return upload
 
 
-PUT_HEADERS = {"Content-Length": "31", "ETag": ETAG, "If-None-Match": "*",
-               "Content-Type": "text/plain", "Content-Encoding": "gzip",
-               "Cache-Control": "no-cache", "X-Object-Meta-Color": "blue"}
-
-
-async def test_post_binds_the_checksum_to_the_put_etag() -> None:
+async def test_part_post_binds_the_checksum_to_the_put_etag() -> None:
     upload = await streamed()
     upload.bind_to(f'"{ETAG}"')
-    req = _Request()
-    await store_trailing_checksum(req, upload, dict(PUT_HEADERS), "b", "k")  # type: ignore[arg-type]
-    [(method, container, obj, headers)] = req.swift.calls
-    assert (method, container, obj) == ("POST", "b", "k")
-    # Everything the object keeps, nothing that only described the PUT.
-    assert headers == {"Content-Type": "text/plain", "Content-Encoding": "gzip",
-                       "Cache-Control": "no-cache", "X-Object-Meta-Color": "blue",
+    assert upload.checksum is not None
+    client = _Recorder()
+    store = SwiftStore(client)  # type: ignore[arg-type]
+    assert await store.record_part_checksum("AUTH_test", "b", "k", "U", 3, upload.checksum)
+    [(method, container, obj, headers)] = client.calls
+    assert (method, container, obj) == ("POST", "b+segments", "k/U/00003")
+    # The part's only metadata: the bound checksum, also in the content type for listings.
+    assert headers == {"Content-Type": part_content_type(CRC.bound_to(ETAG)),
                        **CRC.bound_to(ETAG).swift_metadata()}
     assert upload.response_headers() == CRC.response_headers()
 
 
-async def test_unbound_trailing_checksum_is_not_posted() -> None:
+async def test_unbound_part_checksum_is_not_posted() -> None:
     upload = await streamed()
     upload.bind_to(None)  # a PUT response without an ETag: nothing to bind to
-    req = _Request()
-    await store_trailing_checksum(req, upload, dict(PUT_HEADERS), "b", "k")  # type: ignore[arg-type]
-    assert req.swift.calls == []
+    assert upload.checksum is not None
+    client = _Recorder()
+    store = SwiftStore(client)  # type: ignore[arg-type]
+    assert not await store.record_part_checksum("AUTH_test", "b", "k", "U", 3, upload.checksum)
+    assert client.calls == []
 
 
 async def test_read_ahead_checksum_stays_unbound() -> None:

@@ -18,14 +18,14 @@ from gateway.config import GatewayConfig, load_config
 from gateway.credentials.base import Credential
 from gateway.handlers.multipart import part_checksum_policy
 from gateway.handlers.multipart_checksums import RequestedPart, final_checksum
-from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_content_type)
+from gateway.storage.records import PartInfo, UploadInfo
 from gateway.s3request import S3Request
 from gateway.body import SMALL_BODY, UploadBody, streamed_upload
 from tests.integration.checksum_support import crc64
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 META = "X-Object-Meta-S3gw-Checksum-Crc64nvme"
+NO_SETTINGS = UploadInfo("k", "U", None)  # an upload created without a checksum algorithm
 
 
 # --- config ---------------------------------------------------------------------
@@ -99,7 +99,7 @@ def s3_request(headers: dict[str, str]) -> S3Request:
     http = make_mocked_request("PUT", "/b/k", headers=CIMultiDict(headers))
     auth = AuthResult(Credential("AK", "SK", "AUTH_test"), "v4", "UNSIGNED-PAYLOAD")
     return S3Request(http=http, request_id="r", bucket="b", key="k", auth=auth,
-                     swift=None, config=GatewayConfig())  # type: ignore[arg-type]
+                     config=GatewayConfig(), store=None)  # type: ignore[arg-type]
 
 
 async def test_a_client_checksum_is_kept_alone() -> None:
@@ -135,35 +135,36 @@ async def test_small_bad_body_fails_before_the_put() -> None:
 
 def test_unconfigured_upload_part_gets_the_default() -> None:
     upload = upload_of(CHUNKS, 1782)
-    part_checksum_policy({}, upload, "CRC64NVME")
+    part_checksum_policy(NO_SETTINGS, upload, "CRC64NVME")
     assert upload.computed
     off = upload_of(CHUNKS, 1782)
-    part_checksum_policy({}, off, "")
+    part_checksum_policy(NO_SETTINGS, off, "")
     assert not off.computed
 
 
 async def test_small_part_checksum_known_before_the_put() -> None:
     upload = upload_of(CHUNKS, 1782)
-    part_checksum_policy({}, upload, "CRC64NVME")
+    part_checksum_policy(NO_SETTINGS, upload, "CRC64NVME")
     headers: dict[str, str] = {}
     await upload.read_small_body(headers)
     assert upload.known_checksum() == Checksum("CRC64NVME", crc64(b"".join(CHUNKS)))
 
 
 def test_configured_uploads_keep_their_algorithm() -> None:
-    marker = {CHECKSUM_ALGORITHM_META: "CRC32C", CHECKSUM_TYPE_META: "FULL_OBJECT"}
+    marker = UploadInfo("k", "U", None, checksum_algorithm="CRC32C", checksum_type="FULL_OBJECT")
     upload = upload_of(CHUNKS, 1782)
     part_checksum_policy(marker, upload, "CRC64NVME")
     assert upload.computed  # CRC32C, the upload's: one hash only
     with pytest.raises(errors.InvalidRequest, match="actual checksum Type: null"):
-        part_checksum_policy({CHECKSUM_ALGORITHM_META: "SHA1", CHECKSUM_TYPE_META: "COMPOSITE"},
+        part_checksum_policy(UploadInfo("k", "U", None, checksum_algorithm="SHA1",
+                                        checksum_type="COMPOSITE"),
                              upload_of(CHUNKS, 1782), "CRC64NVME")
 
 
 # --- Complete -------------------------------------------------------------------
 
-def entry(checksum: Checksum | None, data: bytes) -> dict:
-    return {"content_type": part_content_type(checksum), "bytes": len(data)}
+def entry(checksum: Checksum | None, data: bytes) -> PartInfo:
+    return PartInfo(1, "0" * 32, len(data), None, checksum)
 
 
 def test_unconfigured_upload_gets_a_full_object_crc64nvme() -> None:
@@ -176,7 +177,7 @@ def test_unconfigured_upload_gets_a_full_object_crc64nvme() -> None:
 def test_unconfigured_upload_without_every_crc64nvme_gets_none() -> None:
     named = [RequestedPart(n, "0" * 32) for n in range(1, 4)]
     old = [entry(Checksum("CRC64NVME", crc64(c)), c) for c in CHUNKS]
-    old[1] = {"content_type": PART_CONTENT_TYPE, "bytes": len(CHUNKS[1])}  # before the default
+    old[1] = entry(None, CHUNKS[1])  # before the default
     assert final_checksum(None, named, old, None) is None
     crc32 = [entry(Checksum("CRC32", checksum_of("CRC32", c)), c) for c in CHUNKS]
     assert final_checksum(None, named, crc32, None) is None

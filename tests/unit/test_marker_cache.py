@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gateway.handlers.multipart_common import MarkerCache
+from gateway.swift.caches import MarkerCache
 
 KEY = ("AUTH_a", "bucket", "key", "upload")
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from gateway.checksums import Checksum
 from gateway.storage import errors as store
 from gateway.storage.memory import MemoryStore
 from gateway.storage.records import CompletedPart, CopySpec, NewObject, ReadOptions, WriteConditions
@@ -114,3 +115,19 @@ async def test_list_uploads_order_markers_and_prefixes(memory: MemoryStore) -> N
     page = await memory.list_uploads(ACCOUNT, "b", "c/", "/", "", "", 1)
     assert [u.key for u in page.uploads] == ["c/x"] and page.truncated
     assert (await memory.list_uploads(ACCOUNT, "b", "", "", "", "", 0)).uploads == []
+
+
+async def test_part_content_md5_and_late_checksum(memory: MemoryStore) -> None:
+    upload = await memory.create_upload(ACCOUNT, "b", "k", NewObject())
+    with pytest.raises(store.BodyMismatch):
+        await memory.upload_part(ACCOUNT, "b", "k", upload, 1, b"p", 1, content_md5=md5(b"x"))
+    part = await memory.upload_part(ACCOUNT, "b", "k", upload, 1, b"p", 1,
+                                    content_md5=md5(b"p"))
+    late = Checksum("CRC32", "AAAAAA==")
+    assert not await memory.record_part_checksum(ACCOUNT, "b", "k", upload, 1, late)  # unbound
+    assert not await memory.record_part_checksum(ACCOUNT, "b", "k", upload, 1,
+                                                 late.bound_to(md5(b"other")))
+    assert await memory.record_part_checksum(ACCOUNT, "b", "k", upload, 1,
+                                             late.bound_to(part.backend_etag))
+    [listed] = (await memory.list_parts(ACCOUNT, "b", "k", upload, 0, 10)).parts
+    assert listed.checksum is not None and listed.checksum.value == late.value

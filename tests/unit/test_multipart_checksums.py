@@ -20,20 +20,26 @@ from gateway.handlers.multipart import part_checksum_policy
 from gateway.handlers.multipart_checksums import (
     RequestedPart, UploadChecksum, WholeChecksum, final_checksum, part_checksum_element,
     result_elements, whole_checksum_header)
-from gateway.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, PART_CONTENT_TYPE, part_checksum,
+from gateway.swift.multipart_layout import (
+    PART_CONTENT_TYPE, part_checksum,
     part_content_type)
 from gateway.body import UploadBody
+from gateway.storage.records import PartInfo, UploadInfo
 from tests.integration.checksum_support import b64
 
 CHUNKS = [os.urandom(1000), os.urandom(777), os.urandom(5)]
 ETAG = "0" * 32
 
 
-def entries(algorithm: str, chunks: list[bytes] = CHUNKS) -> list[dict]:
-    """Listing entries as Swift returns them for parts uploaded with checksums."""
-    return [{"content_type": part_content_type(Checksum(algorithm, checksum_of(algorithm, c))),
-             "bytes": len(c)} for c in chunks]
+def entries(algorithm: str, chunks: list[bytes] = CHUNKS) -> list[PartInfo]:
+    """Parts as the store lists them, uploaded with checksums."""
+    return [PartInfo(n, ETAG, len(c), None, Checksum(algorithm, checksum_of(algorithm, c)))
+            for n, c in enumerate(chunks, 1)]
+
+
+def upload_with(algorithm: str | None = None, kind: str | None = None) -> UploadInfo:
+    """An upload's record with these checksum settings."""
+    return UploadInfo("k", "U", None, checksum_algorithm=algorithm, checksum_type=kind)
 
 
 def requested(algorithm: str | None, chunks: list[bytes] = CHUNKS) -> list[RequestedPart]:
@@ -162,7 +168,7 @@ def test_part_checks() -> None:
 
 def test_no_final_checksum_without_every_part_checksum() -> None:
     copied = entries("CRC32C")
-    copied[1] = {"content_type": PART_CONTENT_TYPE, "bytes": len(CHUNKS[1])}  # UploadPartCopy
+    copied[1] = PartInfo(2, ETAG, len(CHUNKS[1]), None)  # UploadPartCopy: no checksum
     assert final_checksum(UploadChecksum("CRC32C", "FULL_OBJECT"), requested(None), copied,
                           None) is None
     named = requested("CRC32C")
@@ -171,10 +177,10 @@ def test_no_final_checksum_without_every_part_checksum() -> None:
     assert final_checksum(None, requested("CRC32"), entries("CRC32"), None) is None
 
 
-def test_upload_checksum_of_marker() -> None:
-    marker = {CHECKSUM_ALGORITHM_META: "SHA256", CHECKSUM_TYPE_META: "COMPOSITE"}
-    assert UploadChecksum.of_marker(marker) == UploadChecksum("SHA256", "COMPOSITE")
-    assert UploadChecksum.of_marker({}) is None
+def test_upload_checksum_of_upload() -> None:
+    assert UploadChecksum.of_upload(upload_with("SHA256", "COMPOSITE")) == UploadChecksum(
+        "SHA256", "COMPOSITE")
+    assert UploadChecksum.of_upload(upload_with()) is None
 
 
 # --- UploadPart ---------------------------------------------------------------
@@ -190,8 +196,8 @@ def _body(request: ChecksumRequest | None) -> UploadBody:
 
 
 def test_part_checksum_policy() -> None:
-    marker = {CHECKSUM_ALGORITHM_META: "CRC32C", CHECKSUM_TYPE_META: "COMPOSITE"}
-    part_checksum_policy({}, _body(ChecksumRequest("SHA1")))  # no upload algorithm: any
+    marker = upload_with("CRC32C", "COMPOSITE")
+    part_checksum_policy(upload_with(), _body(ChecksumRequest("SHA1")))  # no upload algorithm: any
     part_checksum_policy(marker, _body(ChecksumRequest("CRC32C")))
     with pytest.raises(errors.InvalidRequest) as caught:
         part_checksum_policy(marker, _body(ChecksumRequest("CRC32")))
@@ -203,8 +209,7 @@ def test_part_checksum_policy() -> None:
 
 def test_full_object_part_without_checksum_is_computed() -> None:
     body = _body(None)
-    part_checksum_policy({CHECKSUM_ALGORITHM_META: "CRC32C", CHECKSUM_TYPE_META: "FULL_OBJECT"},
-                         body)
+    part_checksum_policy(upload_with("CRC32C", "FULL_OBJECT"), body)
     assert body.checksum_in_trailer and body.checksum is None
 
     async def drain() -> bytes:

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway import errors
+from gateway.storage.records import PartInfo
 from gateway.handlers.multipart_complete import (
     check_object_size, expected_object_size, respond_with_keepalive)
 
@@ -42,7 +43,7 @@ def test_object_size_header_negative() -> None:
 
 
 def test_object_size_must_match_the_parts() -> None:
-    manifest = [{"size_bytes": 5 * 1024 * 1024}, {"size_bytes": 3}]
+    manifest = [PartInfo(1, "a" * 32, 5 * 1024 * 1024, None), PartInfo(2, "b" * 32, 3, None)]
     check_object_size(None, manifest)
     check_object_size(5 * 1024 * 1024 + 3, manifest)
     with pytest.raises(errors.InvalidRequest) as exc:

@@ -10,11 +10,13 @@ from gateway import errors
 from gateway.checksums import Checksum
 from gateway.handlers.multipart_common import parse_part_number
 from gateway.handlers.multipart_complete import (
-    RequestedPart, build_manifest, parse_complete_body)
-from gateway.handlers.multipart_listing import UploadsPage, page_uploads, start_marker
-from gateway.handlers.multipart_objects import etag_matches
-from gateway.multipart_layout import (
-    MIN_PART_SIZE, content_type_with_etag, multipart_etag, new_upload_id, part_name,
+    RequestedPart, chosen_parts, parse_complete_body)
+from gateway.storage.records import PartInfo, UploadsPage
+from gateway.swift.upload_listing import page_uploads, start_marker
+from gateway.handlers.multipart_common import MIN_PART_SIZE
+from gateway.storage.etags import etag_matches, multipart_etag
+from gateway.swift.multipart_layout import (
+    content_type_with_etag, new_upload_id, part_name,
     part_number_of, split_etag_param, split_marker_name, upload_marker_name, valid_upload_id)
 
 
@@ -91,22 +93,17 @@ def test_parse_complete_body_refused(body: bytes, error: type[errors.S3Error]) -
         parse_complete_body(body)
 
 
-def test_build_manifest() -> None:
-    stored = {part_name("k", "U", n): {"hash": f"{n}" * 32, "bytes": size}
+def test_chosen_parts() -> None:
+    stored = {n: PartInfo(n, f"{n}" * 32, size, None)
               for n, size in ((1, MIN_PART_SIZE), (2, 10), (3, 1))}
     requested = [RequestedPart(1, "1" * 32), RequestedPart(2, "2" * 32)]
-    manifest = build_manifest("b+segments", "k", "U", requested, stored)
-    assert manifest == [
-        {"path": "/b+segments/k/U/00001", "etag": "1" * 32, "size_bytes": MIN_PART_SIZE},
-        {"path": "/b+segments/k/U/00002", "etag": "2" * 32, "size_bytes": 10}]
+    assert chosen_parts(requested, stored) == [stored[1], stored[2]]
     with pytest.raises(errors.EntityTooSmall):
-        build_manifest("b+segments", "k", "U", [RequestedPart(2, "2" * 32),
-                                                RequestedPart(3, "3" * 32)], stored)
+        chosen_parts([RequestedPart(2, "2" * 32), RequestedPart(3, "3" * 32)], stored)
     with pytest.raises(errors.InvalidPart):  # missing parts win over sizes
-        build_manifest("b+segments", "k", "U", [RequestedPart(2, "2" * 32),
-                                                RequestedPart(4, "4" * 32)], stored)
+        chosen_parts([RequestedPart(2, "2" * 32), RequestedPart(4, "4" * 32)], stored)
     with pytest.raises(errors.InvalidPart):
-        build_manifest("b+segments", "k", "U", [RequestedPart(1, "9" * 32)], stored)
+        chosen_parts([RequestedPart(1, "9" * 32)], stored)
 
 
 def _entries(*pairs: tuple[str, str]) -> list[dict]:
@@ -115,11 +112,12 @@ def _entries(*pairs: tuple[str, str]) -> list[dict]:
 
 def test_page_uploads_with_delimiter_and_truncation() -> None:
     entries = _entries(("a/1", "u1"), ("a/2", "u2"), ("b", "u3"), ("b", "u4"), ("c", "u5"))
-    page = UploadsPage()
+    page = UploadsPage([], [], False)
     assert page_uploads(entries, page, "", "/", 3)
-    assert page.prefixes == ["a/"] and [u["key"] for u in page.uploads] == ["b", "b"]
-    assert page.truncated and (page.next_key, page.next_upload_id) == ("b", "u4")
-    page = UploadsPage()
+    assert page.prefixes == ["a/"] and [u.key for u in page.uploads] == ["b", "b"]
+    assert [u.upload_id for u in page.uploads] == ["u3", "u4"]
+    assert page.truncated and (page.next_key_marker, page.next_upload_id_marker) == ("b", "u4")
+    page = UploadsPage([], [], False)
     assert not page_uploads(entries, page, "a/", "", 10)
     assert len(page.uploads) == 5 and not page.truncated
 

@@ -11,7 +11,7 @@ from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
 
 from gateway import errors
-from gateway.handlers import copy, listing, multipart, objects, upload_part_copy
+from gateway.handlers import copy, listing, multipart, objects, part_copy
 from gateway.middlewares import _error_response
 from gateway.routing import (
     NOT_IMPLEMENTED, ROUTES, HasHeader, HasQuery, find_route, not_implemented, select_handler)
@@ -57,7 +57,7 @@ def http(method: str, query: str = "", headers: dict[str, str] | None = None) ->
 def s3_request(method: str, bucket: str | None, key: str | None, query: str = "",
                headers: dict[str, str] | None = None) -> S3Request:
     return S3Request(http=http(method, query, headers), request_id="r", bucket=bucket,
-                     key=key, auth=None, swift=None, config=None)  # type: ignore[arg-type]
+                     key=key, auth=None, config=None, store=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("level", "method", "sub", "query", "headers", "operation"), SERVED)
@@ -77,7 +77,7 @@ def test_choices_are_made_by_routing() -> None:
     assert find_route("object", "PUT", "", http("PUT")).handler is objects.put_object
     part = "uploadId=u&partNumber=1"
     assert find_route("object", "PUT", "uploadId",
-                      http("PUT", part, COPY)).handler is upload_part_copy.upload_part_copy
+                      http("PUT", part, COPY)).handler is part_copy.upload_part_copy
     assert find_route("object", "PUT", "uploadId", http("PUT", part)).handler is \
         multipart.upload_part
     assert find_route("bucket", "GET", "", http("GET", "list-type=2")).handler is \

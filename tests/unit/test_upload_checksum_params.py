@@ -10,8 +10,9 @@ import pytest
 from swift.common.utils import extract_swift_bytes
 
 from gateway.checksums import ALGORITHMS
-from gateway.multipart_layout import (
-    content_type_with_etag, has_gateway_param, marker_checksum, marker_content_type,
+from gateway.reserved import has_reserved_param as has_gateway_param
+from gateway.swift.multipart_layout import (
+    content_type_with_etag, marker_checksum, marker_content_type,
     part_content_type, split_etag_param, strip_gateway_params)
 
 SETTINGS = [(a, "COMPOSITE") for a in ALGORITHMS if a != "CRC64NVME"] + [

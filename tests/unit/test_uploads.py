@@ -27,7 +27,7 @@ def s3_request(headers: dict[str, str], payload_hash: str = "UNSIGNED-PAYLOAD") 
     http = make_mocked_request("PUT", "/b/k", headers=CIMultiDict(headers))
     auth = AuthResult(CRED, "v4", payload_hash)
     return S3Request(http=http, request_id="r", bucket="b", key="k", auth=auth,
-                     swift=None, config=None)  # type: ignore[arg-type]
+                     config=None, store=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value,stored", [

@@ -43,7 +43,7 @@ ListMultipartUploads shows both from the ``+uploads`` listing alone. Those
 parameters are the gateway's, never the client's: ``content_type_with_etag``
 drops every ``s3gw_`` parameter before the final object's content type is
 built from the marker's, and CreateMultipartUpload refuses a content type that
-already carries one (``has_gateway_param``).
+already carries one (``gateway.reserved.has_reserved_param``).
 
 Upload ids start with the creation time in hex, so the uploads of one key list
 in the order they were initiated, as in S3.
@@ -52,21 +52,19 @@ in the order they were initiated, as in S3.
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from gateway.checksums import (
     ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, Checksum, binding_holds)
+from gateway.reserved import (
+    CONTENT_TYPE_PARAM_PREFIX, ETAG_PARAM, SEGMENTS_SUFFIX, UPLOADS_SUFFIX)
 
-SEGMENTS_SUFFIX = "+segments"
-UPLOADS_SUFFIX = "+uploads"
 MARKER_SEPARATOR = "\x01"
-ETAG_PARAM = "s3gw_etag"
 CHECKSUM_PARAM = "s3gw_checksum"
 UPLOAD_CHECKSUM_PARAM = "s3gw_upload_checksum"
-GATEWAY_PARAM_PREFIX = "s3gw_"
+GATEWAY_PARAM_PREFIX = CONTENT_TYPE_PARAM_PREFIX
 UPLOAD_CHECKSUM_TYPES = (COMPOSITE, FULL_OBJECT)
 PART_CONTENT_TYPE = "application/octet-stream"
 # Reserved metadata on the manifest: the upload it was completed from.
@@ -74,9 +72,6 @@ UPLOAD_ID_META = "X-Object-Meta-S3gw-Upload-Id"
 # Reserved metadata on the upload marker.
 CHECKSUM_ALGORITHM_META = "X-Object-Meta-S3gw-Checksum-Algorithm"
 CHECKSUM_TYPE_META = "X-Object-Meta-S3gw-Checksum-Type"
-MIN_PART_NUMBER = 1
-MAX_PART_NUMBER = 10000
-MIN_PART_SIZE = 5 * 1024 * 1024  # every part but the last
 
 
 def segments_container(bucket: str) -> str:
@@ -120,32 +115,12 @@ def part_number_of(name: str) -> int:
     return int(name.rpartition("/")[2])
 
 
-def multipart_etag(part_etags: Iterable[str]) -> str:
-    """S3's ETag of a completed upload: md5 of the parts' binary MD5s, ``-N``.
-
-    Only 16-byte digests are hashed here, never object data.
-    """
-    digest = hashlib.md5(usedforsecurity=False)
-    count = 0
-    for etag in part_etags:
-        digest.update(bytes.fromhex(etag.strip('"')))
-        count += 1
-    return f"{digest.hexdigest()}-{count}"
-
 
 def content_type_with_etag(content_type: str, s3_etag: str) -> str:
     """A completed object's content type; the marker's ``s3gw_`` parameters stay behind."""
     return f"{strip_gateway_params(content_type)};{ETAG_PARAM}={s3_etag}"
 
 
-def _param_name(param: str) -> str:
-    return param.partition("=")[0].strip().lower()
-
-
-def has_gateway_param(content_type: str) -> bool:
-    """True if a content type carries an ``s3gw_`` parameter (reserved for the gateway)."""
-    return any(_param_name(p).startswith(GATEWAY_PARAM_PREFIX)
-               for p in content_type.split(";")[1:])
 
 
 def strip_gateway_params(content_type: str) -> str:
@@ -157,7 +132,7 @@ def strip_gateway_params(content_type: str) -> str:
     if GATEWAY_PARAM_PREFIX not in content_type.lower():
         return content_type
     base, *params = content_type.split(";")
-    kept = [p for p in params if not _param_name(p).startswith(GATEWAY_PARAM_PREFIX)]
+    kept = [p for p in params if not p.partition("=")[0].strip().lower().startswith(GATEWAY_PARAM_PREFIX)]
     return ";".join([base, *kept])
 
 
