@@ -18,8 +18,8 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.handlers import (
-    acl, bucket, copy, delete_objects, listing, multipart, objects, part_copy, service,
-    versioning)
+    acl, bucket, copy, delete_objects, listing, multipart, object_attributes, objects,
+    part_copy, service, versioning)
 from gateway.handlers.unsupported_headers import refuse_unsupported
 from gateway.s3request import S3Request
 
@@ -112,6 +112,8 @@ ROUTES: tuple[Route, ...] = (
     Route("object", "HEAD", "", "HeadObject", objects.head_object),
     Route("object", "DELETE", "", "DeleteObject", objects.delete_object),
     Route("object", "GET", "acl", "GetObjectAcl", acl.get_object_acl),
+    Route("object", "GET", "attributes", "GetObjectAttributes",
+          object_attributes.get_object_attributes),
     Route("object", "POST", "uploads", "CreateMultipartUpload",
           multipart.create_multipart_upload),
     Route("object", "PUT", "uploadId", "UploadPartCopy", part_copy.upload_part_copy,
@@ -210,7 +212,6 @@ NOT_IMPLEMENTED: tuple[Route, ...] = (
     _unserved("bucket", "PUT", "website", "PutBucketWebsite"),
     _unserved("bucket", "DELETE", "website", "DeleteBucketWebsite"),
     _unserved("object", "PUT", "acl", "PutObjectAcl"),
-    _unserved("object", "GET", "attributes", "GetObjectAttributes"),
     _unserved("object", "GET", "legal-hold", "GetObjectLegalHold"),
     _unserved("object", "PUT", "legal-hold", "PutObjectLegalHold"),
     _unserved("object", "POST", "restore", "RestoreObject"),

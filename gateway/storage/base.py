@@ -209,6 +209,15 @@ class Store(Protocol):
         ``get_upload`` first): an unknown upload has no parts."""
         raise _missing("list_parts")
 
+    async def list_object_parts(self, account: str, bucket: str, obj: ObjectInfo,
+                                marker: int, max_parts: int) -> PartsPage:
+        """Up to ``max_parts`` parts after number ``marker`` of the completed multipart
+        object ``obj`` (a record ``head_object`` returned, which checked the bucket
+        and key: they are not read again), in number order, with sizes and
+        checksums. A plain object has none listed, and so has one replaced or
+        deleted since ``obj`` was read."""
+        raise _missing("list_object_parts")
+
     async def list_uploads(self, account: str, bucket: str, prefix: str, delimiter: str,
                            key_marker: str, upload_id_marker: str,
                            max_uploads: int) -> UploadsPage:

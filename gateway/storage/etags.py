@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
+
+_PARTS_SUFFIX = re.compile(r"-([1-9][0-9]{0,4})")
 
 
 def etag_matches(condition: str, etag: str) -> bool:
@@ -24,3 +27,9 @@ def multipart_etag(part_etags: Iterable[str]) -> str:
         digest.update(bytes.fromhex(etag.strip('"')))
         count += 1
     return f"{digest.hexdigest()}-{count}"
+
+
+def parts_in_etag(etag: str) -> int | None:
+    """The parts count a completed upload's ETag (``multipart_etag``) ends with."""
+    suffix = _PARTS_SUFFIX.search(etag.strip('"'))
+    return int(suffix.group(1)) if suffix and suffix.end() == len(etag.strip('"')) else None

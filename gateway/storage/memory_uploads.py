@@ -13,8 +13,8 @@ from gateway.storage.etags import multipart_etag
 from gateway.storage.memory_rules import md5_hex
 from gateway.storage.memory_state import MemoryUpload, StoredObject, StoredPart
 from gateway.storage.records import (
-    Body, CompletedPart, CopySpec, NewObject, PartInfo, PartsPage, UploadInfo, UploadsPage,
-    WriteConditions, WriteResult)
+    Body, CompletedPart, CopySpec, NewObject, ObjectInfo, PartInfo, PartsPage, UploadInfo,
+    UploadsPage, WriteConditions, WriteResult)
 
 MAX_KEY_BYTES = 1024
 
@@ -92,10 +92,14 @@ class MemoryUploads(MemoryObjects):
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,
                          marker: int, max_parts: int) -> PartsPage:
         upload = self.upload(account, bucket, key, upload_id)
-        after = [upload.parts[n].info for n in sorted(upload.parts) if n > marker]
-        shown = after[:max_parts]
-        truncated = len(after) > max_parts
-        return PartsPage(shown, truncated, shown[-1].number if truncated and shown else 0)
+        return _page([upload.parts[n].info for n in sorted(upload.parts)], marker, max_parts)
+
+    async def list_object_parts(self, account: str, bucket: str, obj: ObjectInfo,
+                                marker: int, max_parts: int) -> PartsPage:
+        found = self.bucket(account, bucket).objects.get(obj.key)
+        if found is None or obj.upload_id is None or found.info.upload_id != obj.upload_id:
+            return PartsPage([], False)
+        return _page(found.parts, marker, max_parts)
 
     async def list_uploads(self, account: str, bucket: str, prefix: str, delimiter: str,
                            key_marker: str, upload_id_marker: str,
@@ -165,3 +169,11 @@ class MemoryUploads(MemoryObjects):
     async def abort_upload(self, account: str, bucket: str, key: str, upload_id: str) -> None:
         self.upload(account, bucket, key, upload_id)
         del self.bucket(account, bucket).uploads[upload_id]
+
+
+def _page(parts: Sequence[PartInfo], marker: int, max_parts: int) -> PartsPage:
+    """Up to ``max_parts`` of ``parts`` (in number order) after number ``marker``."""
+    after = [part for part in parts if part.number > marker]
+    shown = after[:max(max_parts, 0)]
+    truncated = len(after) > len(shown)
+    return PartsPage(shown, truncated, shown[-1].number if truncated and shown else 0)

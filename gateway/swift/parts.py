@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-from gateway.swift.multipart_layout import part_prefix, segments_container
+from gateway.storage.records import PartsPage
 from gateway.swift.client import SwiftClient
+from gateway.swift.codec import part_info
+from gateway.swift.multipart_layout import part_name, part_prefix, segments_container
 from gateway.swift.containers import bulk_delete, listing_or_none
 
 SWIFT_PAGE = 10000
@@ -28,6 +30,18 @@ async def list_parts_of(swift: SwiftClient, account: str, bucket: str, key: str,
         if len(page) < page_size or (limit is not None and len(out) >= limit):
             return out
         marker = page[-1]["name"]
+
+
+async def parts_page(swift: SwiftClient, account: str, bucket: str, key: str,
+                     upload_id: str, marker: int, max_parts: int) -> PartsPage:
+    """Up to ``max_parts`` parts after number ``marker``: one listing request of
+    ``max_parts + 1`` entries (the extra one tells whether the page is truncated)."""
+    start = part_name(key, upload_id, marker) if marker else ""
+    limit = max(max_parts, 0)
+    entries = await list_parts_of(swift, account, bucket, key, upload_id, start, limit + 1)
+    shown = [part_info(entry) for entry in entries[:limit]]
+    truncated = len(entries) > limit
+    return PartsPage(shown, truncated, shown[-1].number if truncated and shown else 0)
 
 
 _PART_SUFFIX = re.compile(r"[0-9]{5}")

@@ -21,11 +21,11 @@ from gateway.checksums import Checksum
 from gateway.swift.multipart_layout import listed_part_checksum
 from gateway.storage import errors as store
 from gateway.storage.etags import etag_matches
-from gateway.storage.records import ObjectInfo, ObjectRead, ReadOptions
+from gateway.storage.records import ObjectInfo, ObjectRead, PartsPage, ReadOptions
 from gateway.swift.codec import object_info
 from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
-from gateway.swift.parts import list_parts_of
+from gateway.swift.parts import list_parts_of, parts_page
 
 GET_OBJECT: OutcomeMap = {
     404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
@@ -110,6 +110,15 @@ class SwiftReads(SwiftObjects):
             read.checksum = await self._read_checksum(account, bucket, read, number,
                                                       resp.status)
         return read
+
+    async def list_object_parts(self, account: str, bucket: str, obj: ObjectInfo,
+                                marker: int, max_parts: int) -> PartsPage:
+        """One page of the object's segment listing (its ``upload_id`` names them):
+        Complete removed every part it did not use, so the segments are the parts."""
+        if obj.upload_id is None:
+            return PartsPage([], False)
+        return await parts_page(self.swift, account, bucket, obj.key, obj.upload_id,
+                                marker, max_parts)
 
     async def _read_checksum(self, account: str, bucket: str, read: ObjectRead,
                              number: int | None, swift_status: int) -> Checksum | None:

@@ -19,7 +19,7 @@ from gateway.storage import errors as store
 from gateway.storage.records import Body, NewObject, PartsPage, UploadInfo, WriteResult
 from gateway.swift import parts
 from gateway.swift.codec import (
-    marker_headers, part_checksum_headers, part_headers, part_info, upload_info)
+    marker_headers, part_checksum_headers, part_headers, upload_info)
 from gateway.swift.deletes import SwiftDeletes
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.upload_markers import (
@@ -139,13 +139,8 @@ class SwiftUploads(SwiftDeletes):
         """One listing of ``+segments`` (the upload checked through the marker cache:
         the caller's ``get_upload`` just saw it)."""
         await self.get_upload(account, bucket, key, upload_id, cached=True)
-        start = part_name(key, upload_id, marker) if marker else ""
-        limit = max(max_parts, 0)
-        entries = await parts.list_parts_of(self.swift, account, bucket, key, upload_id,
-                                            start, limit + 1)
-        shown = [part_info(entry) for entry in entries[:limit]]
-        truncated = len(entries) > limit
-        return PartsPage(shown, truncated, shown[-1].number if truncated and shown else 0)
+        return await parts.parts_page(self.swift, account, bucket, key, upload_id, marker,
+                                      max_parts)
 
     async def abort_upload(self, account: str, bucket: str, key: str, upload_id: str) -> None:
         """Delete the marker first (so new parts are refused), then every part.

@@ -14,7 +14,7 @@ from gateway.handlers.multipart_complete import (
 from gateway.storage.records import PartInfo, UploadsPage
 from gateway.swift.upload_listing import page_uploads, start_marker
 from gateway.handlers.multipart_common import MIN_PART_SIZE
-from gateway.storage.etags import etag_matches, multipart_etag
+from gateway.storage.etags import etag_matches, multipart_etag, parts_in_etag
 from gateway.swift.multipart_layout import (
     content_type_with_etag, new_upload_id, part_name,
     part_number_of, split_etag_param, split_marker_name, upload_marker_name, valid_upload_id)
@@ -26,6 +26,14 @@ def test_multipart_etag_is_md5_of_binary_part_md5s() -> None:
     expected = hashlib.md5(b"".join(hashlib.md5(c).digest() for c in chunks)).hexdigest()
     assert multipart_etag(digests) == f"{expected}-3"
     assert multipart_etag(f'"{d}"' for d in digests) == f"{expected}-3"
+    assert parts_in_etag(multipart_etag(digests)) == 3
+    assert parts_in_etag(f'"{expected}-10000"') == 10000
+
+
+@pytest.mark.parametrize("etag", ["d41d8cd98f00b204e9800998ecf8427e", "abc-0", "abc-",
+                                  "abc-100000", "abc-3x", ""])
+def test_parts_in_etag_only_reads_a_multipart_suffix(etag: str) -> None:
+    assert parts_in_etag(etag) is None
 
 
 def test_etag_param_round_trip() -> None:

@@ -40,6 +40,7 @@ SERVED = [
     ("object", "HEAD", "", "", {}, "HeadObject"),
     ("object", "DELETE", "", "", {}, "DeleteObject"),
     ("object", "GET", "acl", "acl", {}, "GetObjectAcl"),
+    ("object", "GET", "attributes", "attributes", {}, "GetObjectAttributes"),
     ("object", "POST", "uploads", "uploads", {}, "CreateMultipartUpload"),
     ("object", "PUT", "uploadId", "uploadId=u&partNumber=1", {}, "UploadPart"),
     ("object", "PUT", "uploadId", "uploadId=u&partNumber=1", COPY, "UploadPartCopy"),

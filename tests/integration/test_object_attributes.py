@@ -1,0 +1,92 @@
+"""GetObjectAttributes through boto3 on real Swift: a plain object, a multipart
+object with CRC32 parts (its part list paged), and S3's errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.integration.checksum_support import composite, crc32
+from tests.integration.s3_support import error_message_of, error_of, mp_etag, split
+
+MIB = 1024 * 1024
+PART = 5 * MIB
+DATA = os.urandom(2 * PART + 1234)  # two full parts and a short last one
+ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
+
+
+def test_plain_object(s3_client: Any, bucket: str) -> None:
+    body = b"attributes of a plain object"
+    s3_client.put_object(Bucket=bucket, Key="plain", Body=body, ChecksumAlgorithm="CRC32")
+    head = s3_client.head_object(Bucket=bucket, Key="plain")
+    got = s3_client.get_object_attributes(Bucket=bucket, Key="plain", ObjectAttributes=ALL)
+    assert got["ETag"] == hashlib.md5(body).hexdigest()  # unquoted, as S3 answers it
+    assert got["Checksum"] == {"ChecksumCRC32": crc32(body), "ChecksumType": "FULL_OBJECT"}
+    assert got["StorageClass"] == "STANDARD" and got["ObjectSize"] == len(body)
+    assert "ObjectParts" not in got
+    assert got["LastModified"] == head["LastModified"]
+    only = s3_client.get_object_attributes(Bucket=bucket, Key="plain",
+                                           ObjectAttributes=["ObjectSize"])
+    assert "ETag" not in only and only["ObjectSize"] == len(body)
+    same = s3_client.get_object_attributes(Bucket=bucket, Key="plain", VersionId="null",
+                                           ObjectAttributes=["ETag"])
+    assert same["ETag"] == got["ETag"]
+
+
+def test_multipart_object_parts_are_paged(s3_client: Any, bucket: str) -> None:
+    chunks = split(DATA, PART)
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp",
+                                               ChecksumAlgorithm="CRC32")
+    parts = []
+    for number, chunk in enumerate(chunks, 1):
+        resp = s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+                                     PartNumber=number, Body=chunk, ChecksumCRC32=crc32(chunk))
+        parts.append({"PartNumber": number, "ETag": resp["ETag"],
+                      "ChecksumCRC32": resp["ChecksumCRC32"]})
+    s3_client.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+                                        MultipartUpload={"Parts": parts})
+
+    got = s3_client.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=ALL,
+                                          MaxParts=2)
+    assert got["ETag"] == mp_etag(chunks).strip('"')
+    assert got["Checksum"] == {"ChecksumCRC32": composite("CRC32", chunks),
+                               "ChecksumType": "COMPOSITE"}
+    assert got["ObjectSize"] == len(DATA)
+    first = got["ObjectParts"]
+    assert (first["TotalPartsCount"], first["MaxParts"], first["IsTruncated"]) == (3, 2, True)
+    assert (first["PartNumberMarker"], first["NextPartNumberMarker"]) == (0, 2)
+    assert first["Parts"] == [
+        {"PartNumber": n, "Size": len(c), "ChecksumCRC32": crc32(c)}
+        for n, c in ((1, chunks[0]), (2, chunks[1]))]
+
+    rest = s3_client.get_object_attributes(Bucket=bucket, Key="mp", MaxParts=2,
+                                           PartNumberMarker=2,
+                                           ObjectAttributes=["ObjectParts"])["ObjectParts"]
+    assert (rest["IsTruncated"], rest["PartNumberMarker"], rest["NextPartNumberMarker"]) == (
+        False, 2, 3)
+    assert rest["Parts"] == [{"PartNumber": 3, "Size": 1234, "ChecksumCRC32": crc32(chunks[2])}]
+
+
+def test_missing_key_and_bucket(s3_client: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3_client.get_object_attributes(Bucket=bucket, Key="absent", ObjectAttributes=["ETag"])
+    assert error_of(exc) == ("NoSuchKey", 404)
+    with pytest.raises(ClientError) as exc:
+        s3_client.get_object_attributes(Bucket=f"{bucket}-absent", Key="k",
+                                        ObjectAttributes=["ETag"])
+    assert error_of(exc) == ("NoSuchBucket", 404)
+
+
+def test_unknown_attribute_and_version(s3_client: Any, bucket: str) -> None:
+    s3_client.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as exc:
+        s3_client.get_object_attributes(Bucket=bucket, Key="k", ObjectAttributes=["ETags"])
+    assert error_message_of(exc) == ("InvalidArgument", "Invalid attribute name specified.")
+    with pytest.raises(ClientError) as exc:
+        s3_client.get_object_attributes(Bucket=bucket, Key="k", VersionId="v1",
+                                        ObjectAttributes=["ETag"])
+    assert error_of(exc) == ("InvalidArgument", 400)
