@@ -69,8 +69,11 @@ async def get_object_attributes(req: S3Request) -> web.StreamResponse:
     if "ETag" in wanted:
         doc.element("ETag", info.etag)  # unquoted, unlike every other S3 answer
     if "Checksum" in wanted and info.checksum is not None:
+        # Unlike HeadObject, a COMPOSITE value comes without its "-N" suffix
+        # (clients add TotalPartsCount themselves).
         doc.start("Checksum")
-        doc.element("Checksum" + info.checksum.algorithm, info.checksum.value)
+        doc.element("Checksum" + info.checksum.algorithm,
+                    info.checksum.value.partition("-")[0])
         doc.element("ChecksumType", info.checksum.type).end("Checksum")
     if "ObjectParts" in wanted and parts_count is not None:
         _object_parts(doc, req, parts_count, page)

@@ -83,7 +83,9 @@ async def test_multipart_parts_are_paged_with_their_checksums(bucket: S3Client) 
     reply = await attributes(bucket, "mp", extra={"x-amz-max-parts": "2"})
     assert reply.status == 200, reply.body
     assert reply.text("ETag") == etag and etag.endswith("-3")
-    assert reply.text("Checksum/ChecksumCRC32") == composite("CRC32", list(PARTS))
+    # Without the "-3" HeadObject shows: S3 answers GetObjectAttributes so.
+    whole = composite("CRC32", list(PARTS))
+    assert reply.text("Checksum/ChecksumCRC32") == whole.removesuffix("-3")
     assert reply.text("Checksum/ChecksumType") == "COMPOSITE"
     assert reply.text("ObjectSize") == str(sum(len(p) for p in PARTS))
     assert reply.text("ObjectParts/PartsCount") == "3"
