@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from gateway.config import SwiftConfig
 from gateway.swift.client import SwiftClient
@@ -26,3 +27,24 @@ async def swift_store_of(env: GatewayEnv, client: type[SwiftClient] = SwiftClien
         yield backend
     finally:
         await backend.close()
+
+
+class CountingClient(SwiftClient):
+    """The real client, recording (method, container, object) of every request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent: list[tuple[str, str | None, str | None]] = []
+
+    async def request(self, method: str, account: str, container: str | None = None,
+                      obj: str | None = None, **kwargs: Any) -> Any:
+        self.sent.append((method, container, obj))
+        return await super().request(method, account, container, obj, **kwargs)
+
+
+def sent(backend: SwiftStore) -> list[tuple[str, str | None, str | None]]:
+    """The requests a ``swift_store_of(env, CountingClient)`` sent since the last call."""
+    client = backend.swift
+    assert isinstance(client, CountingClient)
+    requests, client.sent = client.sent, []
+    return requests

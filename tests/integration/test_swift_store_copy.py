@@ -12,39 +12,17 @@ import pytest
 from gateway.swift.multipart_layout import segments_container
 from gateway.storage import errors as store
 from gateway.storage.records import CopySpec, NewObject
-from gateway.swift.client import SwiftClient
 from gateway.swift.store import SwiftStore
 from tests.integration.conftest import GatewayEnv
-from tests.integration.store_support import swift_store_of
+from tests.integration.store_support import CountingClient, sent, swift_store_of
 
 PART = 5 * 1024 * 1024
-
-
-class CountingClient(SwiftClient):
-    """The real client, recording (method, container, object) of every request."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sent: list[tuple[str, str | None, str | None]] = []
-
-    async def request(self, method: str, account: str, container: str | None = None,
-                      obj: str | None = None, **kwargs: Any) -> Any:
-        self.sent.append((method, container, obj))
-        return await super().request(method, account, container, obj, **kwargs)
 
 
 @pytest.fixture
 async def swift_store(gateway_env: GatewayEnv) -> AsyncIterator[SwiftStore]:
     async with swift_store_of(gateway_env, CountingClient) as backend:
         yield backend
-
-
-def sent(backend: SwiftStore) -> list[tuple[str, str | None, str | None]]:
-    """The requests since the last call."""
-    client = backend.swift
-    assert isinstance(client, CountingClient)
-    requests, client.sent = client.sent, []
-    return requests
 
 
 async def test_a_copy_in_a_bucket_without_multipart_objects_is_one_put(
