@@ -60,10 +60,13 @@ async def get_object_attributes(req: S3Request) -> web.StreamResponse:
     wanted = requested_attributes(req.http.headers)
     info = await req.store.head_object(req.account, req.bucket, req.key)
     parts_count = parts_count_of(info)
+    headers = req.http.headers
+    marker = _count_header(headers, "x-amz-part-number-marker", 0)
+    max_parts = min(_count_header(headers, "x-amz-max-parts", MAX_PARTS), MAX_PARTS)
     page = None
     if "ObjectParts" in wanted and parts_count is not None and info.checksum is not None:
-        page = await req.store.list_object_parts(
-            req.account, req.bucket, info, _marker(req), _max_parts(req))
+        page = await req.store.list_object_parts(req.account, req.bucket, info, marker,
+                                                 max_parts)
 
     doc = XMLWriter("GetObjectAttributesResponse")
     if "ETag" in wanted:
@@ -76,32 +79,23 @@ async def get_object_attributes(req: S3Request) -> web.StreamResponse:
                     info.checksum.value.partition("-")[0])
         doc.element("ChecksumType", info.checksum.type).end("Checksum")
     if "ObjectParts" in wanted and parts_count is not None:
-        _object_parts(doc, req, parts_count, page)
+        _object_parts(doc, parts_count, page, marker, max_parts)
     if "StorageClass" in wanted:
         doc.element("StorageClass", "STANDARD")
     if "ObjectSize" in wanted:
         doc.element("ObjectSize", info.size)
-    headers = {}
+    out = {}
     if info.last_modified is not None:
-        headers["Last-Modified"] = http_date_of(info.last_modified)
-    return xml_response(doc, headers=headers)
+        out["Last-Modified"] = http_date_of(info.last_modified)
+    return xml_response(doc, headers=out)
 
 
-def _max_parts(req: S3Request) -> int:
-    return min(_count_header(req.http.headers, "x-amz-max-parts", MAX_PARTS), MAX_PARTS)
-
-
-def _marker(req: S3Request) -> int:
-    return _count_header(req.http.headers, "x-amz-part-number-marker", 0)
-
-
-def _object_parts(doc: XMLWriter, req: S3Request, parts_count: int,
-                  page: PartsPage | None) -> None:
+def _object_parts(doc: XMLWriter, parts_count: int, page: PartsPage | None, marker: int,
+                  max_parts: int) -> None:
     """``ObjectParts``: the count alone, or with a page of parts (``page``)."""
     doc.start("ObjectParts")
     if page is not None:
-        marker = _marker(req)
-        doc.element("IsTruncated", page.truncated).element("MaxParts", _max_parts(req))
+        doc.element("IsTruncated", page.truncated).element("MaxParts", max_parts)
         next_marker = page.parts[-1].number if page.parts else marker
         doc.element("NextPartNumberMarker", next_marker)
         doc.element("PartNumberMarker", marker)
