@@ -72,11 +72,18 @@ class SegmentsPresence:
     def mark(self, account: str, bucket: str) -> None:
         self._known[(account, bucket)] = (time.monotonic() + self.YES_SECONDS, True)
 
-    async def may_hold_multipart(self, swift: SwiftClient, account: str, bucket: str) -> bool:
-        key = (account, bucket)
-        known = self._known.get(key)
+    def known(self, account: str, bucket: str) -> bool | None:
+        """The answer while it is fresh, without asking Swift; else ``None``."""
+        known = self._known.get((account, bucket))
         if known is not None and known[0] > time.monotonic():
             return known[1]
+        return None
+
+    async def may_hold_multipart(self, swift: SwiftClient, account: str, bucket: str) -> bool:
+        known = self.known(account, bucket)
+        if known is not None:
+            return known
+        key = (account, bucket)
         resp = await swift.request("HEAD", account, segments_container(bucket))
         resp.release()
         present = resp.status != 404  # an error counts as "maybe": clean up rather than leak
