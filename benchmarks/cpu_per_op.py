@@ -6,7 +6,7 @@
 
 One embedded Swift (``s3swift dev``) serves all trees; each tree gets its own
 1-worker ``s3swift serve`` (``python -m gateway.cli serve``, ``PYTHONPATH=<tree>``).
-Rounds interleave the trees (order reversed every other round) and each figure
+Each phase runs the trees back to back (order reversed every other round); each figure
 is CPU time read from /proc (each thread's schedstat), not wall time, so it stays
 meaningful on a loaded machine: gateway ms per 4 KiB PUT/GET/HEAD/DELETE and per
 MiB of 16 MiB PUT/GET, Swift ms per op, and Swift requests per op (lines of the
@@ -141,9 +141,11 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
                 await run_phase(gw.side, session, phase, [f"{gw.name}/{k}" for k in keys],
                                 small, large, args.concurrency)
         for rnd in range(args.rounds):
+            # Phase by phase, the trees back to back (order reversed every other
+            # round): the machine's load drifts less between their figures.
             order = gateways if rnd % 2 == 0 else gateways[::-1]
-            for gw in order:
-                for phase in (*SMALL_PHASES, *LARGE_PHASES):
+            for phase in (*SMALL_PHASES, *LARGE_PHASES):
+                for gw in order:
                     n = args.large_ops if phase in LARGE_PHASES else args.small_ops
                     prefix = "l" if phase in LARGE_PHASES else "s"
                     keys = [f"{gw.name}/r{rnd}/{prefix}{i}" for i in range(n)]
@@ -163,26 +165,32 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
                         "swift_ms": 1000 * cpu["swift"] / unit,
                         "swift_requests": requests / n,
                         "pressure": pressure or 0.0})
-                log(f"round {rnd} {gw.name}: " + ", ".join(
-                    f"{p} {results[gw.name][p][-1]['gateway_ms']:.3f}"
-                    for p in (*SMALL_PHASES, *LARGE_PHASES)))
+            log(f"round {rnd}: " + "; ".join(
+                f"{gw.name} " + " ".join(f"{p} {results[gw.name][p][-1]['gateway_ms']:.3f}"
+                                         for p in (*SMALL_PHASES, *LARGE_PHASES))
+                for gw in gateways))
     return results
 
 
 def summarise(results: dict[str, dict[str, list[dict[str, float]]]]) -> str:
-    lines = ["gateway CPU ms per op (4 KiB) or per MiB (16 MiB): median [min-max] over rounds",
-             f"{'tree':<10}{'phase':<8}{'gateway ms':>22}{'swift ms':>22}{'swift req/op':>14}"
-             f"{'cpu pressure':>14}"]
+    first = next(iter(results))
+    lines = ["gateway CPU ms per op (4 KiB) or per MiB (16 MiB): median [min-max] over rounds;",
+             f"'vs {first}': median over rounds of the gateway figure / {first}'s of the same round",
+             f"{'tree':<10}{'phase':<8}{'gateway ms':>22}{'vs ' + first:>10}{'swift ms':>22}"
+             f"{'swift req/op':>14}{'cpu pressure':>14}"]
     for tree, phases in results.items():
         for phase, runs in phases.items():
             def cell(key: str, runs: list[dict[str, float]] = runs) -> str:
                 values = [r[key] for r in runs]
                 return (f"{statistics.median(values):7.3f} [{min(values):.3f}-"
                         f"{max(values):.3f}]")
+            paired = statistics.median(
+                r["gateway_ms"] / b["gateway_ms"]
+                for r, b in zip(runs, results[first][phase], strict=True))
             reqs = statistics.median(r["swift_requests"] for r in runs)
             press = statistics.median(r["pressure"] for r in runs)
-            lines.append(f"{tree:<10}{phase:<8}{cell('gateway_ms'):>22}{cell('swift_ms'):>22}"
-                         f"{reqs:>14.2f}{press:>14.2f}")
+            lines.append(f"{tree:<10}{phase:<8}{cell('gateway_ms'):>22}{paired:>10.3f}"
+                         f"{cell('swift_ms'):>22}{reqs:>14.2f}{press:>14.2f}")
     return "\n".join(lines)
 
 
