@@ -163,6 +163,12 @@ class S3Side:
             await _check(resp, (200,), f"{self.name} GET {key}")
             return await _drain(resp)
 
+    async def head(self, session: aiohttp.ClientSession, key: str) -> None:
+        url = self.url(key)
+        async with session.head(url, headers=self.sign("HEAD", url, EMPTY_SHA256)) as resp:
+            await _check(resp, (200,), f"{self.name} HEAD {key}")
+            await resp.read()
+
     async def delete(self, session: aiohttp.ClientSession, key: str) -> None:
         url = self.url(key)
         async with session.delete(url, headers=self.sign("DELETE", url, EMPTY_SHA256)) as resp:

@@ -120,9 +120,11 @@ class Cluster:
     # -- start ------------------------------------------------------------
 
     def start(self, timeout: float = 180.0) -> None:
+        """Start dev, then (unless ``serve_workers`` is 0) serve."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._start_dev(timeout)
-        self._start_serve(timeout)
+        if self.serve_workers > 0:
+            self._start_serve(timeout)
 
     def _start_dev(self, timeout: float) -> None:
         port = free_port()
@@ -155,31 +157,7 @@ class Cluster:
 
     def _start_serve(self, timeout: float) -> None:
         port = free_port()
-        swift = self.endpoints["swift"]
-        creds = self.endpoints["credentials"]
-        key = Path(creds["encryption_key_file"]).read_text(encoding="ascii").strip()
-        config = self.root / "serve.toml"
-        config.write_text("\n".join([
-            "[server]",
-            f"host = {_toml_str(LOOPBACK)}",
-            f"port = {port}",
-            f"workers = {self.serve_workers}",
-            f"region = {_toml_str(self.endpoints['s3']['region'])}",
-            'log_level = "WARNING"',
-            "",
-            "[swift]",
-            'auth_type = "tempauth"',
-            f"auth_url = {_toml_str(swift['auth_url'])}",
-            f"user = {_toml_str(swift['admin_user'])}",
-            f"key = {_toml_str(swift['admin_key'])}",
-            "",
-            "[credentials]",
-            'backend = "sqlite"',
-            f"sqlite_path = {_toml_str(creds['sqlite_path'])}",
-            f"encryption_key = {_toml_str(key)}",
-            "",
-        ]), encoding="utf-8")
-        config.chmod(0o600)
+        config = self.write_serve_config(self.root / "serve.toml", port, self.serve_workers)
         log_file = open(self.root / "serve.log", "wb")  # noqa: SIM115
         self.serve = subprocess.Popen(
             [*s3swift_command(), "serve", "--config", str(config),
@@ -202,6 +180,40 @@ class Cluster:
                                + self._tail(self.root / "serve.log"))
         self.log(f"s3swift serve ready: gateway {self.serve_endpoint} "
                  f"(workers {self.serve_worker_pids()})")
+
+    def write_serve_config(self, path: Path, port: int, workers: int,
+                           swift_endpoint: str = "") -> Path:
+        """A ``s3swift serve`` TOML for this Swift and credential store.
+
+        ``swift_endpoint`` (a ``/v1`` URL) sends the gateway's Swift requests
+        elsewhere than the proxy tempauth names, e.g. through a recording proxy.
+        """
+        swift = self.endpoints["swift"]
+        creds = self.endpoints["credentials"]
+        key = Path(creds["encryption_key_file"]).read_text(encoding="ascii").strip()
+        path.write_text("\n".join([
+            "[server]",
+            f"host = {_toml_str(LOOPBACK)}",
+            f"port = {port}",
+            f"workers = {workers}",
+            f"region = {_toml_str(self.endpoints['s3']['region'])}",
+            'log_level = "WARNING"',
+            "",
+            "[swift]",
+            'auth_type = "tempauth"',
+            f"auth_url = {_toml_str(swift['auth_url'])}",
+            f"user = {_toml_str(swift['admin_user'])}",
+            f"key = {_toml_str(swift['admin_key'])}",
+            *([f"endpoint = {_toml_str(swift_endpoint)}"] if swift_endpoint else []),
+            "",
+            "[credentials]",
+            'backend = "sqlite"',
+            f"sqlite_path = {_toml_str(creds['sqlite_path'])}",
+            f"encryption_key = {_toml_str(key)}",
+            "",
+        ]), encoding="utf-8")
+        path.chmod(0o600)
+        return path
 
     # -- process ids --------------------------------------------------------
 

@@ -52,6 +52,7 @@ META_PREFIX = "X-Object-Meta-S3gw-Checksum-"
 META_TYPE = "X-Object-Meta-S3gw-Checksum-Type"
 # The Swift ETag of the bytes a POST-stored checksum describes (see the module doc).
 META_ETAG = "X-Object-Meta-S3gw-Checksum-Etag"
+_META_PREFIX_LOWER = META_PREFIX.lower()
 MD5_HEX_LENGTH = 32
 
 _MULTIPLE = ("Expecting a single x-amz-checksum- header. "
@@ -298,22 +299,24 @@ def binding_holds(bound: str | None, current: str | None) -> bool:
             and hmac.compare_digest(bound, normal_etag(current)))
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header of a plain dict or a multidict, case-insensitively."""
-    lower = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == lower), None)
-
-
 def stored_checksum(swift_headers: Mapping[str, str]) -> Checksum | None:
     """The checksum kept in an object's reserved metadata (case-insensitive headers).
 
     A bound checksum counts only if it names ``swift_headers``' ``Etag`` (the
     object's current bytes); else, as without one, the object has no checksum.
     """
-    lowered = {k.lower(): v for k, v in swift_headers.items()
-               if k.lower().startswith(META_PREFIX.lower())}
+    lowered: dict[str, str] = {}
+    etag: str | None = None
+    for name, value in swift_headers.items():  # one pass: this runs on every GET/HEAD
+        lower = name.lower()
+        if lower.startswith(_META_PREFIX_LOWER):
+            lowered[lower] = value
+        elif etag is None and lower == "etag":
+            etag = value
+    if not lowered:
+        return None
     bound = lowered.get(META_ETAG.lower())
-    if not binding_holds(bound, _header(swift_headers, "Etag")):
+    if not binding_holds(bound, etag):
         return None
     checksum_type = lowered.get(META_TYPE.lower(), FULL_OBJECT)
     for algorithm in ALGORITHMS:

@@ -213,8 +213,17 @@ def _parse_signed_headers(value: str, error: type[S3Error], what: str) -> tuple[
     return names
 
 
+# ``yyyyMMddTHHmmssZ`` in ASCII digits: every field at a fixed place, so it is read
+# by slicing (strptime costs ~15 us, on every signed request); anything else is
+# left to strptime, which decides as before.
+_AMZ_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+
+
 def _parse_amz_date(value: str) -> datetime | None:
     try:
+        if _AMZ_DATE.fullmatch(value):
+            return datetime(int(value[:4]), int(value[4:6]), int(value[6:8]), int(value[9:11]),
+                            int(value[11:13]), int(value[13:15]), tzinfo=timezone.utc)
         return datetime.strptime(value, AMZ_DATE_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         return None

@@ -2,7 +2,7 @@
 
 How the store keeps it in Swift (native ``X-Object-Meta-*`` headers, or packed
 into reserved entries when Swift could not carry it) is the Swift store's
-business (``gateway/swift/user_metadata.py``).
+business (``swift/user_metadata.py``).
 """
 
 from __future__ import annotations

@@ -61,10 +61,11 @@ from gateway.swift.multipart_layout import (
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
 from gateway.storage.records import (
     BucketInfo, ListedObject, NewObject, ObjectInfo, PartInfo, UploadInfo)
-from gateway.swift.user_metadata import metadata_of_object, swift_metadata
+from gateway.swift.user_metadata import SWIFT_META, metadata_of_object, swift_metadata
 from gateway.timefmt import parse_http_date
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+_META_LENGTH = len(SWIFT_META)
 # Object headers S3 stores and returns as they were sent.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
                   "Content-Language", "Expires")
@@ -81,6 +82,9 @@ def object_info(key: str, headers: Mapping[str, str]) -> ObjectInfo:
     content_type = split_etag_param(headers.get("Content-Type") or "")[0]
     modified = headers.get("Last-Modified")
     parts = headers.get("X-Parts-Count")
+    # User metadata and checksums are both X-Object-Meta-*: without any, neither
+    # needs its own walk over the headers (every GET/HEAD of a plain object).
+    has_meta = any(name[:_META_LENGTH].lower() == SWIFT_META for name in headers)
     return ObjectInfo(
         key=key,
         etag=s3_etag_of(headers),
@@ -88,8 +92,8 @@ def object_info(key: str, headers: Mapping[str, str]) -> ObjectInfo:
         last_modified=parse_http_date(modified) if modified else None,
         content_type=content_type,
         content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
-        user_metadata=metadata_of_object(headers),
-        checksum=stored_checksum(headers),
+        user_metadata=metadata_of_object(headers) if has_meta else {},
+        checksum=stored_checksum(headers) if has_meta else None,
         parts_count=int(parts) if parts and parts.isdigit() else None,
         upload_id=headers.get(UPLOAD_ID_META),
         backend_etag=headers.get("Etag") or "",

@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
-import pytest
 
-from tests.integration.conftest import free_port, s3_client_of, s3swift_command, start_dev
-
-
-def test_dev_listens_on_the_port_from_the_environment(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    port = free_port()
-    monkeypatch.setenv("S3SWIFT_SERVER_PORT", str(port))
-    monkeypatch.setenv("S3SWIFT_SERVER_BASE_DOMAINS", "s3.example.test")
-    dev = start_dev(tmp_path / "dev", None)
-    try:
-        assert dev.env.port == port
-        assert dev.env.endpoint == f"http://127.0.0.1:{port}"
-        assert dev.env.raw["s3"]["base_domains"] == ["s3.example.test"]
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass
-        assert "Buckets" in s3_client_of(dev.env).list_buckets()
-    finally:
-        assert dev.stop() == 0, dev.output()
+from tests.integration.conftest import s3swift_command
 
 
 def test_a_bad_setting_is_one_line_before_anything_starts(tmp_path: Path) -> None:

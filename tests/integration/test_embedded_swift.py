@@ -22,7 +22,8 @@ import swiftclient.client
 from swiftclient.exceptions import ClientException
 
 from gateway.embedded import EmbeddedSwift
-from tests.integration.conftest import DevProcess, GatewayEnv, free_port, s3swift_command
+from tests.integration.conftest import (
+    DevProcess, GatewayEnv, free_port, s3_client_of, s3swift_command, start_dev)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -155,8 +156,9 @@ def test_private_configuration_not_etc_swift(
 
 
 def test_dev_command_lifecycle_and_restart(
-        launch_dev: Callable[..., DevProcess]) -> None:
-    """A second instance starts, serves, stops every child on SIGTERM and restarts on its data."""
+        launch_dev: Callable[..., DevProcess], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second instance starts, serves, stops every child on SIGTERM and restarts on its
+    data; the restart takes its port and base domains from the environment."""
     dev = launch_dev()
     env = dev.env
     endpoints = json.loads((dev.data_dir / "endpoints.json").read_text())
@@ -183,14 +185,24 @@ def test_dev_command_lifecycle_and_restart(
     assert not (dev.data_dir / "endpoints.json").exists()
 
     # Same data dir, new ports: rings and configs are regenerated, the data is kept.
-    again = launch_dev(data_dir=dev.data_dir)
-    assert again.env.swift_proxy_url != env.swift_proxy_url or again.env.port != env.port
-    conn = swiftclient.client.Connection(authurl=again.env.swift_auth_url,
-                                         user=again.env.swift_user, key=again.env.swift_key,
-                                         auth_version="1", retries=1)
-    _, body = conn.get_object("persist", "obj")
-    assert body == b"survives restarts"
-    assert again.stop() == 0
+    # No --port: S3SWIFT_SERVER_PORT decides, as [server] settings all come from the
+    # environment too.
+    port = free_port()
+    monkeypatch.setenv("S3SWIFT_SERVER_PORT", str(port))
+    monkeypatch.setenv("S3SWIFT_SERVER_BASE_DOMAINS", "s3.example.test")
+    again = start_dev(dev.data_dir, None)
+    try:
+        assert again.env.port == port
+        assert again.env.endpoint == f"http://127.0.0.1:{port}"
+        assert again.env.raw["s3"]["base_domains"] == ["s3.example.test"]
+        assert "Buckets" in s3_client_of(again.env).list_buckets()
+        conn = swiftclient.client.Connection(authurl=again.env.swift_auth_url,
+                                             user=again.env.swift_user, key=again.env.swift_key,
+                                             auth_version="1", retries=1)
+        _, body = conn.get_object("persist", "obj")
+        assert body == b"survives restarts"
+    finally:
+        assert again.stop() == 0, again.output()
 
 
 def test_restart_after_crash_stops_the_orphans(tmp_path: Path) -> None:
@@ -218,8 +230,8 @@ def test_restart_after_crash_stops_the_orphans(tmp_path: Path) -> None:
 
 
 def test_busy_data_dir_is_refused_and_the_running_instance_survives(
-        launch_dev: Callable[..., DevProcess]) -> None:
-    first = launch_dev()
+        dev_process: DevProcess) -> None:
+    first = dev_process  # the session's instance: it must survive this
     second = subprocess.run(
         s3swift_command("dev", "--port", str(free_port()), "--data-dir", str(first.data_dir)),
         capture_output=True, text=True, timeout=120)
