@@ -92,3 +92,12 @@ async def test_request_errors(stored: S3Client) -> None:
     assert_error(await post(stored, too_many), "MalformedXML", 400)
     assert_error(await post(stored, body, bucket="nobucket"), "NoSuchBucket", 404)
     assert await keys(stored) == ["a", "b", "c"]
+
+
+async def test_a_thousand_keys_is_the_most_one_request_takes(stored: S3Client) -> None:
+    keys_asked = ["a", "b", "c"] + [f"gone{n:04d}" for n in range(997)]
+    reply = await post(stored, document(*(f"<Key>{k}</Key>" for k in keys_asked)))
+    assert reply.status == 200
+    assert reply.texts("Deleted/Key") == keys_asked
+    assert reply.texts("Error/Key") == []
+    assert await keys(stored) == []

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError
@@ -41,3 +44,21 @@ def mp_etag(chunks: list[bytes]) -> str:
 def swift_names(swift_conn: Any, container: str) -> list[str]:
     """The object names of a Swift container (its first listing page), sorted."""
     return sorted(o["name"] for o in swift_conn.get_container(container)[1])
+
+
+def wait_for_swift_request(env: Any, method: str, container: str, obj: str,
+                           timeout: float = 60.0) -> str:
+    """The embedded proxy's log line of ``method /v1/<account>/<container>/<obj>``,
+    once Swift has finished that request (the proxy logs a request when it ends);
+    fails after ``timeout`` seconds. Lets a test wait for an event, not for time."""
+    log = Path(env.data_dir) / "swift" / "log" / "proxy-server.log"
+    needle = f" {method} /v1/{env.swift_account}/{quote(container)}/{quote(obj)} "
+    deadline = time.monotonic() + timeout
+    while True:
+        if log.exists():
+            for line in log.read_text(errors="replace").splitlines():
+                if needle in line:
+                    return line
+        if time.monotonic() > deadline:
+            pytest.fail(f"Swift never finished {method} {container}/{obj}")
+        time.sleep(0.05)

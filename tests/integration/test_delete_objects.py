@@ -98,11 +98,13 @@ def test_multipart_object_takes_its_segments(s3_client: Any, bucket: str,
     assert [item["name"] for item in swift_conn.get_container(segments)[1]] == ["unrelated"]
 
 
-def test_1000_keys(s3_client: Any, bucket: str) -> None:
+def test_many_keys_present_and_absent(s3_client: Any, bucket: str) -> None:
+    """Swift's bulk delete takes the whole batch; each key costs Swift a write (a
+    tombstone), so the 1,000-key limit itself is tested on the handler layer."""
     keys = [f"k{i:04d}" for i in range(10)]
     for key in keys:
         s3_client.put_object(Bucket=bucket, Key=key, Body=b"x")
-    keys += [f"gone{i:04d}" for i in range(990)]
+    keys += [f"gone{i:04d}" for i in range(190)]
     result = s3_client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
     assert result.get("Errors", []) == []
     assert [d["Key"] for d in result["Deleted"]] == keys
