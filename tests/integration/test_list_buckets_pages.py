@@ -3,13 +3,20 @@ Prefix and BucketRegion, and its paginator over an account of 1,000+ buckets."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import pytest
 import swiftclient.client
 from botocore.exceptions import ClientError
+from swift.common.utils import Timestamp
 
 from tests.integration.s3_support import error_message_of
 
@@ -22,8 +29,7 @@ def client_for(env: Any, access_key: str, secret_key: str) -> Any:
 
 
 def create_containers(swift_admin_conn: Any, account: str, names: list[str]) -> None:
-    """Containers made straight in Swift, in parallel: buckets to S3, at Swift's speed.
-    The account is the test's own; the session's Swift goes with the session."""
+    """Containers made straight in Swift (through its proxy), in parallel."""
     storage_url, token = swift_admin_conn.get_auth()
     url = f"{storage_url.rsplit('/', 1)[0]}/{account}"
 
@@ -37,13 +43,62 @@ def create_containers(swift_admin_conn: Any, account: str, names: list[str]) -> 
         list(pool.map(create, [names[i::8] for i in range(8)]))
 
 
+# Swift's hash salts come from swift.conf, read at import: a process of its own.
+_NODE_OF = """
+import json, sys
+import swift.common.utils as utils
+utils.SWIFT_CONF_FILE = sys.argv[1] + "/swift.conf"
+from swift.common.ring import Ring
+part, nodes = Ring(sys.argv[1], ring_name="account").get_nodes(sys.argv[2])
+print(json.dumps([part, nodes[0]]))
+"""
+
+
+def _account_node(etc: Path, account: str) -> tuple[int, dict[str, Any]]:
+    """The account server (its ring's device and partition) holding ``account``."""
+    found = subprocess.run([sys.executable, "-c", _NODE_OF, str(etc), account],
+                           capture_output=True, text=True, timeout=60, check=True)
+    part, node = json.loads(found.stdout)
+    return int(part), node
+
+
+def list_in_account(env: Any, account: str, names: list[str]) -> None:
+    """Rows of ``account``'s container listing, written into Swift's account server
+    with the request a container server sends it when a container is created.
+
+    ListBuckets reads exactly this listing; creating 1,001 real containers would
+    add 1,001 container databases, each ~15 ms of fsync on this disk, to what
+    the test measures nothing of. The account must exist already.
+    """
+    part, node = _account_node(Path(env.data_dir) / "swift" / "etc", account)
+
+    def send(chunk: list[str]) -> None:
+        conn = http.client.HTTPConnection(node["ip"], node["port"], timeout=30)
+        try:
+            for name in chunk:
+                stamp = Timestamp.now().internal
+                conn.request("PUT", quote(f"/{node['device']}/{part}/{account}/{name}"),
+                             headers={"X-Put-Timestamp": stamp, "X-Delete-Timestamp": "0",
+                                      "X-Object-Count": "0", "X-Bytes-Used": "0",
+                                      "X-Timestamp": stamp})
+                answer = conn.getresponse()
+                answer.read()
+                assert answer.status in (201, 202), (name, answer.status)
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(send, [names[i::4] for i in range(4)]))
+
+
 def test_paginator_walks_an_account_of_a_thousand_buckets(
         gateway_env: Any, swift_admin_conn: Any, make_credential: Any) -> None:
     access, secret, account = make_credential()
     names = [f"many-{i:05d}" for i in range(MANY)]
     # The gateway's own containers sit between buckets and take places in Swift's pages.
     hidden = [f"many-{i:05d}+segments" for i in range(0, MANY, 50)] + ["s3gw+buckets"]
-    create_containers(swift_admin_conn, account, names + hidden)
+    create_containers(swift_admin_conn, account, hidden)  # real ones: the account exists
+    list_in_account(gateway_env, account, names)
     client = client_for(gateway_env, access, secret)
 
     pages = list(client.get_paginator("list_buckets").paginate(
