@@ -9,7 +9,6 @@ are ``gateway.swift.upload_markers``; ListMultipartUploads is
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 from gateway.checksums import Checksum
@@ -24,8 +23,6 @@ from gateway.swift.deletes import SwiftDeletes
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.upload_markers import (
     ABORT_SETTLE_SECONDS, UploadAt, head_marker, recent_marker)
-
-log = logging.getLogger("gateway")
 
 CREATE_OUTCOMES: OutcomeMap = {400: store.KeyTooLong}
 UPLOAD_PART_OUTCOMES: OutcomeMap = {400: store.InvalidWrite}
@@ -120,19 +117,9 @@ class SwiftUploads(SwiftDeletes):
         ETag, since it may land after another UploadPart of the same number."""
         if checksum.etag is None:
             return False
-        try:
-            resp = await self.swift.request(
-                "POST", account, segments_container(bucket), part_name(key, upload_id, number),
-                headers=part_checksum_headers(checksum))
-        except store.StoreError as exc:
-            log.warning("storing the checksum of a part of %s/%s failed: %s", bucket, key, exc)
-            return False
-        resp.release()
-        if resp.status >= 300:
-            log.warning("storing the checksum of a part of %s/%s failed: Swift answered %s",
-                        bucket, key, resp.status)
-            return False
-        return True
+        return await self._post_checksum(
+            account, segments_container(bucket), part_name(key, upload_id, number),
+            part_checksum_headers(checksum), f"part {number} of {bucket}/{key}")
 
     async def list_parts(self, account: str, bucket: str, key: str, upload_id: str,
                          marker: int, max_parts: int) -> PartsPage:

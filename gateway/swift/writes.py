@@ -82,14 +82,20 @@ class SwiftWrites(SwiftReads):
             return False
         headers = metadata_headers(new)
         headers.update(checksum.swift_metadata())
+        return await self._post_checksum(account, bucket, key, headers, f"{bucket}/{key}")
+
+    async def _post_checksum(self, account: str, container: str, obj: str,
+                             headers: dict[str, str], what: str) -> bool:
+        """POST ``headers`` (an object's metadata with a late checksum); False, logged,
+        if Swift did not take them: the object then has no stored checksum."""
         try:
-            resp = await self.swift.request("POST", account, bucket, key, headers=headers)
+            resp = await self.swift.request("POST", account, container, obj, headers=headers)
         except StoreError as exc:
-            log.warning("storing the checksum of %s/%s failed: %s", bucket, key, exc)
+            log.warning("storing the checksum of %s failed: %s", what, exc)
             return False
         resp.release()
         if resp.status >= 300:
-            log.warning("storing the checksum of %s/%s failed: Swift answered %s",
-                        bucket, key, resp.status)
+            log.warning("storing the checksum of %s failed: Swift answered %s", what,
+                        resp.status)
             return False
         return True
