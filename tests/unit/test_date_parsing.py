@@ -7,7 +7,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
 
-from gateway.auth.sigv4 import AMZ_DATE_FORMAT, _parse_amz_date
+from gateway.timefmt import AMZ_DATE_FORMAT, parse_amz_date
 from gateway.timefmt import http_date_of, parse_http_date
 
 
@@ -56,7 +56,7 @@ AMZ_DATES = [
 
 @pytest.mark.parametrize("value", AMZ_DATES)
 def test_parse_amz_date_matches_strptime(value: str) -> None:
-    assert _parse_amz_date(value) == _stdlib_amz_date(value)
+    assert parse_amz_date(value) == _stdlib_amz_date(value)
 
 
 @pytest.mark.parametrize("moment", [
