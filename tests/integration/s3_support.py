@@ -62,3 +62,15 @@ def wait_for_swift_request(env: Any, method: str, container: str, obj: str,
         if time.monotonic() > deadline:
             pytest.fail(f"Swift never finished {method} {container}/{obj}")
         time.sleep(0.05)
+
+
+def one_part_upload(s3_client: Any, bucket: str, key: str, body: bytes,
+                    **create: Any) -> None:
+    """A multipart object of one part (``create``: CreateMultipartUpload's arguments,
+    e.g. ``Metadata`` or ``ContentEncoding``), completed."""
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key=key, **create)["UploadId"]
+    part = s3_client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1,
+                                 Body=body)
+    s3_client.complete_multipart_upload(
+        Bucket=bucket, Key=key, UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})

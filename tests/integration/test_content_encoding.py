@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration import rawhttp
+from tests.integration.s3_support import one_part_upload
 from tests.integration.test_streaming_uploads import SIGNED, streaming_put
 
 CASES = [("gzip, aws-chunked", "gzip"), ("aws-chunked, gzip", "gzip"),
@@ -48,10 +49,5 @@ def test_put_object_with_an_aws_chunked_body(gateway_env: Any, s3_client: Any, b
 @pytest.mark.parametrize(("sent", "stored"), CASES[:2] + CASES[3:4])
 def test_create_multipart_upload(s3_client: Any, bucket: str, sent: str,
                                  stored: str | None) -> None:
-    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp", ContentEncoding=sent)
-    part = s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
-                                 PartNumber=1, Body=b"part")
-    s3_client.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
-        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    one_part_upload(s3_client, bucket, "mp", b"part", ContentEncoding=sent)
     assert returned_encoding(s3_client, bucket, "mp") == stored

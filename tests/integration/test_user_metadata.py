@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
 from tests.integration.conftest import GatewayEnv
-from tests.integration.s3_support import error_of
+from tests.integration.s3_support import error_of, one_part_upload
 
 UNUSUAL = {"my_key": "underscore", "mixed_case_key": "lower-cased by S3",
            "dots.and~tildes": "x", "bang!hash#": "y", "pct%2c": "escape-like name",
@@ -89,12 +89,7 @@ def test_packed_metadata_survives_copy_and_multipart(gateway_env: GatewayEnv, s3
                           MetadataDirective="REPLACE", Metadata=UNUSUAL)
     assert s3_client.head_object(Bucket=bucket, Key="src")["Metadata"] == UNUSUAL
 
-    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mpu", Metadata=MANY)
-    part = s3_client.upload_part(Bucket=bucket, Key="mpu", UploadId=upload["UploadId"],
-                                 PartNumber=1, Body=b"part")
-    s3_client.complete_multipart_upload(
-        Bucket=bucket, Key="mpu", UploadId=upload["UploadId"],
-        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    one_part_upload(s3_client, bucket, "mpu", b"part", Metadata=MANY)
     assert user_metadata_of(gateway_env, bucket, "mpu") == MANY
 
 

@@ -15,6 +15,7 @@ from botocore.credentials import Credentials
 
 from tests.integration import rawhttp
 from tests.integration.conftest import GatewayEnv
+from tests.integration.s3_support import one_part_upload
 
 TEXT = "Zürich 日本"
 ENCODED = "=?UTF-8?B?" + base64.b64encode(TEXT.encode()).decode() + "?="
@@ -57,10 +58,5 @@ def test_encoded_values_come_back_byte_for_byte(s3_client: Any, bucket: str) -> 
     assert s3_client.get_object(Bucket=bucket, Key="enc")["Metadata"] == sent
     s3_client.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "enc"})
     assert s3_client.head_object(Bucket=bucket, Key="copy")["Metadata"] == sent
-    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="mp", Metadata=sent)
-    part = s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
-                                 PartNumber=1, Body=b"p")
-    s3_client.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
-        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    one_part_upload(s3_client, bucket, "mp", b"p", Metadata=sent)
     assert s3_client.head_object(Bucket=bucket, Key="mp")["Metadata"] == sent
