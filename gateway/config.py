@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from gateway.policy.ownership import MODES as OWNERSHIP_MODES
+
 ENV_PREFIX = "S3SWIFT_"
 # S3 adds only CRC64NVME to an upload sent without a checksum; "" turns that off.
 DEFAULT_CHECKSUMS = ("", "CRC64NVME")
@@ -98,10 +100,20 @@ class CredentialsConfig:
 
 
 @dataclass
+class BucketsConfig:
+    # The object ownership of a bucket without ownership controls: "ObjectWriter"
+    # (ACLs work, the writer owns its objects: what the clouds served promise),
+    # "BucketOwnerPreferred" or "BucketOwnerEnforced" (ACLs disabled, AWS's
+    # default for buckets created since 2023).
+    default_object_ownership: str = "ObjectWriter"
+
+
+@dataclass
 class GatewayConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     swift: SwiftConfig = field(default_factory=SwiftConfig)
     credentials: CredentialsConfig = field(default_factory=CredentialsConfig)
+    buckets: BucketsConfig = field(default_factory=BucketsConfig)
 
 
 class ConfigError(ValueError):
@@ -110,7 +122,8 @@ class ConfigError(ValueError):
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHOICES = {("swift", "auth_type"): ("tempauth", "keystone"),
-            ("credentials", "backend"): ("sqlite", "static")}
+            ("credentials", "backend"): ("sqlite", "static"),
+            ("buckets", "default_object_ownership"): OWNERSHIP_MODES}
 _STATIC_KEYS = tuple(f.name for f in dataclasses.fields(StaticCredential))
 
 
