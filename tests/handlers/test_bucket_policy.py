@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 
 import pytest
 
 from tests.handlers.conftest import ACCOUNT, S3Client, assert_error
+from tests.integration.s3_support import md5_header as md5
 
 BUCKET = "policed"
 PUBLIC_READ = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "read", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
     "Resource": f"arn:aws:s3:::{BUCKET}/*"}]})
 TO_ONE_ACCOUNT = PUBLIC_READ.replace('"Principal": "*"', '"Principal": {"AWS": "AUTH_bob"}')
-
-
-def md5(body: bytes) -> dict[str, str]:
-    return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
 
 
 async def put_policy(s3: S3Client, text: str, bucket: str = BUCKET):  # noqa: ANN201

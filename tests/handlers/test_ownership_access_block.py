@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.handlers.conftest import ACCOUNT, S3Client, assert_error
-from tests.handlers.test_bucket_policy import md5
+from tests.integration.s3_support import md5_header as md5
 
 BUCKET = "settings"
 
