@@ -47,6 +47,10 @@ ACCOUNT_ACTIONS = frozenset(f"s3:{name}" for name in """
 CreateJob GetAccountPublicAccessBlock ListAllMyBuckets ListJobs PutAccountPublicAccessBlock
 """.split())
 
+# The bucket owner may always do these, whatever its policy says (AWS's lock-out
+# protection: the owner can always read, fix or remove a policy that denies it).
+OWNER_ALWAYS_ALLOWED = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
+
 KNOWN_ACTIONS = OBJECT_ACTIONS | BUCKET_ACTIONS | ACCOUNT_ACTIONS
 # Lower-case spelling -> AWS's spelling: IAM action names are case-insensitive.
 CANONICAL_ACTIONS: Mapping[str, str] = MappingProxyType(

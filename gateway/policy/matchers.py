@@ -21,7 +21,7 @@ class NameSet:
         names = [name.lower() if ignore_case else name for name in names]
         wild = [name for name in names if has_wildcard(name)]
         return cls(frozenset(n for n in names if not has_wildcard(n)),
-                   Wildcards.of(wild, ignore_case) if wild else None, ignore_case)
+                   Wildcards.of(wild) if wild else None, ignore_case)
 
     def contains(self, name: str) -> bool:
         """``name`` must already be lower-case when the set ignores case."""

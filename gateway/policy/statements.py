@@ -10,7 +10,7 @@ from gateway.policy.malformed import (
     ACTION_RESOURCE_MISMATCH, INVALID_ACTION, INVALID_PRINCIPAL, INVALID_RESOURCE,
     invalid_effect, malformed, missing_field, unknown_field)
 from gateway.policy.matchers import NameSet
-from gateway.policy.patterns import compile_wildcards, has_wildcard
+from gateway.policy.patterns import Wildcard, has_wildcard
 from gateway.policy.principals import Principals, parse_principals
 from gateway.policy.request import PolicyRequest
 
@@ -68,8 +68,8 @@ def _actions_named(pattern: str) -> frozenset[str]:
         if known is None:
             raise malformed(INVALID_ACTION)
         return frozenset({known})
-    regex = compile_wildcards(pattern, ignore_case=True)
-    named = frozenset(action for action in KNOWN_ACTIONS if regex.fullmatch(action))
+    wildcard = Wildcard.of(pattern.lower())
+    named = frozenset(action for action in KNOWN_ACTIONS if wildcard.matches(action.lower()))
     if not named:
         raise malformed(INVALID_ACTION)
     return named

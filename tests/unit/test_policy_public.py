@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gateway.policy import is_public
-from gateway.policy.actions import ACTIONS, KNOWN_ACTIONS
+from gateway.policy.actions import ACTIONS, KNOWN_ACTIONS, OWNER_ALWAYS_ALLOWED
 from gateway.routing import NOT_IMPLEMENTED, ROUTES
 from tests.unit.policy_support import policy, statement
 
@@ -44,6 +44,7 @@ def test_every_named_operation_has_an_iam_action() -> None:
     assert operations <= set(ACTIONS)
     s3_actions = {action for action in ACTIONS.values() if action.startswith("s3:")}
     assert s3_actions <= KNOWN_ACTIONS
+    assert OWNER_ALWAYS_ALLOWED <= operations
 
 
 @pytest.mark.parametrize(("operation", "action"), [
