@@ -1,8 +1,16 @@
 """Bucket policies: parse and validate (``parse_policy``), evaluate per request
 (``BucketPolicy.evaluate``), and tell whether one is public (``is_public``).
 
-Which IAM action each named S3 operation needs is ``actions.ACTIONS``. The
-authorization point (ACLs and policy combined) lives elsewhere and calls these.
+How the authorization point uses it: parse a bucket's stored ``policy``
+document once and keep the ``BucketPolicy`` with the document (it is
+immutable); per request build a ``PolicyRequest`` with the caller's account and
+canonical id (``None`` for anonymous), the operation's IAM action
+(``actions.ACTIONS[req.operation]``), the ARN (``bucket_arn``/``object_arn``)
+and ``context.request_conditions(req)``; ``evaluate`` answers ``deny`` (wins
+over any ACL grant), ``allow`` or ``default`` (the ACLs decide). The owner
+keeps ``actions.OWNER_ALWAYS_ALLOWED`` whatever the policy says.
+``ownership`` and ``access_block`` read the ownership-controls and
+public-access-block documents.
 """
 
 from gateway.policy.document import MAX_POLICY_BYTES, BucketPolicy, Decision, parse_policy

@@ -94,14 +94,13 @@ def _check_applicable(actions: list[frozenset[str]], resources: list[str]) -> No
             raise malformed(ACTION_RESOURCE_MISMATCH)
 
 
-def _one_of(raw: dict[str, object], name: str) -> tuple[object, bool]:
-    """The value of ``name`` or ``Not<name>`` (exactly one), and whether it was ``Not``."""
+def _one_of(raw: dict[str, object], name: str, invalid: str) -> tuple[object, bool]:
+    """The value of ``name`` or ``Not<name>``, and whether it was ``Not``; a statement
+    with neither misses the field, one with both is refused as ``invalid``."""
     plain, negated = name in raw, f"Not{name}" in raw
-    if plain == negated:
-        if plain and name == "Principal":
-            raise malformed(INVALID_PRINCIPAL)
-        if plain:
-            raise unknown_field(f"Not{name}")
+    if plain and negated:
+        raise malformed(invalid)
+    if not (plain or negated):
         raise missing_field(name)
     return (raw[f"Not{name}"], True) if negated else (raw[name], False)
 
@@ -119,9 +118,9 @@ def parse_statement(raw: object, bucket: str) -> Statement:
         raise missing_field("Effect")
     if raw["Effect"] not in ("Allow", "Deny"):
         raise invalid_effect(raw["Effect"])
-    principal, not_principal = _one_of(raw, "Principal")
-    action, not_action = _one_of(raw, "Action")
-    resource, not_resource = _one_of(raw, "Resource")
+    principal, not_principal = _one_of(raw, "Principal", INVALID_PRINCIPAL)
+    action, not_action = _one_of(raw, "Action", INVALID_ACTION)
+    resource, not_resource = _one_of(raw, "Resource", INVALID_RESOURCE)
     action_patterns = _strings(action, INVALID_ACTION)
     named = [_actions_named(pattern) for pattern in action_patterns]
     resource_patterns = _strings(resource, INVALID_RESOURCE)

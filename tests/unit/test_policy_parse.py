@@ -94,6 +94,8 @@ def test_a_policy_over_20_kb_is_refused_and_one_at_the_limit_is_not() -> None:
     ({"principal": {"CanonicalUser": "ab*"}}, "Invalid principal in policy"),
     ({"principal": "someone"}, "Invalid principal in policy"),
     ({"NotPrincipal": {"AWS": "AUTH_a"}}, "Invalid principal in policy"),
+    ({"NotAction": "s3:PutObject"}, "Policy has invalid action"),
+    ({"NotResource": OBJECTS_ARN}, "Policy has invalid resource"),
     ({"Condition": {"StringEqualz": {"s3:prefix": "a"}}},
      "Invalid Condition type : StringEqualz"),
     ({"Condition": {"ForSomeValues:StringEquals": {"s3:prefix": "a"}}},
