@@ -55,3 +55,14 @@ def stored_access_block(document: bytes | None) -> PublicAccessBlock | None:
 def public_access_block(document: bytes | None) -> PublicAccessBlock:
     """The four flags of a bucket: its document's, or nothing blocked."""
     return stored_access_block(document) or NOTHING_BLOCKED
+
+
+def restricted_decision(decision: str, block: PublicAccessBlock, policy_is_public: bool,
+                        caller_in_owner_account: bool) -> str:
+    """A policy's decision under RestrictPublicBuckets: while the bucket's policy is
+    public, it grants nothing to anyone outside the owner's account (anonymous and
+    cross-account ``allow`` become ``default``); a ``deny`` always stands."""
+    if (decision == "allow" and block.restrict_public_buckets and policy_is_public
+            and not caller_in_owner_account):
+        return "default"
+    return decision

@@ -62,3 +62,17 @@ def test_default_object_ownership_is_configurable(tmp_path: Path) -> None:
                                           r"of BucketOwnerEnforced, BucketOwnerPreferred, "
                                           r"ObjectWriter, not 'Everyone'$"):
         load_config(path, env={})
+
+
+@pytest.mark.parametrize(("decision", "restrict", "public", "insider", "expected"), [
+    ("allow", True, True, False, "default"),  # the public grant is ignored for outsiders
+    ("allow", True, True, True, "allow"),  # the owner's account keeps its access
+    ("allow", True, False, False, "allow"),  # a policy that is not public still grants
+    ("allow", False, True, False, "allow"),  # the flag is off
+    ("deny", True, True, False, "deny"),
+    ("default", True, True, False, "default"),
+])
+def test_restrict_public_buckets(decision: str, restrict: bool, public: bool, insider: bool,
+                                 expected: str) -> None:
+    block = PublicAccessBlock(restrict_public_buckets=restrict)
+    assert access_block.restricted_decision(decision, block, public, insider) == expected
