@@ -16,13 +16,12 @@ from gateway.handlers.common import xml_response
 from gateway.handlers.delete_objects import require_digest_header, verify_digests
 from gateway.policy import MAX_POLICY_BYTES, BucketPolicy, is_public, parse_policy
 from gateway.policy import access_block
-from gateway.policy.malformed import INVALID_JSON, malformed
+from gateway.policy.malformed import INVALID_JSON, TOO_LARGE, malformed
 from gateway.s3request import S3Request
 from gateway.xml import XMLWriter
 
 DOCUMENT = "policy"
-# Read a little past S3's limit, so an oversized policy gets MalformedPolicy, not
-# MaxMessageLengthExceeded.
+# Read past S3's limit, so parse_policy words the refusal of a policy a little too large.
 _BODY_LIMIT = 2 * MAX_POLICY_BYTES
 
 
@@ -39,7 +38,10 @@ async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
     # Also NoSuchBucket before anything else, as S3.
     block = access_block.public_access_block(await req.store.get_bucket_document(
         req.account, req.bucket, access_block.DOCUMENT))
-    body = await read_small_body(req, _BODY_LIMIT)
+    try:
+        body = await read_small_body(req, _BODY_LIMIT)
+    except errors.MaxMessageLengthExceeded:
+        raise malformed(TOO_LARGE) from None
     verify_digests(req.http.headers, body)
     policy = parse_policy(_decoded(body), req.bucket)
     if block.block_public_policy and is_public(policy):

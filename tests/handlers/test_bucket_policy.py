@@ -58,6 +58,8 @@ async def test_policy_status(bucket: S3Client) -> None:
     (PUBLIC_READ.replace(f":::{BUCKET}/", ":::elsewhere/"), "Policy has invalid resource"),
     (PUBLIC_READ.replace('"Sid": "read"', '"Sid": "' + "x" * 20_500 + '"'),
      "Policy exceeds the maximum allowed document size."),
+    (PUBLIC_READ.replace('"Sid": "read"', '"Sid": "' + "x" * 100_000 + '"'),
+     "Policy exceeds the maximum allowed document size."),
 ])
 async def test_malformed_policies_are_refused_and_nothing_is_stored(
         bucket: S3Client, text: str, message: str) -> None:
