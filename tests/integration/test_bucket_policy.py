@@ -91,16 +91,3 @@ def test_public_access_block_and_block_public_policy(s3_client: Any, bucket: str
     s3_client.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
     assert s3_client.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"]
 
-
-def test_a_recreated_bucket_starts_without_settings(s3_client: Any, bucket: str) -> None:
-    s3_client.put_bucket_policy(Bucket=bucket, Policy=public_read(bucket))
-    s3_client.put_public_access_block(
-        Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
-    s3_client.delete_bucket(Bucket=bucket)
-    s3_client.create_bucket(Bucket=bucket)
-    for call, code in ((s3_client.get_bucket_policy, "NoSuchBucketPolicy"),
-                       (s3_client.get_public_access_block,
-                        "NoSuchPublicAccessBlockConfiguration")):
-        with pytest.raises(ClientError) as gone:
-            call(Bucket=bucket)
-        assert error_of(gone) == (code, 404)
