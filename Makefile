@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo
 
 .PHONY: install lock run test bench bench-quick bench-multipart clean distclean system-packages
 
-install: $(STAMP) system-packages
+install: $(STAMP) system-packages $(BIN)/helm
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,6 +37,10 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 # Regenerate requirements.lock after changing a dependency in pyproject.toml.
 lock: | $(BIN)/python
 	$(BIN)/python scripts/lock.py
+
+# helm, which tests/unit/test_helm_chart.py runs to lint and render deploy/helm/s3swift.
+$(BIN)/helm: scripts/install_helm.py | $(BIN)/python
+	$(BIN)/python scripts/install_helm.py $(BIN)
 
 # memcached for the embedded Swift; rclone, an independent S3 client, for the tests.
 system-packages:
