@@ -226,3 +226,14 @@ def test_plain_sidecar_manifest_is_a_native_sidecar() -> None:
     env = {e["name"]: e["value"] for e in gateway["env"]}
     _check_environment({**env, **_one(docs, "Secret")["stringData"]})
     assert env["S3SWIFT_SERVER_HOST"] == "127.0.0.1"
+
+
+@needs_helm
+def test_values_schema_refuses_what_the_chart_would_override() -> None:
+    """Never accepted silently: the listen settings are the chart's (ports, workers)."""
+    for setting, where in (("config.server.port=9000", "/config/server"),
+                           ("replicaCount=0", "/replicaCount"),
+                           ("ports.metrics=http", "/ports/metrics")):
+        done = subprocess.run([HELM, "template", "rel", str(CHART), "--set", setting],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode != 0 and f"at '{where}'" in done.stderr, (setting, done.stderr)
