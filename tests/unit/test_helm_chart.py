@@ -237,3 +237,12 @@ def test_values_schema_refuses_what_the_chart_would_override() -> None:
         done = subprocess.run([HELM, "template", "rel", str(CHART), "--set", setting],
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode != 0 and f"at '{where}'" in done.stderr, (setting, done.stderr)
+
+
+def test_chart_app_version_is_the_project_version() -> None:
+    """The image tag the chart defaults to is the release pyproject.toml builds."""
+    import tomllib
+
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text(encoding="utf-8"))
+    project = tomllib.loads((CHART.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert chart["appVersion"] == project["project"]["version"]
