@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -241,8 +242,6 @@ def test_values_schema_refuses_what_the_chart_would_override() -> None:
 
 def test_chart_app_version_is_the_project_version() -> None:
     """The image tag the chart defaults to is the release pyproject.toml builds."""
-    import tomllib
-
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text(encoding="utf-8"))
     project = tomllib.loads((CHART.parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
     assert chart["appVersion"] == project["project"]["version"]
