@@ -17,19 +17,30 @@ STAMP := $(VENV)/.installed
 # Run apt-get directly as root, through sudo otherwise (when sudo exists).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: install run test bench bench-quick bench-multipart clean distclean system-packages
+.PHONY: install lock run test bench bench-quick bench-multipart clean distclean system-packages
 
-install: $(STAMP) system-packages
+install: $(STAMP) system-packages $(BIN)/helm
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: $(PYTHON) must be Python 3.11 or newer" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e '.[embedded,test]'
+# requirements.lock pins every version (as constraints, also inside pip's build
+# environment), so CI installs exactly what the Docker image does.
+LOCK := $(CURDIR)/requirements.lock
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	PIP_CONSTRAINT=$(LOCK) $(BIN)/python -m pip install --upgrade pip
+	PIP_CONSTRAINT=$(LOCK) $(BIN)/python -m pip install -e '.[embedded,test]'
 	touch $@
+
+# Regenerate requirements.lock after changing a dependency in pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/python scripts/lock.py
+
+# helm, which tests/unit/test_helm_chart.py runs to lint and render deploy/helm/s3swift.
+$(BIN)/helm: scripts/install_helm.py | $(BIN)/python
+	$(BIN)/python scripts/install_helm.py $(BIN)
 
 # memcached for the embedded Swift; rclone, an independent S3 client, for the tests.
 system-packages:

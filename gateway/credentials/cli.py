@@ -6,6 +6,7 @@ The gateway looks every key up afresh, so changes apply to the next request.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from gateway.credentials.sqlite_store import (
     generate_encryption_key,
     generate_secret_key,
 )
+from gateway.env_file import read_env_file
 
 DEFAULT_DATA_DIR = ".data"
 
@@ -37,6 +39,10 @@ def _add_store_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument("--config", type=Path, default=default,
                        help="a gateway TOML config whose sqlite store to manage "
                             "(S3SWIFT_* environment overrides apply)")
+    parser.add_argument("--env-file", type=Path, default=default,
+                        help="with --config: a systemd EnvironmentFile whose S3SWIFT_* "
+                             "variables apply as they do for the service (e.g. "
+                             "/etc/s3swift/s3swift.env)")
     parser.add_argument("--reseller-prefix", default=default,
                         help="prefix added to accounts that lack it (default: the config's "
                              "[swift] reseller_prefix, else AUTH_)")
@@ -70,22 +76,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="print a new encryption key for [credentials] encryption_key")
 
 
-def _open_store(args: argparse.Namespace) -> tuple[SqliteCredentialStore, str]:
+def _open_store(args: argparse.Namespace, err: TextIO) -> tuple[SqliteCredentialStore, str]:
     """The store the options select, and the reseller prefix to apply to accounts."""
     config_path: Path | None = getattr(args, "config", None)
     data_dir: Path | None = getattr(args, "data_dir", None)
     prefix: str | None = getattr(args, "reseller_prefix", None)
     if config_path is not None and data_dir is not None:
         raise ValueError("give either --config or --data-dir, not both")
+    env_file: Path | None = getattr(args, "env_file", None)
+    if env_file is not None and config_path is None:
+        raise ValueError("--env-file applies to a --config store")
     if config_path is not None:
-        config = load_config(config_path)
+        env = {**os.environ, **read_env_file(env_file)} if env_file is not None else None
+        config = load_config(config_path, env=env)
         creds = config.credentials
         if creds.backend != "sqlite":
             raise ValueError(f"{config_path} uses the {creds.backend!r} credentials backend; "
                              "only the sqlite backend is managed by this command")
         if not creds.encryption_key:
             raise ValueError(f"{config_path} sets no [credentials] encryption_key")
-        path = Path(creds.sqlite_path)
+        path = Path(creds.sqlite_path).absolute()
+        if not path.exists():  # never a silent new store beside the one the service reads
+            err.write(f"s3swift credentials: creating a new credential store at {path}\n")
         path.parent.mkdir(parents=True, exist_ok=True)
         store = SqliteCredentialStore(path, creds.encryption_key)
         return store, config.swift.reseller_prefix if prefix is None else prefix
@@ -128,7 +140,7 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None,
         out.write(generate_encryption_key() + "\n")
         return 0
     try:
-        store, prefix = _open_store(args)
+        store, prefix = _open_store(args, err)
     except (ValueError, OSError, sqlite3.Error) as exc:
         err.write(f"s3swift credentials: error: {exc}\n")
         return 2
