@@ -65,7 +65,10 @@ def _date(text: str) -> datetime | None:
     """ISO 8601 (``2026-01-01T00:00:00Z``, a date alone) or epoch seconds, as IAM."""
     number = _number(text)
     if number is not None:
-        return datetime.fromtimestamp(number, UTC)
+        try:
+            return datetime.fromtimestamp(number, UTC)
+        except (OverflowError, ValueError, OSError):  # beyond what a datetime holds
+            return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -77,6 +77,8 @@ CASES: list[tuple[dict[str, Any], dict[str, Sequence[str]], bool]] = [
      {"aws:CurrentTime": ["2026-01-01T00:00:00Z"]}, False),
     ({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
      {"aws:CurrentTime": ["not a date"]}, False),
+    ({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}},
+     {"aws:CurrentTime": ["99999999999999"]}, False),
     # booleans
     ({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": ["true"]}, True),
     ({"Bool": {"aws:SecureTransport": True}}, {"aws:SecureTransport": ["false"]}, False),

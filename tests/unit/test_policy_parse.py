@@ -112,6 +112,8 @@ def test_statement_errors(fields: dict[str, Any], message: str) -> None:
 @pytest.mark.parametrize("condition", [
     {"NumericLessThan": {"s3:max-keys": "ten"}},
     {"DateLessThan": {"aws:CurrentTime": "yesterday"}},
+    {"DateLessThan": {"aws:CurrentTime": "1e400"}},
+    {"DateLessThan": {"aws:CurrentTime": "99999999999999"}},
     {"Bool": {"aws:SecureTransport": "maybe"}},
     {"Null": {"s3:prefix": ["true", "false"]}},
     {"StringEquals": {"s3:prefix": []}},
