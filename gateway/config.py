@@ -85,7 +85,7 @@ class CredentialsConfig:
     sqlite_path: str = ".data/credentials.sqlite"
     # A Fernet key (urlsafe base64, 32 bytes) that encrypts secrets at rest.
     encryption_key: str = ""
-    # backend "swift": the reserved account ("" = <reseller_prefix>.s3swift) and
+    # backend "swift": the reserved account ("" = <reseller_prefix>s3swift-credentials) and
     # container of the records, and how long a replica may use a cached answer.
     swift_account: str = ""
     swift_container: str = "credentials"

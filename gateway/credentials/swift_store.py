@@ -37,8 +37,10 @@ _LIST_PAGE = 10_000
 
 
 def default_account(reseller_prefix: str) -> str:
-    """``AUTH_.s3swift``: no tempauth user or Keystone project (hex ids) is named so."""
-    return f"{reseller_prefix}.s3swift"
+    """``AUTH_s3swift-credentials``: no Keystone project (hex ids) is named so, and
+    tempauth users are the operator's to name. (Not ``AUTH_.x``: tempauth keeps
+    dot accounts from reseller admins.)"""
+    return f"{reseller_prefix}s3swift-credentials"
 
 
 class SwiftCredentialStore:

@@ -22,7 +22,7 @@ class TtlCache(Generic[V]):
         self._ttl = ttl
         self._max = max_entries
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, V]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, V | None]] = OrderedDict()
 
     def get(self, key: str) -> tuple[bool, V | None]:
         entry = self._entries.get(key)
@@ -34,7 +34,7 @@ class TtlCache(Generic[V]):
             return False, None
         return True, value
 
-    def put(self, key: str, value: V) -> None:
+    def put(self, key: str, value: V | None) -> None:
         if self._ttl <= 0:
             return
         self._entries[key] = (self._clock() + self._ttl, value)
