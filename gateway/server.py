@@ -112,8 +112,14 @@ async def _preflight(config: GatewayConfig) -> None:
         await _check_swift_credentials(config)
 
 
-def _bind(config: GatewayConfig) -> socket.socket:
-    host, port = config.server.host, config.server.port
+def _check_identity_port(config: GatewayConfig) -> None:
+    """The OS-EC2 API's port must be free too (each worker binds it when it starts)."""
+    identity = config.identity_api
+    if identity.enabled:
+        _bind(identity.host, identity.port, "[identity_api] host and port").close()
+
+
+def _bind(host: str, port: int, keys: str = "[server] host and port") -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -122,7 +128,7 @@ def _bind(config: GatewayConfig) -> socket.socket:
         sock.listen(1024)
     except OSError as exc:
         sock.close()
-        raise StartupError(f"cannot listen on {host}:{port} ([server] host and port): "
+        raise StartupError(f"cannot listen on {host}:{port} ({keys}): "
                            f"{exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
@@ -136,7 +142,8 @@ def serve(config: GatewayConfig) -> int:
     logging.basicConfig(level=config.server.log_level,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     asyncio.run(_preflight(config))
-    sock = _bind(config)
+    _check_identity_port(config)
+    sock = _bind(config.server.host, config.server.port)
     workers = config.server.workers
     log.info("s3swift listening on http://%s:%d with %d worker(s)",
              config.server.host, config.server.port, workers)

@@ -11,6 +11,7 @@ writes update its cache at once, other replicas see them within the cache time.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, timezone
 from typing import Any
@@ -30,6 +31,10 @@ from gateway.storage.errors import StoreUnavailable
 from gateway.swift.client import SwiftClient
 
 CACHE_ENTRIES = 10_000
+# Misses have their own, smaller bound: a flood of made-up keys never evicts real ones.
+MISS_CACHE_ENTRIES = 1_000
+# Records read at once when listing (management only, never on the S3 path).
+LIST_CONCURRENCY = 16
 # Container metadata proving the configured key is the one the records were written with.
 KEY_CHECK_HEADER = "X-Container-Meta-S3gw-Key-Check"
 _KEY_CHECK_PLAINTEXT = b"s3swift-credentials-key-check"
@@ -53,6 +58,9 @@ class SwiftCredentialStore:
         self.account = account
         self.container = container
         self._cache: TtlCache[StoredCredential] = TtlCache(cache_seconds, CACHE_ENTRIES)
+        self._misses: TtlCache[bool] = TtlCache(cache_seconds, MISS_CACHE_ENTRIES)
+        # One GET per uncached key, however many requests wait for it.
+        self._reading: dict[str, asyncio.Future[StoredCredential | None]] = {}
 
     async def check_key(self) -> None:
         """Create the container if needed and fail (``ValueError``) when the configured
@@ -88,11 +96,29 @@ class SwiftCredentialStore:
             raise StoreUnavailable(f"Swift answered {status} to {what}")
 
     async def lookup(self, access_key: str) -> Credential | None:
-        """The cached record, else one GET (its answer cached, a miss too)."""
+        """The cached record, else one GET shared by every concurrent lookup of the
+        key (its answer cached, a miss too)."""
         hit, record = self._cache.get(access_key)
         if hit:
             return record
-        return await self.get_credential(access_key)
+        if self._misses.get(access_key)[0]:
+            return None
+        reading = self._reading.get(access_key)
+        if reading is not None:
+            return await asyncio.shield(reading)
+        reading = asyncio.get_running_loop().create_future()
+        self._reading[access_key] = reading
+        try:
+            record = await self.get_credential(access_key)
+        except BaseException as exc:
+            reading.set_exception(exc)
+            reading.exception()  # retrieved: no "never retrieved" warning when none waits
+            raise
+        else:
+            reading.set_result(record)
+            return record
+        finally:
+            del self._reading[access_key]
 
     async def get_credential(self, access_key: str) -> StoredCredential | None:
         """Read ``access_key``'s record from Swift, always fresh; refreshes the cache."""
@@ -111,8 +137,16 @@ class SwiftCredentialStore:
             resp.release()
         if record is not None and record.account == self.account:
             record = None  # the reserved account is never a key's: not forgeable, not usable
-        self._cache.put(access_key, record)
+        self._remember(access_key, record)
         return record
+
+    def _remember(self, access_key: str, record: StoredCredential | None) -> None:
+        if record is None:
+            self._cache.discard(access_key)
+            self._misses.put(access_key, True)
+        else:
+            self._misses.discard(access_key)
+            self._cache.put(access_key, record)
 
     async def create_credential(self, access_key: str, secret_key: str, account: str,
                                 user_id: str = "") -> StoredCredential:
@@ -130,7 +164,7 @@ class SwiftCredentialStore:
             await self._ensure_container()
             resp = await self._put(access_key, body)
         self._expect(resp, "PUT a credential")
-        self._cache.put(access_key, record)
+        self._remember(access_key, record)
         return record
 
     async def _put(self, access_key: str, body: bytes) -> int:
@@ -158,7 +192,13 @@ class SwiftCredentialStore:
             if len(page) < _LIST_PAGE:
                 break
             marker = page[-1]["name"]
-        records = [await self.get_credential(name) for name in names]
+        limit = asyncio.Semaphore(LIST_CONCURRENCY)
+
+        async def read(name: str) -> StoredCredential | None:
+            async with limit:
+                return await self.get_credential(name)
+
+        records = await asyncio.gather(*(read(name) for name in names))
         return [record for record in records if record is not None]
 
     async def delete_credential(self, access_key: str) -> bool:
@@ -169,7 +209,7 @@ class SwiftCredentialStore:
             return False
         resp = await self._swift.request("DELETE", self.account, self.container, access_key)
         resp.release()
-        self._cache.put(access_key, None)
+        self._remember(access_key, None)
         if resp.status == 404:
             return False
         self._expect(resp.status, "DELETE a credential")
@@ -201,3 +241,4 @@ class SwiftCredentialStore:
     async def close(self) -> None:
         """The Swift client is the application's; its owner closes it."""
         self._cache.clear()
+        self._misses.clear()
