@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from gateway.config import ConfigError, load_config
+from gateway.server import StartupError, _check_identity_port
 
 
 def test_identity_api_is_off_by_default_for_serve() -> None:
@@ -41,3 +44,15 @@ def test_mistakes_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as error:
         load_config(None, env=env)
     assert str(error.value) == message
+
+
+def test_a_busy_identity_port_is_a_startup_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        config = load_config(None, env={"S3SWIFT_IDENTITY_API_ENABLED": "true",
+                                        "S3SWIFT_IDENTITY_API_PORT": str(port)})
+        with pytest.raises(StartupError, match=rf"cannot listen on 127.0.0.1:{port} "
+                                               r"\(\[identity_api\] host and port\)"):
+            _check_identity_port(config)
