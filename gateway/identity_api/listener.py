@@ -14,15 +14,21 @@ from aiohttp import web
 from gateway.appkeys import CONFIG, CREDENTIALS, SWIFT
 from gateway.config import IdentityApiConfig
 from gateway.identity_api.app import create_identity_app
-from gateway.identity_api.tokens import SwiftTokenValidator
+from gateway.identity_api.tokens import SwiftTokenValidator, TokenValidator
 
 
 class IdentityListener:
-    """Where the API listens once started (``url``), and its runner."""
+    """Where the API listens once started (``url``), and its runner.
 
-    def __init__(self, config: IdentityApiConfig, reuse_port: bool = False) -> None:
+    ``validator`` decides what a token may do: Swift's answer by default
+    (``SwiftTokenValidator``); a Keystone-backed one can be set before start-up.
+    """
+
+    def __init__(self, config: IdentityApiConfig, reuse_port: bool = False,
+                 validator: TokenValidator | None = None) -> None:
         self.config = config
         self.reuse_port = reuse_port
+        self.validator = validator
         self.url: str | None = None
         self._runner: web.AppRunner | None = None
 
@@ -32,8 +38,8 @@ class IdentityListener:
         if not hasattr(store, "create_credential"):
             raise ValueError(f"the {config.credentials.backend!r} credential store cannot "
                              "hold keys made through the OS-EC2 API")
-        validator = SwiftTokenValidator(app[SWIFT], config.swift.reseller_prefix,
-                                        self.config.token_cache_seconds)
+        validator = self.validator or SwiftTokenValidator(
+            app[SWIFT], config.swift.reseller_prefix, self.config.token_cache_seconds)
         identity_app = create_identity_app(store, validator,  # type: ignore[arg-type]
                                            config.swift.reseller_prefix)
         self._runner = web.AppRunner(identity_app, access_log=None, handle_signals=False)
