@@ -36,6 +36,9 @@ async def keystone_errors(request: web.Request, handler: Handler) -> web.StreamR
         error = NotFound()
     except web.HTTPMethodNotAllowed:
         error = MethodNotAllowed()
+    except web.HTTPException as exc:  # aiohttp's own refusals, e.g. 413 for a huge body
+        error = IdentityError(exc.reason)
+        error.status, error.title = exc.status, exc.reason
     except StoreError as exc:
         log.warning("OS-EC2 %s %s: the credential store or Swift failed: %s",
                     request.method, request.path, exc)

@@ -70,7 +70,10 @@ async def list_credentials(request: web.Request) -> web.Response:
 
 
 async def create_credential(request: web.Request) -> web.Response:
-    """``POST .../OS-EC2`` with ``{"tenant_id": ...}``: a new key pair for that account."""
+    """``POST .../OS-EC2`` with ``{"tenant_id": ...}``: a new key pair for that account.
+
+    The token is checked first, as Keystone's middleware does, then the body."""
+    await _authorize(request, "ec2_create_credential", None)
     try:
         document = json.loads(await request.read() or b"{}")
     except ValueError:

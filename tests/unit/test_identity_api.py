@@ -119,6 +119,8 @@ async def test_missing_or_invalid_token_is_401_naming_keystone(client: TestClien
     for headers in ({}, {"X-Auth-Token": "forged"}):
         resp = await client.get(ec2_path("alice:a"), headers=headers)
         assert resp.status == 401
+        bad_body = await client.post(ec2_path("alice:a"), data=b"{", headers=headers)
+        assert bad_body.status == 401  # the token first, then the body
         assert resp.headers["WWW-Authenticate"].startswith('Keystone uri="http://')
         assert (await resp.json())["error"]["message"] == (
             "The request you have made requires authentication.")
@@ -160,6 +162,12 @@ async def test_bad_create_bodies(client: TestClient, body: bytes, status: int) -
                              headers={"X-Auth-Token": ALICE_TOKEN})
     assert resp.status == status
     assert (await resp.json())["error"]["code"] == status
+
+
+async def test_an_oversized_body_is_a_keystone_413(client: TestClient) -> None:
+    resp = await client.post(ec2_path("alice:a"), data=b"{" + b" " * (2 << 20) + b"}",
+                             headers={"X-Auth-Token": ALICE_TOKEN})
+    assert resp.status == 413 and (await resp.json())["error"]["code"] == 413
 
 
 async def test_unknown_paths_and_methods_are_keystone_errors(client: TestClient) -> None:
