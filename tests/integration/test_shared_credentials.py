@@ -8,6 +8,7 @@ Every wait is a poll with a deadline.
 from __future__ import annotations
 
 import io
+import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,8 +21,13 @@ from botocore.exceptions import ClientError
 
 from gateway.cli import build_parser
 from gateway.credentials import cli as credentials_cli
-from tests.integration.conftest import DevProcess, GatewayEnv, free_port
-from tests.integration.serve_support import start_serve
+from tests.integration.conftest import (
+    SHUTDOWN_TIMEOUT,
+    DevProcess,
+    GatewayEnv,
+    free_port,
+)
+from tests.integration.serve_support import start_serves
 
 CACHE_SECONDS = 1
 DEADLINE = CACHE_SECONDS + 20.0  # generous on a loaded machine
@@ -37,17 +43,19 @@ def _settings() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def replicas(gateway_env: GatewayEnv, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[tuple[tuple[DevProcess, str], tuple[DevProcess, str]]]:
-    """Two serve processes with the Swift credential store, each with its API URL."""
-    started = []
+    """Two serve processes with the Swift credential store, each with its API URL,
+    started at once."""
+    settings = [_settings() for _ in range(2)]
+    gateways = start_serves(gateway_env, [(tmp_path_factory.mktemp(f"replica-{label}"), each)
+                                          for label, each in zip("ab", settings, strict=True)])
     try:
-        for label in ("replica-a", "replica-b"):
-            settings = _settings()
-            gateway = start_serve(gateway_env, tmp_path_factory.mktemp(label), settings)
-            started.append((gateway, f"http://127.0.0.1:{settings['S3SWIFT_IDENTITY_API_PORT']}"))
-        yield started[0], started[1]
+        yield tuple((gateway, f"http://127.0.0.1:{each['S3SWIFT_IDENTITY_API_PORT']}")
+                    for gateway, each in zip(gateways, settings, strict=True))  # type: ignore[misc]
     finally:
-        for gateway, _ in started:
-            code = gateway.stop()
+        for gateway in gateways:  # both stop at once, then each must exit cleanly
+            gateway.process.send_signal(signal.SIGTERM)
+        for gateway in gateways:
+            code = gateway.process.wait(SHUTDOWN_TIMEOUT)
             assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
 
 
