@@ -56,3 +56,21 @@ def test_a_busy_identity_port_is_a_startup_error() -> None:
         with pytest.raises(StartupError, match=rf"cannot listen on 127.0.0.1:{port} "
                                                r"\(\[identity_api\] host and port\)"):
             _check_identity_port(config)
+
+
+@pytest.mark.parametrize("argv, env, port", [
+    ([], {}, 0),  # any free port, shown in the banner and endpoints.json
+    (["--identity-port", "6000"], {"S3SWIFT_IDENTITY_API_PORT": "7000"}, 6000),
+    ([], {"S3SWIFT_IDENTITY_API_PORT": "7000"}, 7000),
+])
+def test_dev_turns_the_identity_api_on(monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                       env: dict[str, str], port: int) -> None:
+    from gateway.cli import build_parser
+    from gateway.embedded.dev import server_config
+
+    monkeypatch.delenv("S3SWIFT_IDENTITY_API_PORT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = server_config(build_parser().parse_args(["dev", "--host", "127.0.0.2", *argv]))
+    assert config.identity_api.enabled
+    assert (config.identity_api.host, config.identity_api.port) == ("127.0.0.2", port)
