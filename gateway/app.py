@@ -14,17 +14,14 @@ from gateway.body import defer_continue
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
-from gateway.identity_api.listener import (
-    IDENTITY_LISTENER,
-    IdentityListener,
-    serve_identity_api,
-)
+from gateway.identity_api.listener import IDENTITY_LISTENER, IdentityListener, serve_identity_api
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.storage.base import Store
 from gateway.swift.client import SwiftClient
 from gateway.swift.store import SwiftStore
+
 
 # S3 limits a request's header section to 8 KB, not its number of headers: 8 KB
 # hold ~550 of the shortest ``x-amz-meta-`` lines (aiohttp's default is 128).
