@@ -105,11 +105,19 @@ class SwiftCredentialStore:
             return None
         reading = self._reading.get(access_key)
         if reading is not None:
-            return await asyncio.shield(reading)
+            try:
+                return await asyncio.shield(reading)
+            except asyncio.CancelledError:
+                if not reading.cancelled():
+                    raise  # this request itself was cancelled
+                return await self.get_credential(access_key)  # the reader's request was
         reading = asyncio.get_running_loop().create_future()
         self._reading[access_key] = reading
         try:
             record = await self.get_credential(access_key)
+        except asyncio.CancelledError:
+            reading.cancel()  # the waiters read for themselves
+            raise
         except BaseException as exc:
             reading.set_exception(exc)
             reading.exception()  # retrieved: no "never retrieved" warning when none waits

@@ -73,6 +73,24 @@ async def test_lookups_are_cached_and_coalesced(gateway_env: GatewayEnv, contain
         assert [(c.access_key, c.account) for c in listed] == [("NOSUCHKEY", "AUTH_test")]
 
 
+async def test_a_cancelled_reader_leaves_its_waiters_an_answer(gateway_env: GatewayEnv,
+                                                               container: str) -> None:
+    """The request whose GET the others wait for may be cancelled (its client went
+    away); the others then read for themselves."""
+    key = generate_encryption_key()
+    async with credential_store(gateway_env, container, key) as (store, _):
+        await store.check_key()
+        await store.create_credential("WAITEDKEY", "secret-w", "AUTH_test")
+    async with credential_store(gateway_env, container, key) as (store, _):
+        reader = asyncio.ensure_future(store.lookup("WAITEDKEY"))
+        await asyncio.sleep(0)  # the reader's GET is under way
+        waiter = asyncio.ensure_future(store.lookup("WAITEDKEY"))
+        await asyncio.sleep(0)  # the waiter waits for it
+        reader.cancel()
+        found = await waiter
+        assert found is not None and found.secret_key == "secret-w"
+
+
 async def test_the_reserved_account_is_never_a_keys(gateway_env: GatewayEnv,
                                                     container: str) -> None:
     key = generate_encryption_key()
