@@ -81,11 +81,17 @@ class StaticCredential:
 
 @dataclass
 class CredentialsConfig:
-    # "sqlite" (the embedded default) or "static" (keys from this file or env).
+    # "sqlite" (the embedded default), "static" (keys from this file or env) or
+    # "swift" (records in Swift itself, shared by every replica).
     backend: str = "sqlite"
     sqlite_path: str = ".data/credentials.sqlite"
     # A Fernet key (urlsafe base64, 32 bytes) that encrypts secrets at rest.
     encryption_key: str = ""
+    # backend "swift": the reserved account ("" = <reseller_prefix>s3swift-credentials) and
+    # container of the records, and how long a replica may use a cached answer.
+    swift_account: str = ""
+    swift_container: str = "credentials"
+    cache_seconds: float = 10.0
     # A single static key, convenient from the environment.
     access_key: str = ""
     secret_key: str = ""
@@ -109,11 +115,23 @@ class BucketsConfig:
 
 
 @dataclass
+class IdentityApiConfig:
+    """The OS-EC2 credential API (Keystone's bodies) on a listener of its own."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # How long a validated X-Auth-Token's answer for an account is reused.
+    token_cache_seconds: float = 10.0
+
+
+@dataclass
 class GatewayConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     swift: SwiftConfig = field(default_factory=SwiftConfig)
     credentials: CredentialsConfig = field(default_factory=CredentialsConfig)
     buckets: BucketsConfig = field(default_factory=BucketsConfig)
+    identity_api: IdentityApiConfig = field(default_factory=IdentityApiConfig)
 
 
 class ConfigError(ValueError):
@@ -122,7 +140,7 @@ class ConfigError(ValueError):
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHOICES = {("swift", "auth_type"): ("tempauth", "keystone"),
-            ("credentials", "backend"): ("sqlite", "static"),
+            ("credentials", "backend"): ("sqlite", "static", "swift"),
             ("buckets", "default_object_ownership"): OWNERSHIP_MODES}
 _STATIC_KEYS = tuple(f.name for f in dataclasses.fields(StaticCredential))
 
@@ -281,8 +299,10 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         raise fail("server", "log_level",
                    f"must be one of {', '.join(_LOG_LEVELS)}, not {server.log_level!r}")
     server.log_level = level
-    if not 0 <= server.port <= 65535:
-        raise fail("server", "port", f"must be a TCP port (0-65535), not {server.port}")
+    for section, key in (("server", "port"), ("identity_api", "port")):
+        port = getattr(getattr(config, section), key)
+        if not 0 <= port <= 65535:
+            raise fail(section, key, f"must be a TCP port (0-65535), not {port}")
     for section, key, minimum in (
             ("server", "workers", 1), ("server", "max_clock_skew_seconds", 0),
             ("server", "max_presign_expires_seconds", 1), ("swift", "pool_size", 1),
@@ -298,7 +318,15 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         if not getattr(getattr(config, section), key) > 0:
             raise fail(section, key, f"must be more than 0, "
                                      f"not {getattr(getattr(config, section), key)}")
+    for section, key in (("credentials", "cache_seconds"),
+                         ("identity_api", "token_cache_seconds")):
+        if getattr(getattr(config, section), key) < 0:
+            raise fail(section, key, f"must be at least 0, "
+                                     f"not {getattr(getattr(config, section), key)}")
     for (section, key), choices in _CHOICES.items():
         value = getattr(getattr(config, section), key)
         if value not in choices:
             raise fail(section, key, f"must be one of {', '.join(choices)}, not {value!r}")
+    if config.identity_api.enabled and config.credentials.backend == "static":
+        raise fail("identity_api", "enabled", "needs a credentials backend that can store "
+                                              "keys (sqlite or swift), not 'static'")
