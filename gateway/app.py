@@ -63,7 +63,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
     )
     app[CONFIG] = config
     app[CREDENTIALS] = store if store is not None else build_store(
-        config.credentials, config.swift.reseller_prefix)
+        config.credentials, config.swift.reseller_prefix, config.keystone)
     app[AUTH_SETTINGS] = AuthSettings(
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,

@@ -68,7 +68,7 @@ async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | No
 
 async def _check_credentials(config: GatewayConfig) -> None:
     try:
-        store = build_store(config.credentials, config.swift.reseller_prefix)
+        store = build_store(config.credentials, config.swift.reseller_prefix, config.keystone)
     except (ValueError, OSError, sqlite3.Error) as exc:
         raise StartupError(f"[credentials] {exc}") from None
     await store.close()

@@ -13,10 +13,11 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from gateway.auth import sigv2, sigv4
-from gateway.credentials.base import Credential, CredentialStore
+from gateway.credentials.base import (
+    Credential, CredentialRefused, CredentialsUnavailable, CredentialStore)
 from gateway.errors import (
-    AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidAccessKeyId,
-    InvalidArgument)
+    AccessDenied, AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidAccessKeyId,
+    InvalidArgument, ServiceUnavailable)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,13 @@ def check_region(auth: sigv4.V4Auth, region: str) -> None:
 
 
 async def _lookup(store: CredentialStore, access_key: str) -> Credential:
-    credential = await store.lookup(access_key)
+    """The key's credential, or the S3 error: unknown, refused, or store unreachable."""
+    try:
+        credential = await store.lookup(access_key)
+    except CredentialsUnavailable:
+        raise ServiceUnavailable() from None
+    except CredentialRefused:
+        raise AccessDenied() from None
     if credential is None:
         raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
     return credential

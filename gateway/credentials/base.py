@@ -21,8 +21,19 @@ class Credential:
         return f"Credential(access_key={self.access_key!r}, account={self.account!r})"
 
 
+class CredentialsUnavailable(Exception):
+    """The store cannot answer now (e.g. Keystone down): S3 ``ServiceUnavailable``."""
+
+
+class CredentialRefused(Exception):
+    """The key exists but may not be used (e.g. no operator role): S3 ``AccessDenied``."""
+
+
 class CredentialStore(Protocol):
-    """Looks up a credential by access key; ``None`` when the key is unknown."""
+    """Looks up a credential by access key; ``None`` when the key is unknown.
+
+    ``lookup`` may raise ``CredentialsUnavailable`` or ``CredentialRefused``.
+    """
 
     async def lookup(self, access_key: str) -> Credential | None: ...
 

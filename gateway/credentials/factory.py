@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.config import CredentialsConfig
+from gateway.config import CredentialsConfig, KeystoneConfig
 from gateway.credentials.base import Credential, CredentialStore
+from gateway.credentials.keystone_store import KeystoneCredentialStore
 from gateway.credentials.sqlite_store import SqliteCredentialStore
 from gateway.credentials.static_store import StaticCredentialStore
 
@@ -24,8 +25,13 @@ def normalize_account(account: str, reseller_prefix: str = "AUTH_") -> str:
     return account
 
 
-def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_") -> CredentialStore:
+def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_",
+                keystone: KeystoneConfig | None = None) -> CredentialStore:
     """The store ``config.backend`` names, ready for lookups."""
+    if config.backend == "keystone":
+        if keystone is None or not keystone.auth_url:
+            raise ValueError("credentials backend 'keystone' needs [keystone] auth_url")
+        return KeystoneCredentialStore.from_config(keystone, reseller_prefix)
     if config.backend == "sqlite":
         if not config.sqlite_path:
             raise ValueError("credentials backend 'sqlite' needs [credentials] sqlite_path")
@@ -43,7 +49,7 @@ def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_") -> Cr
                              "[[credentials.static]] entries or S3SWIFT_CREDENTIALS_ACCESS_KEY, "
                              "S3SWIFT_CREDENTIALS_SECRET_KEY and S3SWIFT_CREDENTIALS_ACCOUNT")
         return StaticCredentialStore(creds)
-    raise ValueError(f"unknown credentials backend {config.backend!r} (expected 'sqlite' or 'static')")
+    raise ValueError(f"unknown credentials backend {config.backend!r} (expected 'sqlite', 'static' or 'keystone')")
 
 
 def open_sqlite_store_for_data_dir(data_dir: Path) -> SqliteCredentialStore:

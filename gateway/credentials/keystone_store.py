@@ -1,0 +1,122 @@
+"""Keystone EC2 credentials as the gateway's credential store.
+
+The gateway verifies signatures itself with the secret it reads from Keystone
+(as Swift's s3token does with its secret cache), so a steady-state request
+costs no Keystone round trip: a key's secret, project and roles are cached
+``[keystone] cache_seconds``. The key's project maps to the Swift account
+``<reseller_prefix><project_id>``, as Swift's keystoneauth maps it, and the
+key's user must hold an operator role there. An EC2 key never carries more:
+the reseller admin role is never an operator role (``config._check_keystone``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.config import KeystoneConfig
+from gateway.credentials.base import Credential, CredentialRefused, CredentialsUnavailable
+from gateway.keystone.client import (
+    Ec2Credential, KeystoneClient, KeystoneForbidden, KeystoneUnavailable)
+from gateway.keystone.key_cache import KeyCache
+
+log = logging.getLogger("gateway")
+
+
+class KeystoneSource(Protocol):
+    """What the store needs from Keystone (``KeystoneClient``)."""
+
+    async def ec2_credential(self, access: str) -> Ec2Credential | None: ...
+
+    async def project_roles(self, user_id: str, project_id: str) -> frozenset[str]: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class KeyVerdict:
+    """A cached answer for one key: its credential, or why it may not be used."""
+
+    credential: Credential
+    refused: bool
+
+
+class KeystoneCredentialStore:
+    """Looks keys up in Keystone with the service identity, through a ``KeyCache``."""
+
+    def __init__(self, source: KeystoneSource, config: KeystoneConfig, reseller_prefix: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._source = source
+        self._prefix = reseller_prefix
+        self._operator_roles = frozenset(config.operator_roles)
+        self._clock = clock
+        self.cache: KeyCache[KeyVerdict] = KeyCache(
+            config.cache_seconds, config.negative_cache_seconds, config.cache_size,
+            config.negative_cache_size, grace=config.outage_grace_seconds)
+        # One Keystone lookup per key at a time: concurrent misses share it.
+        self._pending: dict[str, asyncio.Future[KeyVerdict | None]] = {}
+
+    @classmethod
+    def from_config(cls, config: KeystoneConfig, reseller_prefix: str) -> KeystoneCredentialStore:
+        return cls(KeystoneClient(config), config, reseller_prefix)
+
+    @property
+    def source(self) -> KeystoneSource:
+        """The Keystone client, shared with whoever else needs Keystone (e.g. OS-EC2)."""
+        return self._source
+
+    async def lookup(self, access_key: str) -> Credential | None:
+        found, verdict = self.cache.get(access_key, self._clock())
+        if not found:
+            verdict = await self._resolve(access_key)
+        if verdict is None:
+            return None
+        if verdict.refused:
+            raise CredentialRefused(access_key)
+        return verdict.credential
+
+    async def _resolve(self, access_key: str) -> KeyVerdict | None:
+        pending = self._pending.get(access_key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[KeyVerdict | None] = asyncio.get_running_loop().create_future()
+        self._pending[access_key] = future
+        try:
+            verdict = await self._fetch(access_key)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        else:
+            future.set_result(verdict)
+            return verdict
+        finally:
+            del self._pending[access_key]
+
+    async def _fetch(self, access_key: str) -> KeyVerdict | None:
+        """Ask Keystone; on an outage, serve a recently cached answer or give up."""
+        try:
+            ec2 = await self._source.ec2_credential(access_key)
+            roles = (await self._source.project_roles(ec2.user_id, ec2.project_id)
+                     if ec2 is not None and ec2.project_id else frozenset())
+        except (KeystoneUnavailable, KeystoneForbidden) as exc:
+            stale = self.cache.stale(access_key, self._clock())
+            if stale is not None:
+                return stale
+            log.warning("keystone lookup of an access key failed: %s", exc)
+            raise CredentialsUnavailable("keystone unavailable") from None
+        now = self._clock()
+        if ec2 is None:
+            self.cache.put_unknown(access_key, now)
+            return None
+        credential = Credential(access_key, ec2.secret, self._prefix + ec2.project_id)
+        verdict = KeyVerdict(credential, refused=not (roles & self._operator_roles))
+        self.cache.put(access_key, verdict, now)
+        return verdict
+
+    async def close(self) -> None:
+        await self._source.close()
