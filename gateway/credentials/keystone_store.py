@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.config import KeystoneConfig
-from gateway.credentials.base import Credential, CredentialRefused, CredentialsUnavailable
+from gateway.credentials.base import (
+    Credential, CredentialRefused, CredentialsUnavailable, RemoteVerdict, SecretUnavailable)
 from gateway.keystone.client import (
-    Ec2Credential, KeystoneClient, KeystoneForbidden, KeystoneUnavailable)
+    Ec2Credential, KeystoneClient, KeystoneForbidden, KeystoneUnavailable, TokenInfo)
 from gateway.keystone.key_cache import KeyCache
 
 log = logging.getLogger("gateway")
@@ -33,6 +34,9 @@ class KeystoneSource(Protocol):
     async def ec2_credential(self, access: str) -> Ec2Credential | None: ...
 
     async def project_roles(self, user_id: str, project_id: str) -> frozenset[str]: ...
+
+    async def s3tokens(self, access: str, string_to_sign: bytes,
+                       signature: str) -> tuple[bool, TokenInfo | None]: ...
 
     async def close(self) -> None: ...
 
@@ -54,6 +58,10 @@ class KeystoneCredentialStore:
         self._prefix = reseller_prefix
         self._operator_roles = frozenset(config.operator_roles)
         self._clock = clock
+        self._cache_seconds = config.cache_seconds
+        # Until when secrets are known to be unreadable (the service user lacks
+        # ``reader``): keys are then checked with s3tokens, one call per request.
+        self._secrets_unreadable_until = float("-inf")
         self.cache: KeyCache[KeyVerdict] = KeyCache(
             config.cache_seconds, config.negative_cache_seconds, config.cache_size,
             config.negative_cache_size, grace=config.outage_grace_seconds)
@@ -99,11 +107,19 @@ class KeystoneCredentialStore:
 
     async def _fetch(self, access_key: str) -> KeyVerdict | None:
         """Ask Keystone; on an outage, serve a recently cached answer or give up."""
+        if self._secrets_unreadable_until > self._clock():
+            raise SecretUnavailable(access_key)
         try:
             ec2 = await self._source.ec2_credential(access_key)
             roles = (await self._source.project_roles(ec2.user_id, ec2.project_id)
                      if ec2 is not None and ec2.project_id else frozenset())
-        except (KeystoneUnavailable, KeystoneForbidden) as exc:
+        except KeystoneForbidden:
+            # Re-checked after the cache time, so granting ``reader`` takes effect.
+            self._secrets_unreadable_until = self._clock() + max(self._cache_seconds, 1.0)
+            log.info("keystone: the service user may not read EC2 secrets; "
+                     "checking signatures with /v3/s3tokens")
+            raise SecretUnavailable(access_key) from None
+        except KeystoneUnavailable as exc:
             stale = self.cache.stale(access_key, self._clock())
             if stale is not None:
                 return stale
@@ -117,6 +133,21 @@ class KeystoneCredentialStore:
         verdict = KeyVerdict(credential, refused=not (roles & self._operator_roles))
         self.cache.put(access_key, verdict, now)
         return verdict
+
+    async def verify_signature(self, access_key: str, string_to_sign: str,
+                               signature: str) -> RemoteVerdict:
+        """Keystone's ``/v3/s3tokens`` checks the signature; the gateway the roles."""
+        try:
+            known, token = await self._source.s3tokens(
+                access_key, string_to_sign.encode("utf-8", "surrogateescape"), signature)
+        except (KeystoneUnavailable, KeystoneForbidden) as exc:
+            log.warning("keystone s3tokens failed: %s", exc)
+            raise CredentialsUnavailable("keystone unavailable") from None
+        if token is None:
+            return RemoteVerdict(known, None)
+        if not token.project_id or not (token.roles & self._operator_roles):
+            raise CredentialRefused(access_key)
+        return RemoteVerdict(True, Credential(access_key, "", self._prefix + token.project_id))
 
     async def close(self) -> None:
         await self._source.close()

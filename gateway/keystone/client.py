@@ -194,19 +194,24 @@ class KeystoneClient:
                          and isinstance(a["role"].get("name"), str))
 
     async def s3tokens(self, access: str, string_to_sign: bytes,
-                       signature: str) -> TokenInfo | None:
-        """Ask Keystone to check a signature; ``None`` for a wrong signature or unknown key.
+                       signature: str) -> tuple[bool, TokenInfo | None]:
+        """Ask Keystone to check a signature: ``(False, None)`` for an unknown key,
+        ``(True, None)`` for a wrong signature, ``(True, token)`` for a match.
 
         Keystone does not check the request's date: the caller enforces the clock skew.
         """
         body = {"credentials": {"access": access, "signature": signature,
                                 "token": base64.b64encode(string_to_sign).decode("ascii")}}
         status, answer = await self._call("POST", "/s3tokens", json_body=body)
-        if status in (401, 403, 404):
-            return None
+        if status == 404:
+            return False, None
+        if status == 401:
+            return True, None
+        if status == 403:
+            raise KeystoneForbidden("the service identity may not call s3tokens")
         if status != 200:
             raise KeystoneUnavailable(f"keystone answered {status} to s3tokens")
-        return token_info(answer)
+        return True, token_info(answer)
 
     async def validate_token(self, token: str) -> TokenInfo | None:
         """Who ``token`` (a user's ``X-Auth-Token``) speaks for; ``None`` when invalid.

@@ -133,7 +133,8 @@ class KeystoneServer:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            # SIGINT is gunicorn's quick shutdown (SIGTERM waits for its workers).
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
