@@ -98,6 +98,11 @@ class KeystoneServer:
     _admin_token: str | None = field(default=None, repr=False)
 
     @property
+    def access_log(self) -> Path:
+        """gunicorn's access log: one line per request Keystone served."""
+        return self.state / "access.log"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v3"
 
@@ -110,7 +115,8 @@ class KeystoneServer:
             self.process = subprocess.Popen(
                 [str(self.venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.port}",
                  "--workers", "1", "--timeout", "300", "--no-control-socket",
-                 "--chdir", str(self.state), "wsgi_app:application"],
+                 "--access-logfile", str(self.access_log), "--chdir", str(self.state),
+                 "wsgi_app:application"],
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + READY_TIMEOUT
         while True:
