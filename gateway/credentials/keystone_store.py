@@ -27,6 +27,10 @@ from gateway.keystone.key_cache import KeyCache
 
 log = logging.getLogger("gateway")
 
+# After Keystone failed to answer, it is not asked again for this long: a slow
+# Keystone then costs one timeout per period, not one per request.
+OUTAGE_RETRY_SECONDS = 2.0
+
 
 class KeystoneSource(Protocol):
     """What the store needs from Keystone (``KeystoneClient``)."""
@@ -62,6 +66,7 @@ class KeystoneCredentialStore:
         # Until when secrets are known to be unreadable (the service user lacks
         # ``reader``): keys are then checked with s3tokens, one call per request.
         self._secrets_unreadable_until = float("-inf")
+        self._outage_until = float("-inf")
         self.cache: KeyCache[KeyVerdict] = KeyCache(
             config.cache_seconds, config.negative_cache_seconds, config.cache_size,
             config.negative_cache_size, grace=config.outage_grace_seconds)
@@ -109,6 +114,8 @@ class KeystoneCredentialStore:
         """Ask Keystone; on an outage, serve a recently cached answer or give up."""
         if self._secrets_unreadable_until > self._clock():
             raise SecretUnavailable(access_key)
+        if self._outage_until > self._clock():
+            return self._outage_answer(access_key)
         try:
             ec2 = await self._source.ec2_credential(access_key)
             roles = (await self._source.project_roles(ec2.user_id, ec2.project_id)
@@ -120,11 +127,9 @@ class KeystoneCredentialStore:
                      "checking signatures with /v3/s3tokens")
             raise SecretUnavailable(access_key) from None
         except KeystoneUnavailable as exc:
-            stale = self.cache.stale(access_key, self._clock())
-            if stale is not None:
-                return stale
             log.warning("keystone lookup of an access key failed: %s", exc)
-            raise CredentialsUnavailable("keystone unavailable") from None
+            self._outage_until = self._clock() + OUTAGE_RETRY_SECONDS
+            return self._outage_answer(access_key)
         now = self._clock()
         if ec2 is None:
             self.cache.put_unknown(access_key, now)
@@ -133,6 +138,13 @@ class KeystoneCredentialStore:
         verdict = KeyVerdict(credential, refused=not (roles & self._operator_roles))
         self.cache.put(access_key, verdict, now)
         return verdict
+
+    def _outage_answer(self, access_key: str) -> KeyVerdict:
+        """While Keystone is unreachable: a recently cached answer, or 503."""
+        stale = self.cache.stale(access_key, self._clock())
+        if stale is None:
+            raise CredentialsUnavailable("keystone unavailable")
+        return stale
 
     async def verify_signature(self, access_key: str, string_to_sign: str,
                                signature: str) -> RemoteVerdict:

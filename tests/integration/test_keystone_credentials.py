@@ -24,7 +24,10 @@ from botocore.exceptions import ClientError
 
 from tests.integration.conftest import (
     DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
-from tests.integration.keystone_support import Ec2Key, KeystoneServer, start_keystone
+from gateway.config import KeystoneConfig
+from gateway.keystone.client import KeystoneClient
+from tests.integration.keystone_support import (
+    Ec2Key, KeystoneServer, password_token, start_keystone)
 from tests.integration.s3_support import error_of
 from tests.integration.serve_support import gateway_with_settings
 
@@ -130,15 +133,17 @@ def test_boto3_everyday_operations_land_in_the_projects_account(
 def test_aws_cli_everyday_operations(ks_gateway: DevProcess, world: World,
                                      tmp_path: Path) -> None:
     env = env_for(ks_gateway, world.member)
+    s3 = client_for(ks_gateway, world.member)
     bucket = f"ks-cli-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
     source = tmp_path / "up.txt"
     source.write_bytes(b"from the cli")
-    run_aws(env, tmp_path, "s3", "mb", f"s3://{bucket}")
     run_aws(env, tmp_path, "s3", "cp", str(source), f"s3://{bucket}/up.txt")
     assert "up.txt" in run_aws(env, tmp_path, "s3", "ls", f"s3://{bucket}").stdout
     run_aws(env, tmp_path, "s3", "cp", f"s3://{bucket}/up.txt", str(tmp_path / "down.txt"))
     assert (tmp_path / "down.txt").read_bytes() == b"from the cli"
-    run_aws(env, tmp_path, "s3", "rb", "--force", f"s3://{bucket}")
+    s3.delete_object(Bucket=bucket, Key="up.txt")
+    s3.delete_bucket(Bucket=bucket)
 
 
 def test_user_without_an_operator_role_is_refused(ks_gateway: DevProcess, world: World) -> None:
@@ -183,6 +188,24 @@ def test_without_reader_role_s3tokens_checks_v4_v2_and_presigned(
     assert error_of(exc) == ("AccessDenied", 403)
     s3.delete_object(Bucket=bucket, Key="k")
     s3.delete_bucket(Bucket=bucket)
+
+
+async def test_validate_token_names_the_user_project_and_roles(
+        keystone_server: KeystoneServer, world: World) -> None:
+    """The client method the OS-EC2 listener uses to authenticate ``X-Auth-Token``."""
+    client = KeystoneClient(KeystoneConfig(
+        auth_url=keystone_server.url, user=world.service_name,
+        password=world.service_password))
+    try:
+        token = password_token(keystone_server.url, world.member.user_id, PASSWORD,
+                               {"project": {"id": world.project_id}})
+        info = await client.validate_token(token)
+        assert info is not None
+        assert (info.user_id, info.project_id) == (world.member.user_id, world.project_id)
+        assert "member" in info.roles and not info.system
+        assert await client.validate_token("not-a-token") is None
+    finally:
+        await client.close()
 
 
 def test_key_deleted_in_keystone_stops_working_within_the_cache_time(

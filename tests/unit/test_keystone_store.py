@@ -12,7 +12,7 @@ import pytest
 
 from gateway.config import ConfigError, KeystoneConfig, load_config
 from gateway.credentials.base import CredentialRefused, CredentialsUnavailable, SecretUnavailable
-from gateway.credentials.keystone_store import KeystoneCredentialStore
+from gateway.credentials.keystone_store import OUTAGE_RETRY_SECONDS, KeystoneCredentialStore
 from gateway.keystone.client import (
     Ec2Credential, KeystoneForbidden, KeystoneUnavailable, TokenInfo, credential_id, token_info)
 from gateway.keystone.key_cache import KeyCache
@@ -154,9 +154,17 @@ async def test_outage_serves_recent_keys_and_503s_the_rest() -> None:
     assert await store.lookup("AK1") is not None
     with pytest.raises(CredentialsUnavailable):
         await store.lookup("AK2")
+    calls = source.calls
+    clock.now += 1  # Keystone is not asked again right after it failed
+    with pytest.raises(CredentialsUnavailable):
+        await store.lookup("AK2")
+    assert source.calls == calls
     clock.now += 200  # past the grace too
     with pytest.raises(CredentialsUnavailable):
         await store.lookup("AK1")
+    source.down = False  # back: asked again once the retry period is over
+    clock.now += OUTAGE_RETRY_SECONDS
+    assert await store.lookup("AK2") is not None
 
 
 async def test_without_reader_keys_are_checked_by_s3tokens_and_roles_by_the_gateway() -> None:
