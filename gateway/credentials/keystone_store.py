@@ -39,6 +39,8 @@ class KeystoneSource(Protocol):
 
     async def project_roles(self, user_id: str, project_id: str) -> frozenset[str]: ...
 
+    async def enabled(self, kind: str, entity_id: str) -> bool: ...
+
     async def s3tokens(self, access: str, string_to_sign: bytes,
                        signature: str) -> tuple[bool, TokenInfo | None]: ...
 
@@ -118,8 +120,7 @@ class KeystoneCredentialStore:
             return self._outage_answer(access_key)
         try:
             ec2 = await self._source.ec2_credential(access_key)
-            roles = (await self._source.project_roles(ec2.user_id, ec2.project_id)
-                     if ec2 is not None and ec2.project_id else frozenset())
+            allowed = ec2 is not None and await self._usable(ec2)
         except KeystoneForbidden:
             # Re-checked after the cache time, so granting ``reader`` takes effect.
             self._secrets_unreadable_until = self._clock() + max(self._cache_seconds, 1.0)
@@ -135,9 +136,20 @@ class KeystoneCredentialStore:
             self.cache.put_unknown(access_key, now)
             return None
         credential = Credential(access_key, ec2.secret, self._prefix + ec2.project_id)
-        verdict = KeyVerdict(credential, refused=not (roles & self._operator_roles))
+        verdict = KeyVerdict(credential, refused=not allowed)
         self.cache.put(access_key, verdict, now)
         return verdict
+
+    async def _usable(self, ec2: Ec2Credential) -> bool:
+        """The key's user holds an operator role on its project, and both are enabled
+        (what s3tokens would check); the three reads run concurrently."""
+        if not ec2.project_id:
+            return False
+        roles, user_on, project_on = await asyncio.gather(
+            self._source.project_roles(ec2.user_id, ec2.project_id),
+            self._source.enabled("users", ec2.user_id),
+            self._source.enabled("projects", ec2.project_id))
+        return bool(roles & self._operator_roles) and user_on and project_on
 
     def _outage_answer(self, access_key: str) -> KeyVerdict:
         """While Keystone is unreachable: a recently cached answer, or 503."""

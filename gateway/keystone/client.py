@@ -193,6 +193,18 @@ class KeystoneClient:
                          if isinstance(a, dict) and isinstance(a.get("role"), dict)
                          and isinstance(a["role"].get("name"), str))
 
+    async def enabled(self, kind: str, entity_id: str) -> bool:
+        """Whether the user or project (``kind`` "users"/"projects") exists and is enabled."""
+        status, body = await self._call("GET", f"/{kind}/{entity_id}")
+        if status == 404:
+            return False
+        if status == 403:
+            raise KeystoneForbidden(f"the service identity may not read {kind}")
+        if status != 200 or not isinstance(body, dict):
+            raise KeystoneUnavailable(f"keystone answered {status} to a {kind} read")
+        entity = body.get(kind[:-1])
+        return isinstance(entity, dict) and entity.get("enabled", True) is True
+
     async def s3tokens(self, access: str, string_to_sign: bytes,
                        signature: str) -> tuple[bool, TokenInfo | None]:
         """Ask Keystone to check a signature: ``(False, None)`` for an unknown key,

@@ -208,21 +208,30 @@ async def test_validate_token_names_the_user_project_and_roles(
         await client.close()
 
 
-def test_key_deleted_in_keystone_stops_working_within_the_cache_time(
+def test_key_deleted_or_user_disabled_in_keystone_stops_working_within_the_cache_time(
         ks_gateway: DevProcess, keystone_server: KeystoneServer, world: World) -> None:
     admin = keystone_server.admin()
-    key = admin.ec2_key(world.member.user_id, PASSWORD, world.project_id)
-    s3 = client_for(ks_gateway, key)
-    s3.list_buckets()  # cached now
-    admin.delete_ec2_key(key)
-    deleted_at = time.monotonic()
-    while True:
-        try:
-            s3.list_buckets()
-        except ClientError as exc:
-            assert exc.response["Error"]["Code"] == "InvalidAccessKeyId"
-            break
-        assert time.monotonic() - deleted_at < EXPIRY_DEADLINE, "the deleted key kept working"
+    deleted = admin.ec2_key(world.member.user_id, PASSWORD, world.project_id)
+    other_user = admin.user(f"other-{uuid.uuid4().hex[:8]}", PASSWORD)
+    admin.grant(other_user, world.project_id, "member")
+    of_disabled_user = admin.ec2_key(other_user, PASSWORD, world.project_id)
+    expected = {"deleted": "InvalidAccessKeyId", "disabled": "AccessDenied"}
+    clients = {"deleted": client_for(ks_gateway, deleted),
+               "disabled": client_for(ks_gateway, of_disabled_user)}
+    for client in clients.values():
+        client.list_buckets()  # cached now
+    admin.delete_ec2_key(deleted)
+    status, _ = admin.call("PATCH", f"/users/{other_user}", {"user": {"enabled": False}})
+    assert status == 200
+    changed_at = time.monotonic()
+    while clients:
+        for name, client in list(clients.items()):
+            try:
+                client.list_buckets()
+            except ClientError as exc:
+                assert exc.response["Error"]["Code"] == expected[name]
+                del clients[name]
+        assert time.monotonic() - changed_at < EXPIRY_DEADLINE, f"still working: {clients}"
         time.sleep(0.1)
 
 

@@ -28,6 +28,7 @@ class ScriptedKeystone:
         self.forbidden = False
         self.calls = 0
         self.gate: asyncio.Event | None = None
+        self.disabled: set[str] = set()
 
     def add(self, access: str, roles: frozenset[str] = frozenset({"member"})) -> None:
         self.keys[access] = Ec2Credential(access, f"secret-{access}", "u1", "p1")
@@ -48,6 +49,12 @@ class ScriptedKeystone:
         if self.down:
             raise KeystoneUnavailable("down")
         return self.roles.get((user_id, project_id), frozenset())
+
+    async def enabled(self, kind: str, entity_id: str) -> bool:
+        self.calls += 1
+        if self.down:
+            raise KeystoneUnavailable("down")
+        return entity_id not in self.disabled
 
     async def s3tokens(self, access: str, string_to_sign: bytes,
                        signature: str) -> tuple[bool, TokenInfo | None]:
@@ -91,10 +98,10 @@ async def test_a_key_maps_to_its_projects_account_and_is_cached() -> None:
     cred = await store.lookup("AK1")
     assert cred is not None
     assert (cred.secret_key, cred.account) == ("secret-AK1", "AUTH_p1")
-    assert source.calls == 2  # the credential and the user's roles
+    assert source.calls == 4  # the credential; roles, user and project concurrently
     clock.now += 59
     assert await store.lookup("AK1") == cred
-    assert source.calls == 2
+    assert source.calls == 4
     assert (store.cache.hits, store.cache.misses) == (1, 1)
 
 
@@ -141,6 +148,15 @@ async def test_no_operator_role_is_refused_and_reseller_admin_is_no_operator_rol
     source.roles[("u1", "p1")] = frozenset({"admin", "reader"})
     clock.now += 60
     assert await store.lookup("READER") is not None
+
+
+@pytest.mark.parametrize("disabled", ["u1", "p1"])
+async def test_a_disabled_user_or_project_is_refused(disabled: str) -> None:
+    source, clock = ScriptedKeystone(), Clock()
+    source.add("AK1")
+    source.disabled.add(disabled)
+    with pytest.raises(CredentialRefused):
+        await make_store(source, clock).lookup("AK1")
 
 
 async def test_outage_serves_recent_keys_and_503s_the_rest() -> None:
@@ -206,7 +222,7 @@ async def test_concurrent_misses_share_one_keystone_lookup() -> None:
     source.gate.set()
     creds = await asyncio.gather(*lookups)
     assert all(c is not None and c.account == "AUTH_p1" for c in creds)
-    assert source.calls == 2
+    assert source.calls == 4
 
 
 def test_key_cache_bounds_found_keys_oldest_first() -> None:
