@@ -238,25 +238,20 @@ def test_key_deleted_or_user_disabled_in_keystone_stops_working_within_the_cache
 def test_keystone_down_cached_keys_work_uncached_get_503(
         ks_gateway: DevProcess, keystone_server: KeystoneServer, world: World) -> None:
     """Last in the module: stops the session's Keystone (a later user restarts it)."""
-    t0=time.monotonic()
     admin = keystone_server.admin()
     uncached = admin.ec2_key(world.member.user_id, PASSWORD, world.project_id)
     cached = client_for(ks_gateway, world.member)
     cached.list_buckets()
-    print("before stop", time.monotonic()-t0)
     keystone_server.stop()
-    print("after stop", time.monotonic()-t0)
     stopped_at = time.monotonic()
     # Past the cache time too: while Keystone is unreachable a cached key keeps working.
     while time.monotonic() - stopped_at < 2 * CACHE_SECONDS + 0.5:
         cached.list_buckets()
         time.sleep(0.1)
-    print("after loop", time.monotonic()-t0)
     no_retries = s3_client_of(env_for(ks_gateway, uncached),
                               Config(retries={"total_max_attempts": 1}))
     with pytest.raises(ClientError) as exc:
         no_retries.list_buckets()
-    print("after 503", time.monotonic()-t0)
     assert error_of(exc) == ("ServiceUnavailable", 503)
     message = exc.value.response["Error"]["Message"].lower()
     assert "keystone" not in message and "refused" not in message
