@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from gateway.config import KeystoneConfig
@@ -72,8 +73,7 @@ class KeystoneCredentialStore:
         self.cache: KeyCache[KeyVerdict] = KeyCache(
             config.cache_seconds, config.negative_cache_seconds, config.cache_size,
             config.negative_cache_size, grace=config.outage_grace_seconds)
-        # One Keystone lookup per key at a time: concurrent misses share it.
-        self._pending: dict[str, asyncio.Future[KeyVerdict | None]] = {}
+        self._pending: dict[str, asyncio.Task[KeyVerdict | None]] = {}
 
     @classmethod
     def from_config(cls, config: KeystoneConfig, reseller_prefix: str) -> KeystoneCredentialStore:
@@ -95,22 +95,19 @@ class KeystoneCredentialStore:
         return verdict.credential
 
     async def _resolve(self, access_key: str) -> KeyVerdict | None:
-        pending = self._pending.get(access_key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[KeyVerdict | None] = asyncio.get_running_loop().create_future()
-        self._pending[access_key] = future
-        try:
-            verdict = await self._fetch(access_key)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning without waiters
-            raise
-        else:
-            future.set_result(verdict)
-            return verdict
-        finally:
-            del self._pending[access_key]
+        """One Keystone lookup per key at a time, in its own task: concurrent misses
+        share it, and a client that disconnects does not cancel it for the others."""
+        task = self._pending.get(access_key)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(access_key))
+            self._pending[access_key] = task
+            task.add_done_callback(partial(self._settled, access_key))
+        return await asyncio.shield(task)
+
+    def _settled(self, access_key: str, task: asyncio.Task[KeyVerdict | None]) -> None:
+        self._pending.pop(access_key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved, even when every waiter went away
 
     async def _fetch(self, access_key: str) -> KeyVerdict | None:
         """Ask Keystone; on an outage, serve a recently cached answer or give up."""

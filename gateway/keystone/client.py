@@ -91,7 +91,6 @@ class KeystoneClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
-        self.requests_sent = 0  # for the benchmark's Keystone-requests-per-S3-request
 
     def _http(self) -> aiohttp.ClientSession:
         """The session, created on first use inside the running loop."""
@@ -119,7 +118,6 @@ class KeystoneClient:
             if self._token is None or self._token_expires <= time.monotonic():
                 c = self._config
                 body = password_auth_body(c.user, c.password, c.user_domain_name, self._scope())
-                self.requests_sent += 1
                 try:
                     token_id, document = await issue_token(self._http(), self._url, body)
                 except KeystoneAuthError as exc:
@@ -139,7 +137,6 @@ class KeystoneClient:
         for attempt in (1, 2):
             token = await self.service_token()
             all_headers = {"X-Auth-Token": token, **(headers or {})}
-            self.requests_sent += 1
             try:
                 async with self._http().request(method, self._url + path, json=json_body,
                                                 headers=all_headers) as resp:

@@ -225,6 +225,21 @@ async def test_concurrent_misses_share_one_keystone_lookup() -> None:
     assert source.calls == 4
 
 
+async def test_a_cancelled_request_does_not_cancel_the_shared_lookup() -> None:
+    source, clock = ScriptedKeystone(), Clock()
+    source.add("AK1")
+    source.gate = asyncio.Event()
+    store = make_store(source, clock)
+    first = asyncio.ensure_future(store.lookup("AK1"))
+    second = asyncio.ensure_future(store.lookup("AK1"))
+    await asyncio.sleep(0)
+    first.cancel()  # its client went away
+    source.gate.set()
+    cred = await second
+    assert cred is not None and cred.account == "AUTH_p1"
+    assert first.cancelled()
+
+
 def test_key_cache_bounds_found_keys_oldest_first() -> None:
     cache: KeyCache[str] = KeyCache(ttl=60, negative_ttl=10, size=2, negative_size=2)
     for i, name in enumerate(("a", "b", "c")):
