@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,10 +25,10 @@ from typing import Any
 
 import pytest
 
+from tests.integration.keystone_tools.keystone_conf import write_keystone_conf
+
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).resolve().parent / "keystone_tools"
-sys.path.insert(0, str(TOOLS))
-from keystone_conf import write_keystone_conf  # noqa: E402
 
 ADMIN_PASSWORD = "s3swift-keystone-admin"
 TEMPLATE_URL = "http://127.0.0.1:5000/v3/"  # the catalog's URL; the tests never read it

@@ -11,8 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from keystone_conf import write_keystone_conf  # noqa: E402
+from keystone_conf import write_keystone_conf  # this script's directory is on sys.path
 
 
 def main() -> int:
