@@ -53,7 +53,8 @@ async def _credentials(app: web.Application, store: CredentialStore | None) -> A
     application's Swift client (``_swift_store`` runs first)."""
     config = app[CONFIG]
     app[CREDENTIALS] = store if store is not None else build_store(
-        config.credentials, config.swift.reseller_prefix, app[SWIFT])
+        config.credentials, config.swift.reseller_prefix, swift=app[SWIFT],
+        keystone=config.keystone)
     yield
     await app[CREDENTIALS].close()
 

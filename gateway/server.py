@@ -71,7 +71,8 @@ async def _check_credentials(config: GatewayConfig) -> None:
     if config.credentials.backend == "swift":
         return  # checked once Swift authentication is known to work
     try:
-        store = build_store(config.credentials, config.swift.reseller_prefix)
+        store = build_store(config.credentials, config.swift.reseller_prefix,
+                            keystone=config.keystone)
     except (ValueError, OSError, sqlite3.Error) as exc:
         raise StartupError(f"[credentials] {exc}") from None
     await store.close()

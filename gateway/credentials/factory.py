@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.config import CredentialsConfig
+from gateway.config import CredentialsConfig, KeystoneConfig
 from gateway.credentials.base import Credential, CredentialStore
+from gateway.credentials.keystone_store import KeystoneCredentialStore
 from gateway.credentials.sqlite_store import SqliteCredentialStore
 from gateway.credentials.static_store import StaticCredentialStore
 
@@ -30,13 +31,18 @@ def normalize_account(account: str, reseller_prefix: str = "AUTH_") -> str:
 
 
 def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_",
-                swift: SwiftClient | None = None) -> CredentialStore:
+                swift: SwiftClient | None = None,
+                keystone: KeystoneConfig | None = None) -> CredentialStore:
     """The store ``config.backend`` names, ready for lookups; the ``swift`` backend
-    works on the application's ``swift`` client."""
+    works on the application's ``swift`` client, ``keystone`` on ``[keystone]``."""
     if config.backend == "swift":
         if swift is None:
             raise ValueError("credentials backend 'swift' needs the gateway's Swift client")
         return build_swift_store(config, reseller_prefix, swift)
+    if config.backend == "keystone":
+        if keystone is None or not keystone.auth_url:
+            raise ValueError("credentials backend 'keystone' needs [keystone] auth_url")
+        return KeystoneCredentialStore.from_config(keystone, reseller_prefix)
     if config.backend == "sqlite":
         if not config.sqlite_path:
             raise ValueError("credentials backend 'sqlite' needs [credentials] sqlite_path")
@@ -55,7 +61,7 @@ def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_",
                              "S3SWIFT_CREDENTIALS_SECRET_KEY and S3SWIFT_CREDENTIALS_ACCOUNT")
         return StaticCredentialStore(creds)
     raise ValueError(f"unknown credentials backend {config.backend!r} "
-                     "(expected 'sqlite', 'static' or 'swift')")
+                     "(expected 'sqlite', 'static', 'swift' or 'keystone')")
 
 
 def build_swift_store(config: CredentialsConfig, reseller_prefix: str,
