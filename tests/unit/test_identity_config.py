@@ -38,7 +38,7 @@ def test_identity_api_and_swift_backend_from_the_environment() -> None:
      "not -1.0"),
     ({"S3SWIFT_CREDENTIALS_BACKEND": "ldap"},
      "S3SWIFT_CREDENTIALS_BACKEND: [credentials] backend must be one of sqlite, static, "
-     "swift, not 'ldap'"),
+     "swift, keystone, not 'ldap'"),
 ])
 def test_mistakes_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as error:
