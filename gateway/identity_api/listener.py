@@ -14,14 +14,17 @@ from aiohttp import web
 from gateway.appkeys import CONFIG, CREDENTIALS, SWIFT
 from gateway.config import IdentityApiConfig
 from gateway.identity_api.app import create_identity_app
+from gateway.identity_api.keystone_tokens import KeystoneTokenValidator
 from gateway.identity_api.tokens import SwiftTokenValidator, TokenValidator
+from gateway.keystone.client import KeystoneClient
 
 
 class IdentityListener:
     """Where the API listens once started (``url``), and its runner.
 
-    ``validator`` decides what a token may do: Swift's answer by default
-    (``SwiftTokenValidator``); a Keystone-backed one can be set before start-up.
+    ``validator`` decides what a token may do: Keystone's answer where
+    ``[keystone]`` is configured (``KeystoneTokenValidator``), else Swift's
+    (``SwiftTokenValidator``); another can be set before start-up.
     """
 
     def __init__(self, config: IdentityApiConfig, reuse_port: bool = False,
@@ -31,6 +34,7 @@ class IdentityListener:
         self.validator = validator
         self.url: str | None = None
         self._runner: web.AppRunner | None = None
+        self._keystone: KeystoneTokenValidator | None = None
 
     async def start(self, app: web.Application) -> None:
         config = app[CONFIG]
@@ -38,8 +42,14 @@ class IdentityListener:
         if not hasattr(store, "create_credential"):
             raise ValueError(f"the {config.credentials.backend!r} credential store cannot "
                              "hold keys made through the OS-EC2 API")
-        validator = self.validator or SwiftTokenValidator(
-            app[SWIFT], config.swift.reseller_prefix, self.config.token_cache_seconds)
+        validator = self.validator
+        if validator is None and config.keystone.auth_url:
+            self._keystone = validator = KeystoneTokenValidator(
+                KeystoneClient(config.keystone), config.swift.reseller_prefix,
+                config.keystone.operator_roles, self.config.token_cache_seconds)
+        if validator is None:
+            validator = SwiftTokenValidator(app[SWIFT], config.swift.reseller_prefix,
+                                            self.config.token_cache_seconds)
         identity_app = create_identity_app(store, validator,  # type: ignore[arg-type]
                                            config.swift.reseller_prefix)
         self._runner = web.AppRunner(identity_app, access_log=None, handle_signals=False)
@@ -59,6 +69,9 @@ class IdentityListener:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._keystone is not None:
+            await self._keystone.close()
+            self._keystone = None
 
 
 IDENTITY_LISTENER = web.AppKey("identity_listener", IdentityListener)

@@ -9,8 +9,11 @@ the Swift account ``AUTH_<project_id>`` as the reseller admin.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -255,3 +258,61 @@ def test_keystone_down_cached_keys_work_uncached_get_503(
     assert error_of(exc) == ("ServiceUnavailable", 503)
     message = exc.value.response["Error"]["Message"].lower()
     assert "keystone" not in message and "refused" not in message
+
+
+@pytest.fixture(scope="module")
+def ec2_api_port(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevProcess, int]]:
+    """A gateway on its own SQLite store whose OS-EC2 API takes Keystone tokens
+    (``[keystone]`` configured, ``backend`` left at ``sqlite``)."""
+    port = free_port()
+    settings = {
+        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
+        "S3SWIFT_KEYSTONE_USER": world.service_name,
+        "S3SWIFT_KEYSTONE_PASSWORD": world.service_password,
+        "S3SWIFT_IDENTITY_API_ENABLED": "true",
+        "S3SWIFT_IDENTITY_API_PORT": str(port),
+    }
+    with gateway_with_settings(gateway_env, tmp_path_factory, "ec2-api-gw", settings) as gw:
+        # The S3 port is bound before the worker's app (and with it the identity
+        # listener) starts: its first answer means both are up.
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(gw.env.endpoint, timeout=60).close()
+        yield gw, port
+
+
+def _ec2_create(port: int, user_id: str, tenant_id: str, token: str) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v3/users/{user_id}/credentials/OS-EC2", method="POST",
+        data=json.dumps({"tenant_id": tenant_id}).encode(),
+        headers={"X-Auth-Token": token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def test_os_ec2_api_takes_keystone_tokens_of_the_user_and_project(
+        ec2_api_port: tuple[DevProcess, int], keystone_server: KeystoneServer,
+        world: World) -> None:
+    gateway, port = ec2_api_port
+    member = world.member
+    scoped = {"project": {"id": world.project_id}}
+    token = password_token(keystone_server.url, member.user_id, PASSWORD, scoped)
+    status, body = _ec2_create(port, member.user_id, world.project_id, token)
+    assert status == 201, body
+    made = body["credential"]
+    assert (made["user_id"], made["tenant_id"]) == (member.user_id, world.project_id)
+    key = Ec2Key(access=made["access"], secret=made["secret"], user_id=member.user_id,
+                 project_id=world.project_id)
+    s3 = client_for(gateway, key)  # the key acts on the project's account
+    bucket = f"ec2api-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)
+    # Another user's token, a key for another project, a token that is none: refused.
+    reader = password_token(keystone_server.url, world.reader_only.user_id, PASSWORD, scoped)
+    assert _ec2_create(port, member.user_id, world.project_id, reader)[0] == 403
+    assert _ec2_create(port, world.reader_only.user_id, world.project_id, reader)[0] == 403
+    assert _ec2_create(port, member.user_id, "another-project", token)[0] == 403
+    assert _ec2_create(port, member.user_id, world.project_id, "not-a-token")[0] == 401
