@@ -14,7 +14,12 @@ from gateway.body import defer_continue
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
+from gateway.forwarded import TrustedProxies
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
+from gateway.observability.access_log import AccessLog
+from gateway.observability.metrics import GatewayMetrics
+from gateway.observability.observer import TELEMETRY, Telemetry, make_observe_middleware
+from gateway.observability.swift_trace import swift_trace_config
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.storage.base import Store
@@ -37,8 +42,9 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     to Swift, and the store's caches (``gateway.swift.store``); or ``backend``
     (e.g. ``MemoryStore`` in handler tests), the client then never connecting."""
     config = app[CONFIG].swift
+    trace = swift_trace_config(app[TELEMETRY].metrics, config.auth_url)
     # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
-    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config, trace_configs=[trace]), config,
                              body_errors=(errors.S3Error,))
     app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT])
     yield
@@ -52,16 +58,29 @@ async def _credentials(app: web.Application) -> AsyncIterator[None]:
     await app[CREDENTIALS].close()
 
 
+async def _access_log(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[TELEMETRY].access_log.close()
+
+
+def _telemetry(config: GatewayConfig) -> Telemetry:
+    """Metrics (this application's registry), the access log and trusted proxies."""
+    return Telemetry(metrics=GatewayMetrics(), access_log=AccessLog(config.server),
+                     proxies=TrustedProxies(config.server.trusted_proxies))
+
+
 def create_app(config: GatewayConfig, store: CredentialStore | None = None,
                backend: Store | None = None) -> web.Application:
     """The gateway; ``store`` replaces the configured credentials and ``backend``
     the Swift storage (tests)."""
+    telemetry = _telemetry(config)
     app = web.Application(
-        middlewares=[error_middleware, context_middleware],
+        middlewares=[make_observe_middleware(telemetry), error_middleware, context_middleware],
         # Bodies are streamed and stored byte for byte: never inflate gzip uploads.
         handler_args={"auto_decompress": False, "max_headers": MAX_REQUEST_HEADERS},
     )
     app[CONFIG] = config
+    app[TELEMETRY] = telemetry
     app[CREDENTIALS] = store if store is not None else build_store(
         config.credentials, config.swift.reseller_prefix)
     app[AUTH_SETTINGS] = AuthSettings(
@@ -71,6 +90,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
     app.on_response_prepare.append(add_s3_headers)
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(_credentials)
+    app.cleanup_ctx.append(_access_log)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.
     app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch, expect_handler=defer_continue)

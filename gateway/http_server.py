@@ -22,6 +22,7 @@ from aiohttp.web_request import BaseRequest
 
 from gateway import errors
 from gateway.middlewares import new_request_id
+from gateway.s3request import ERROR_CODE
 
 log = logging.getLogger("gateway")
 
@@ -119,6 +120,7 @@ class S3RequestHandler(RequestHandler):
         client's mistake: one log line, no traceback."""
         error = _protocol_error(status, exc)
         request_id, host_id = new_request_id()
+        request[ERROR_CODE] = error.code  # for the access log
         if error.status >= 500:
             log.error("request %s: %s", request_id, error.code, exc_info=exc)
         else:

@@ -60,7 +60,10 @@ class SwiftClient:
         self._body_errors = body_errors
 
     @classmethod
-    def create_session(cls, config: SwiftConfig) -> aiohttp.ClientSession:
+    def create_session(cls, config: SwiftConfig,
+                       trace_configs: list[aiohttp.TraceConfig] | None = None
+                       ) -> aiohttp.ClientSession:
+        """The pooled session; ``trace_configs`` observe its requests (metrics)."""
         connector = aiohttp.TCPConnector(
             limit=config.pool_size, limit_per_host=config.pool_size,
             keepalive_timeout=30, enable_cleanup_closed=True)
@@ -70,7 +73,8 @@ class SwiftClient:
         # Bodies pass through untouched: never decompress what Swift stores.
         return aiohttp.ClientSession(
             connector=connector, timeout=timeout, auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"))
+            skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
+            trace_configs=trace_configs)
 
     async def request(
         self,
@@ -124,6 +128,16 @@ class SwiftClient:
                 raise StoreUnavailable("Swift refused the service token")
             return resp
         raise AssertionError("unreachable")
+
+    async def check_ready(self) -> None:
+        """Swift answers with a valid service token (readiness), else ``StoreUnavailable``.
+
+        A HEAD on an account no one uses: the reseller admin may HEAD any account,
+        so anything but a 5xx (a refused token is renewed once, then 503) is fine."""
+        resp = await self.request("HEAD", f"{self._config.reseller_prefix}s3swift-readiness")
+        resp.release()
+        if resp.status >= 500:
+            raise StoreUnavailable(f"Swift answered {resp.status}")
 
     async def close(self) -> None:
         await self._session.close()

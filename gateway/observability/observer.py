@@ -1,0 +1,135 @@
+"""Observing each request: in-flight count and client info on the way in; metrics and
+the access line once the response is sent (aiohttp's access-logger hook, called
+after the last byte, or after the client went away).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+
+from gateway.forwarded import CLIENT_INFO, TrustedProxies
+from gateway.observability.access_log import AccessLog
+from gateway.observability.metrics import UPLOAD_OPERATIONS, GatewayMetrics
+from gateway.observability.readiness import Readiness
+from gateway.observability.swift_trace import CURRENT_SWIFT_TIME, SwiftTime
+from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST
+
+SWIFT_TIME = web.RequestKey("swift_time", SwiftTime)
+_STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
+
+
+@dataclass
+class Telemetry:
+    """What an application observes itself with."""
+
+    metrics: GatewayMetrics
+    access_log: AccessLog
+    proxies: TrustedProxies
+    readiness: Readiness = field(default_factory=Readiness)
+
+
+TELEMETRY = web.AppKey("telemetry", Telemetry)
+
+
+def make_observe_middleware(telemetry: Telemetry) -> Any:
+    """The outermost middleware: counts the request in flight, fixes who the client is
+    and opens the request's Swift time account."""
+    metrics, proxies = telemetry.metrics, telemetry.proxies
+
+    @web.middleware
+    async def observe_middleware(request: web.Request, handler) -> web.StreamResponse:  # noqa: ANN001
+        request[CLIENT_INFO] = proxies.client_info(request)
+        swift_time = request[SWIFT_TIME] = SwiftTime()
+        token = CURRENT_SWIFT_TIME.set(swift_time)
+        metrics.in_flight.inc()
+        try:
+            return await handler(request)
+        finally:
+            metrics.in_flight.dec()
+            CURRENT_SWIFT_TIME.reset(token)
+
+    return observe_middleware
+
+
+def claimed_access_key(request: BaseRequest) -> str | None:
+    """The access key a request names even when it failed authentication: the part of
+    the credential before its first ``/`` (v4) or ``:`` (v2), nothing after it."""
+    authorization = request.headers.get("Authorization", "")
+    if "Credential=" in authorization:
+        return authorization.split("Credential=", 1)[1].split("/", 1)[0].strip() or None
+    if authorization.startswith("AWS "):
+        return authorization[4:].split(":", 1)[0].strip() or None
+    query = request.query
+    credential = query.get("X-Amz-Credential") or query.get("AWSAccessKeyId")
+    return credential.split("/", 1)[0] if credential else None
+
+
+def _disconnected(request: BaseRequest) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def access_logger_class(telemetry: Telemetry) -> type[AbstractAccessLogger]:
+    """aiohttp's per-connection access logger, bound to ``telemetry``."""
+    metrics, access_log = telemetry.metrics, telemetry.access_log
+
+    class RequestObserver(AbstractAccessLogger):
+        """Metrics and the access line of one finished request."""
+
+        def log(self, request: BaseRequest, response: web.StreamResponse, time_: float) -> None:
+            s3 = request.get(S3_REQUEST)
+            operation = (s3.operation if s3 is not None else "") or "-"
+            status = response.status
+            disconnected = _disconnected(request)
+            bytes_in = getattr(request.content, "total_bytes", 0)
+            bytes_out = response.body_length
+            error_code = request.get(ERROR_CODE)
+            metrics.requests.labels(operation, _STATUS_CLASSES.get(status // 100, "other")).inc()
+            metrics.request_seconds.labels(operation).observe(time_)
+            metrics.bytes_in.labels(operation).inc(bytes_in)
+            metrics.bytes_out.labels(operation).inc(bytes_out)
+            if disconnected:
+                metrics.client_disconnects.labels(operation).inc()
+            if operation in UPLOAD_OPERATIONS and status >= 400:
+                metrics.aborted_uploads.labels(operation, error_code or "-").inc()
+            if operation == "CompleteMultipartUpload" and type(response) is web.StreamResponse:
+                metrics.complete_keepalives.inc()
+            if not access_log.enabled:
+                return
+            swift_time = request.get(SWIFT_TIME)
+            client = request.get(CLIENT_INFO)
+            auth = s3.auth if s3 is not None else None
+            access_log.write({
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
+                "request_id": request.get(REQUEST_ID) or response.headers.get("x-amz-request-id"),
+                "remote_addr": client.ip if client is not None else request.remote,
+                "secure": client.secure_transport if client is not None else None,
+                "access_key": (auth.credential.access_key if auth is not None
+                               else claimed_access_key(request)),
+                "account": auth.credential.account if auth is not None else None,
+                "operation": operation,
+                "bucket": s3.bucket if s3 is not None else None,
+                "key": s3.key if s3 is not None else None,
+                "status": status,
+                "error_code": error_code,
+                "bytes_in": bytes_in,
+                "bytes_out": bytes_out,
+                "duration_ms": round(time_ * 1000, 3),
+                "swift_ms": round(swift_time.seconds * 1000, 3) if swift_time else 0.0,
+                "swift_requests": swift_time.requests if swift_time else 0,
+                "user_agent": request.headers.get("User-Agent"),
+                "client_disconnected": disconnected,
+            })
+
+        @property
+        def enabled(self) -> bool:
+            return True  # metrics need every request, logged or not
+
+    return RequestObserver
+
