@@ -18,7 +18,8 @@ from gateway.forwarded import TrustedProxies
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.observability.access_log import AccessLog
 from gateway.observability.metrics import GatewayMetrics
-from gateway.observability.observer import TELEMETRY, Telemetry, make_observe_middleware
+from gateway.observability.observer import (TELEMETRY, Telemetry, make_drain_hook,
+                                            make_observe_middleware)
 from gateway.observability.swift_trace import swift_trace_config
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
@@ -88,6 +89,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
         region=config.server.region)
     app.on_response_prepare.append(add_s3_headers)
+    app.on_response_prepare.append(make_drain_hook(telemetry))
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(_credentials)
     app.cleanup_ctx.append(_access_log)

@@ -25,6 +25,8 @@ from gateway.middlewares import new_request_id
 from gateway.s3request import ERROR_CODE
 
 log = logging.getLogger("gateway")
+# How often a drain looks whether the requests in flight have finished.
+DRAIN_POLL_SECONDS = 0.05
 
 
 def _protocol_error(status: int, exc: BaseException | None) -> errors.S3Error:
@@ -74,6 +76,11 @@ class S3RequestHandler(RequestHandler):
         self._head_timer: asyncio.TimerHandle | None = None
         # The body of the last parsed request: bytes before its end are body bytes.
         self._last_payload: StreamReader | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A request is being served (its body may still be arriving)."""
+        return self._request_in_progress
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -149,6 +156,29 @@ class S3Server(web.Server):
     def __call__(self) -> RequestHandler:
         return S3RequestHandler(self, loop=self._loop,
                                 request_header_timeout=self._head_timeout, **self._kwargs)
+
+
+async def drain(runner: web.AppRunner, grace: float) -> None:
+    """Stop listening, close idle connections, and wait up to ``grace`` seconds for
+    requests in flight (aiohttp's own shutdown stops reading bodies at once, which
+    would stall a long upload; here a busy connection keeps receiving until its
+    response is sent, then closes)."""
+    for site in list(runner.sites):
+        await site.stop()
+    server = runner.server
+    if server is None:
+        return
+    deadline = asyncio.get_running_loop().time() + grace
+    while True:
+        busy = False
+        for connection in server.connections:
+            if isinstance(connection, S3RequestHandler) and connection.busy:
+                busy = True
+            else:
+                connection.close()  # idle keep-alive: nothing to wait for
+        if not busy or asyncio.get_running_loop().time() >= deadline:
+            return
+        await asyncio.sleep(DRAIN_POLL_SECONDS)
 
 
 class S3AppRunner(web.AppRunner):

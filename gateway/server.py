@@ -25,7 +25,7 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.config import GatewayConfig
 from gateway.credentials.factory import build_store
-from gateway.http_server import S3AppRunner
+from gateway.http_server import S3AppRunner, drain
 from gateway.observability.admin import create_admin_app
 from gateway.observability.multiprocess import forget_worker
 from gateway.observability.observer import TELEMETRY, Telemetry, access_logger_class
@@ -36,6 +36,8 @@ log = logging.getLogger("gateway")
 # A dying worker is replaced at most this often, so a worker that cannot start
 # does not turn the master into a fork loop.
 RESPAWN_INTERVAL_SECONDS = 1.0
+# After the drain's grace period, what is still running gets this long to end.
+SHUTDOWN_CUT_SECONDS = 1.0
 
 
 class StartupError(Exception):
@@ -58,6 +60,7 @@ class RunningGateway:
 
     runner: web.AppRunner
     telemetry: Telemetry
+    grace_seconds: float
     admin_runner: web.AppRunner | None = None
 
     async def stop(self) -> None:
@@ -65,7 +68,8 @@ class RunningGateway:
         ``shutdown_grace_seconds``; the admin listener (``/readyz``) goes last."""
         self.telemetry.readiness.draining = True
         log.info("draining: no new connections, waiting for in-flight requests")
-        await self.runner.cleanup()
+        await drain(self.runner, self.grace_seconds)
+        await self.runner.cleanup()  # cuts what the grace period did not let finish
         if self.admin_runner is not None:
             await self.admin_runner.cleanup()
 
@@ -87,14 +91,14 @@ async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None
     runner = S3AppRunner(app, access_log_class=access_logger_class(telemetry),
                          access_log=logging.getLogger("aiohttp.access"), handle_signals=False,
                          request_header_timeout=config.server.request_header_timeout_seconds,
-                         shutdown_timeout=config.server.shutdown_grace_seconds)
+                         shutdown_timeout=SHUTDOWN_CUT_SECONDS)
     await runner.setup()
     context = tls_context(config)
     if sock is not None:
         site: web.BaseSite = web.SockSite(runner, sock, ssl_context=context)
     else:
         site = web.TCPSite(runner, config.server.host, config.server.port, ssl_context=context)
-    gateway = RunningGateway(runner, telemetry)
+    gateway = RunningGateway(runner, telemetry, config.server.shutdown_grace_seconds)
     try:
         await site.start()
         if admin_sock is not None:

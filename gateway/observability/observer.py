@@ -57,6 +57,18 @@ def make_observe_middleware(telemetry: Telemetry) -> Any:
     return observe_middleware
 
 
+def make_drain_hook(telemetry: Telemetry) -> Any:
+    """``on_response_prepare``: while draining, every response closes its connection,
+    so keep-alive clients reconnect (to another replica) for their next request."""
+    readiness = telemetry.readiness
+
+    async def close_when_draining(_request: web.Request, response: web.StreamResponse) -> None:
+        if readiness.draining:
+            response.force_close()
+
+    return close_when_draining
+
+
 def claimed_access_key(request: BaseRequest) -> str | None:
     """The access key a request names even when it failed authentication: the part of
     the credential before its first ``/`` (v4) or ``:`` (v2), nothing after it."""
