@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 
 from tests.integration.conftest import DevProcess, free_port
-from tests.integration.ops_support import access_lines, moved, scrape
+from tests.integration.ops_support import access_lines, moved, scrape, scrape_until
 from tests.integration.serve_support import gateway_with_settings
 from tests.integration.tls_support import self_signed_certificate
 
@@ -28,7 +28,9 @@ def tls_gateway(gateway_env: Any, tmp_path_factory: pytest.TempPathFactory
             "S3SWIFT_SERVER_TLS_CERT": str(cert), "S3SWIFT_SERVER_TLS_KEY": str(key),
             "S3SWIFT_SERVER_TRUSTED_PROXIES": "127.0.0.1",
             "S3SWIFT_SERVER_METRICS_PORT": str(metrics_port),
-            "S3SWIFT_SERVER_WORKERS": "2"}) as gateway:
+            "S3SWIFT_SERVER_WORKERS": "2",
+            # Every Complete answers at once and keeps the connection alive with spaces.
+            "S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as gateway:
         yield gateway, cert, f"http://127.0.0.1:{metrics_port}/metrics"
 
 
@@ -41,8 +43,9 @@ def _https_client(gateway: DevProcess, cert: Path) -> Any:
 
 def test_boto3_over_https_sends_aws_chunked_trailers_and_they_work(
         tls_gateway: tuple[DevProcess, Path, str], s3_client: Any, bucket: str) -> None:
-    gateway, cert, _ = tls_gateway
+    gateway, cert, metrics_url = tls_gateway
     client = _https_client(gateway, cert)
+    before = scrape(metrics_url)
     payload_hashes: list[str] = []
 
     def keep(request: Any, **_: Any) -> None:
@@ -61,6 +64,12 @@ def test_boto3_over_https_sends_aws_chunked_trailers_and_they_work(
                                          {"PartNumber": n, "ETag": p["ETag"]}
                                          for n, p in enumerate(parts, 1)]})
     assert payload_hashes.count("STREAMING-UNSIGNED-PAYLOAD-TRAILER") == 3  # PUT, 2 parts
+    delta = moved(before, scrape_until(metrics_url, before, {
+        "s3swift_complete_keepalive_responses_total": 1,
+        's3swift_requests_total{operation="UploadPart",status_class="2xx"}': 2}))
+    assert delta["s3swift_complete_keepalive_responses_total"] == 1
+    assert delta['s3swift_requests_total{operation="UploadPart",status_class="2xx"}'] == 2
+    assert delta['s3swift_request_body_bytes_total{operation="UploadPart"}'] > (5 << 20) + 1000
     assert s3_client.get_object(Bucket=bucket, Key="tls")["Body"].read() == body
     assert s3_client.get_object(Bucket=bucket, Key="mp")["Body"].read() == \
         b"1" * (5 << 20) + b"2" * 1000
@@ -106,6 +115,7 @@ def test_metrics_of_two_workers_are_summed(tls_gateway: tuple[DevProcess, Path, 
     before = scrape(metrics_url)
     for _ in range(8):
         _https_client(gateway, cert).list_buckets()
-    delta = moved(before, scrape(metrics_url))
-    assert delta['s3swift_requests_total{operation="ListBuckets",status_class="2xx"}'] == 8
+    listed = 's3swift_requests_total{operation="ListBuckets",status_class="2xx"}'
+    delta = moved(before, scrape_until(metrics_url, before, {listed: 8}))
+    assert delta[listed] == 8
     assert scrape(metrics_url)["s3swift_requests_in_flight"] == 0
