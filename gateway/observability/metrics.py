@@ -8,6 +8,9 @@ live in prometheus-client's multiprocess directory (``multiprocess.py``) and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
                                generate_latest)
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -18,6 +21,13 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
                    300.0)
 UPLOAD_OPERATIONS = frozenset({"PutObject", "UploadPart"})
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+@dataclass(frozen=True)
+class _OperationSeries:
+    seconds: Any
+    bytes_in: Any
+    bytes_out: Any
 
 
 class GatewayMetrics:
@@ -58,6 +68,30 @@ class GatewayMetrics:
         self.client_disconnects = Counter(
             "s3swift_client_disconnects", "Requests whose client went away before the end",
             ("operation",), registry=r)
+
+        # Label children by operation, found once: ``labels()`` validates and locks on
+        # every call, and every request would otherwise make five of those calls.
+        self._by_operation: dict[str, _OperationSeries] = {}
+        self._by_status: dict[tuple[str, int], Any] = {}
+
+    def request_done(self, operation: str, status: int, seconds: float, bytes_in: int,
+                     bytes_out: int) -> None:
+        """Count one answered S3 request."""
+        series = self._by_operation.get(operation)
+        if series is None:
+            series = self._by_operation[operation] = _OperationSeries(
+                self.request_seconds.labels(operation), self.bytes_in.labels(operation),
+                self.bytes_out.labels(operation))
+        status_class = status // 100
+        requests = self._by_status.get((operation, status_class))
+        if requests is None:
+            requests = self._by_status[(operation, status_class)] = self.requests.labels(
+                operation, f"{status_class}xx" if 1 <= status_class <= 5 else "other")
+        requests.inc()
+        series.seconds.observe(seconds)
+        if bytes_in:
+            series.bytes_in.inc(bytes_in)
+        series.bytes_out.inc(bytes_out)
 
     def render(self) -> bytes:
         """The text exposition: this process's series, or every worker's summed."""

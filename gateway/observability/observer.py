@@ -21,7 +21,6 @@ from gateway.observability.swift_trace import CURRENT_SWIFT_TIME, SwiftTime
 from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST
 
 SWIFT_TIME = web.RequestKey("swift_time", SwiftTime)
-_STATUS_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 
 @dataclass
@@ -102,10 +101,7 @@ def access_logger_class(telemetry: Telemetry) -> type[AbstractAccessLogger]:
             bytes_in = getattr(request.content, "total_bytes", 0)
             bytes_out = response.body_length
             error_code = request.get(ERROR_CODE)
-            metrics.requests.labels(operation, _STATUS_CLASSES.get(status // 100, "other")).inc()
-            metrics.request_seconds.labels(operation).observe(time_)
-            metrics.bytes_in.labels(operation).inc(bytes_in)
-            metrics.bytes_out.labels(operation).inc(bytes_out)
+            metrics.request_done(operation, status, time_, bytes_in, bytes_out)
             if disconnected:
                 metrics.client_disconnects.labels(operation).inc()
             if operation in UPLOAD_OPERATIONS and status >= 400:
