@@ -20,7 +20,7 @@ from gateway.observability.access_log import AccessLog
 from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.observer import (TELEMETRY, Telemetry, make_drain_hook,
                                             make_observe_middleware)
-from gateway.observability.swift_trace import swift_trace_config
+from gateway.observability.swift_observer import SwiftMetrics
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.storage.base import Store
@@ -43,10 +43,10 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     to Swift, and the store's caches (``gateway.swift.store``); or ``backend``
     (e.g. ``MemoryStore`` in handler tests), the client then never connecting."""
     config = app[CONFIG].swift
-    trace = swift_trace_config(app[TELEMETRY].metrics, config.auth_url)
     # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
-    app[SWIFT] = SwiftClient(SwiftClient.create_session(config, trace_configs=[trace]), config,
-                             body_errors=(errors.S3Error,))
+    app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
+                             body_errors=(errors.S3Error,),
+                             observer=SwiftMetrics(app[TELEMETRY].metrics))
     app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT])
     yield
     await app[STORE].close()

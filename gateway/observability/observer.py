@@ -17,7 +17,7 @@ from gateway.forwarded import CLIENT_INFO, TrustedProxies
 from gateway.observability.access_log import AccessLog
 from gateway.observability.metrics import UPLOAD_OPERATIONS, GatewayMetrics
 from gateway.observability.readiness import Readiness
-from gateway.observability.swift_trace import CURRENT_SWIFT_TIME, SwiftTime
+from gateway.observability.swift_observer import CURRENT_SWIFT_TIME, SwiftTime
 from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST
 
 SWIFT_TIME = web.RequestKey("swift_time", SwiftTime)
