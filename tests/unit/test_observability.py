@@ -1,4 +1,4 @@
-"""Access-log formatting, the access key a request claims, readiness caching."""
+"""Access-log formatting, the access key a request claims, readiness caching, Swift time."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from aiohttp.test_utils import make_mocked_request
 
 from gateway.config import ServerConfig
 from gateway.observability.access_log import FIELDS, AccessLog, format_json, format_text
+from gateway.observability.metrics import GatewayMetrics
 from gateway.observability.observer import claimed_access_key
 from gateway.observability.readiness import Readiness
+from gateway.observability.swift_observer import CURRENT_SWIFT_TIME, SwiftMetrics, SwiftTime
 
 ENTRY = {name: None for name in FIELDS} | {
     "request_id": "0123ABCD", "operation": "PutObject", "key": 'a key "quoted"=x',
@@ -72,3 +74,24 @@ async def test_readiness_is_cached_shared_and_false_once_draining() -> None:
     readiness.draining = True
     assert await readiness.problems(check) == ["draining: the gateway is shutting down"]
     assert calls == 1
+
+
+def test_swift_requests_add_to_the_current_s3_request_and_the_series() -> None:
+    metrics = GatewayMetrics()
+    observer = SwiftMetrics(metrics)
+    spent = SwiftTime()
+    token = CURRENT_SWIFT_TIME.set(spent)
+    try:
+        observer.swift_answered("PUT", 201, 0.25)
+        observer.swift_answered("GET", 503, 0.5)
+        observer.swift_unreachable("GET", 1.0)
+    finally:
+        CURRENT_SWIFT_TIME.reset(token)
+    observer.swift_answered("HEAD", 204, 2.0)  # outside any S3 request: series only
+    observer.token_obtained()
+    assert (spent.requests, spent.seconds) == (3, 1.75)
+    value = metrics.registry.get_sample_value
+    assert value("s3swift_swift_request_duration_seconds_count", {"method": "GET"}) == 2
+    assert value("s3swift_swift_errors_total", {"status": "503"}) == 1
+    assert value("s3swift_swift_errors_total", {"status": "connection"}) == 1
+    assert value("s3swift_swift_token_renewals_total") == 1
