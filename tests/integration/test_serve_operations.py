@@ -1,9 +1,15 @@
-"""``serve`` terminating TLS itself (boto3 over HTTPS, where every upload is aws-chunked
-with a trailer), trusted proxies, and metrics summed over ``--workers 2``."""
+"""One ``serve --workers 2`` on the session's Swift: TLS terminated by the gateway
+(boto3 over HTTPS, where every upload is aws-chunked with a trailer), trusted proxies,
+metrics summed over both workers, and, last (it stops the gateway), the SIGTERM drain:
+readiness turns false, the port stops accepting, an upload in flight completes."""
 
 from __future__ import annotations
 
 import dataclasses
+import signal
+import socket
+import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +18,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.integration import rawhttp
 from tests.integration.conftest import DevProcess, free_port
-from tests.integration.ops_support import access_lines, moved, scrape, scrape_until
+from tests.integration.ops_support import access_lines, get, moved, scrape, scrape_until
 from tests.integration.serve_support import gateway_with_settings
 from tests.integration.tls_support import self_signed_certificate
 
@@ -119,3 +126,49 @@ def test_metrics_of_two_workers_are_summed(tls_gateway: tuple[DevProcess, Path, 
     delta = moved(before, scrape_until(metrics_url, before, {listed: 8}))
     assert delta[listed] == 8
     assert scrape(metrics_url)["s3swift_requests_in_flight"] == 0
+
+
+def _poll(condition: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sigterm_lets_an_upload_in_flight_finish_and_refuses_new_connections(
+        tls_gateway: tuple[DevProcess, Path, str], s3_client: Any, bucket: str) -> None:
+    """The module's last test: the gateway drains and exits 0 (its fixture checks)."""
+    gateway, cert, metrics_url = tls_gateway
+    admin = metrics_url.rsplit("/", 1)[0]
+    env = gateway.env
+    body = b"d" * (2 << 20)
+    path = f"/{bucket}/in-flight"
+    headers = rawhttp.sign_v4("PUT", f"https://127.0.0.1:{env.port}{path}", env.access_key,
+                              env.secret_key, env.region,
+                              headers={"Content-Length": str(len(body))},
+                              payload_hash=rawhttp.UNSIGNED)
+    context = ssl.create_default_context(cafile=str(cert))
+    raw = socket.create_connection(("127.0.0.1", env.port), timeout=60)
+    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+        head = rawhttp.raw_head("PUT", path, {"Host": f"127.0.0.1:{env.port}", **headers})
+        sock.sendall(head + body[:len(body) // 2])
+        _poll(lambda: scrape(metrics_url)["s3swift_requests_in_flight"] == 1,
+              "the upload in flight")
+        gateway.process.send_signal(signal.SIGTERM)
+        _poll(lambda: get(f"{admin}/readyz")[0] == 503, "readiness to turn false")
+        _poll(lambda: _refused(env.port), "new connections to be refused")
+        assert gateway.process.poll() is None  # still draining the upload
+        sock.sendall(body[len(body) // 2:])
+        assert rawhttp.read_response_head(sock).startswith(b"HTTP/1.1 200")
+    assert gateway.process.wait(30) == 0, gateway.output()
+    assert s3_client.get_object(Bucket=bucket, Key="in-flight")["Body"].read() == body
+    assert "Traceback" not in gateway.output()
