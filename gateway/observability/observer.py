@@ -21,6 +21,8 @@ from gateway.observability.swift_observer import CURRENT_SWIFT_TIME, SwiftTime
 from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST
 
 SWIFT_TIME = web.RequestKey("swift_time", SwiftTime)
+# AWS access key ids are at most 128 characters.
+MAX_ACCESS_KEY_LENGTH = 128
 
 
 @dataclass
@@ -70,15 +72,18 @@ def make_drain_hook(telemetry: Telemetry) -> Any:
 
 def claimed_access_key(request: BaseRequest) -> str | None:
     """The access key a request names even when it failed authentication: the part of
-    the credential before its first ``/`` (v4) or ``:`` (v2), nothing after it."""
+    the credential before its first ``/`` (v4) or ``:`` (v2), nothing after it, and
+    no longer than any access key (a client's garbage must not swell the log)."""
     authorization = request.headers.get("Authorization", "")
     if "Credential=" in authorization:
-        return authorization.split("Credential=", 1)[1].split("/", 1)[0].strip() or None
-    if authorization.startswith("AWS "):
-        return authorization[4:].split(":", 1)[0].strip() or None
-    query = request.query
-    credential = query.get("X-Amz-Credential") or query.get("AWSAccessKeyId")
-    return credential.split("/", 1)[0] if credential else None
+        claimed = authorization.split("Credential=", 1)[1].split("/", 1)[0].strip()
+    elif authorization.startswith("AWS "):
+        claimed = authorization[4:].split(":", 1)[0].strip()
+    else:
+        query = request.query
+        credential = query.get("X-Amz-Credential") or query.get("AWSAccessKeyId") or ""
+        claimed = credential.split("/", 1)[0]
+    return claimed[:MAX_ACCESS_KEY_LENGTH] or None
 
 
 def _disconnected(request: BaseRequest) -> bool:

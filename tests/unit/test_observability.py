@@ -95,3 +95,8 @@ def test_swift_requests_add_to_the_current_s3_request_and_the_series() -> None:
     assert value("s3swift_swift_errors_total", {"status": "503"}) == 1
     assert value("s3swift_swift_errors_total", {"status": "connection"}) == 1
     assert value("s3swift_swift_token_renewals_total") == 1
+
+
+def test_a_claimed_access_key_is_bounded() -> None:
+    request = make_mocked_request("GET", "/", headers={"Authorization": "AWS " + "A" * 5000 + ":x"})
+    assert claimed_access_key(request) == "A" * 128
