@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.auth.authenticate import AuthResult
 from gateway.config import GatewayConfig
+from gateway.forwarded import CLIENT_INFO, ClientInfo
 from gateway.storage.base import Store
 
 
@@ -42,6 +43,12 @@ class S3Request:
         return self.account
 
     @property
+    def client(self) -> ClientInfo:
+        """The client's IP and TLS, as trusted proxies forwarded them (``aws:SourceIp``,
+        ``aws:SecureTransport``); set for every request by the observe middleware."""
+        return self.http[CLIENT_INFO]
+
+    @property
     def query(self):  # noqa: ANN201 - aiohttp's MultiDictProxy[str]
         return self.http.query
 
@@ -49,3 +56,5 @@ class S3Request:
 REQUEST_ID = web.RequestKey("request_id", str)
 HOST_ID = web.RequestKey("host_id", str)
 S3_REQUEST = web.RequestKey("s3_request", S3Request)
+# The S3 error code answered, for the access log and metrics.
+ERROR_CODE = web.RequestKey("error_code", str)
