@@ -3,13 +3,15 @@
 
     .venv/bin/python benchmarks/run.py [--quick] [--rounds N] [--profile DIR]
 
-Starts its own ``s3swift dev`` (embedded Swift + a 1-worker gateway) and a
-2-worker ``s3swift serve`` against the same Swift, then measures, interleaving
-the sides round by round:
+Starts its own ``s3swift dev --with-s3api`` (embedded Swift with Swift's own
+s3api middleware in its proxy, + a 1-worker gateway) and a 2-worker
+``s3swift serve`` against the same Swift, then measures direct Swift, both
+gateways and s3api with the same client, interleaving the sides round by round:
 
 * large objects (16 MiB): PUT and GET throughput, sequential and concurrent,
   plus a signed-payload PUT variant;
-* small objects (4 KiB): PUT and GET ops/s at concurrency 16;
+* small objects (4 KiB): PUT, GET, HEAD and DELETE ops/s at concurrency 16, and
+  the p50 latency of listing 1,000 keys (``small.py``);
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
 * DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
 * multipart: 1 GiB in 16 MiB parts at concurrency 4 vs segments + SLO manifest
@@ -45,12 +47,13 @@ from _clients import (  # noqa: E402
     MiB, BenchRequestError, S3Side, SwiftSide, make_session, stream_body, swift_login)
 from _cluster import Cluster, ClusterError  # noqa: E402
 from _harness import (  # noqa: E402
-    BUCKET, FULL, KiB, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
+    BUCKET, FULL, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
 from _procstats import RssSampler, reset_peak_rss, status_kib  # noqa: E402
-from _report import evaluate, render_cpu, render_table  # noqa: E402
+from _report import evaluate, render_cpu, render_table, render_three_sided  # noqa: E402
 from delete_objects import delete_phase, delete_summary, summary_line  # noqa: E402
 from multipart import (  # noqa: E402
     checksum_phase, evaluate_checksums, multipart_phase, render_checksums)
+from small import list_rounds, small_rounds  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -103,36 +106,6 @@ async def large_rounds(ctx: Context, session: aiohttp.ClientSession) -> None:
                 return size
 
             await measure(ctx, side, "large_signed", "put", r, s.large_seq, 1, put_signed)
-
-
-async def small_rounds(ctx: Context, session: aiohttp.ClientSession) -> None:
-    s = ctx.settings
-    body, sha = ctx.small_body, ctx.small_sha256
-    log(f"small: {s.small_ops} x {s.small_size // KiB} KiB, concurrency {s.small_concurrency} "
-        f"(capped at {s.small_max_seconds:.0f}s per phase)")
-    for r in range(s.rounds):
-        for side in ctx.order(r):
-            keys = [f"small/{side.name}/{i:05d}" for i in range(s.small_ops)]
-
-            async def put(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys) -> int:
-                await side.put(session, keys[i], body, len(body), sha)
-                return len(body)
-
-            record = await measure(ctx, side, "small", "put", r, s.small_ops,
-                                   s.small_concurrency, put, s.small_max_seconds)
-            if not record:
-                continue
-            written = max(1, record["ops"])
-
-            async def get(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys,
-                          written: int = written) -> int:
-                got = await side.get(session, keys[i % written])
-                if got != len(body):
-                    raise BenchRequestError(f"GET {keys[i % written]}: {got} bytes")
-                return got
-
-            await measure(ctx, side, "small", "get", r, s.small_ops, s.small_concurrency, get,
-                          s.small_max_seconds)
 
 
 async def stream_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
@@ -197,6 +170,8 @@ async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
             await large_rounds(ctx, session)
         if "small" in ctx.only:
             await small_rounds(ctx, session)
+        if "list" in ctx.only:
+            await list_rounds(ctx, session)
         if "stream" in ctx.only:
             await stream_phase(ctx, session)
         if "multipart" in ctx.only:
@@ -268,11 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     load_before = os.getloadavg()
     code = {"git_commit": git_commit(), "gateway_uncommitted_files": gateway_changes()}
-    cluster = Cluster(root, serve_workers=2, log=log)
+    cluster = Cluster(root, serve_workers=2, log=log, with_s3api=True)
     ctx: Context | None = None
     status = "ok"
     try:
-        log(f"starting s3swift dev + serve --workers 2 under {root}")
+        log(f"starting s3swift dev --with-s3api + serve --workers 2 under {root}")
         cluster.start()
         sides: list[S3Side | SwiftSide] = [
             SwiftSide("direct", "direct Swift", "", "", BUCKET),
@@ -282,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
             S3Side("gw2", "gateway, s3swift serve --workers 2", cluster.serve_endpoint,
                    cluster.endpoints["s3"]["access_key"], cluster.endpoints["s3"]["secret_key"],
                    cluster.endpoints["s3"]["region"], BUCKET),
+            S3Side("s3api", "Swift's s3api middleware (in the proxy)",
+                   cluster.endpoints["s3api"]["endpoint"],
+                   cluster.endpoints["s3api"]["access_key"],
+                   cluster.endpoints["s3api"]["secret_key"],
+                   cluster.endpoints["s3api"]["region"], BUCKET),
         ]
         large = os.urandom(settings.large_size)
         small = os.urandom(settings.small_size)
@@ -328,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
         "summary": summary,
+        "three_sided": render_three_sided(phases),
         "checksum_summary": checksum_summary,
         "delete_summary": delete_summary(phases),
         "phases": phases,
@@ -339,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(render_table(summary, settings))
     print()
+    if phases:
+        print("three-sided table (README; ratios to direct Swift, server CPU = gateway + Swift):")
+        print(document["three_sided"])
+        print()
     if checksum_summary:
         print(render_checksums(checksum_summary))
         print()
