@@ -49,6 +49,8 @@ class Settings:
     list_ops: int = 30  # sequential listings per side per round
     stream_size: int = 2 * 1024 * MiB
     stream_chunk: int = 1 * MiB
+    parallel_uploads: int = 64  # uploads streaming at once through one gateway (RSS)
+    parallel_upload_size: int = 32 * MiB
     rss_interval: float = 0.1
     multipart_size: int = 1024 * MiB
     multipart_part: int = 16 * MiB
@@ -64,7 +66,8 @@ class Settings:
 FULL = Settings(rounds=3, large_seq=6, large_conc=8, small_ops=600, small_max_seconds=15.0)
 QUICK = Settings(rounds=2, large_seq=3, large_conc=8, small_ops=200, small_max_seconds=8.0,
                  list_ops=15,
-                 stream_size=256 * MiB, multipart_size=256 * MiB, checksum_puts=3,
+                 stream_size=256 * MiB, parallel_upload_size=4 * MiB,
+                 multipart_size=256 * MiB, checksum_puts=3,
                  checksum_big=64 * MiB, checksum_big_puts=1, budget_seconds=20 * 60)
 
 

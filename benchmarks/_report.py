@@ -31,6 +31,8 @@ TARGETS: list[tuple[str, str, str, str, str, float, bool]] = [
      0.5, False),
     ("gateway peak RSS, streamed PUT", "stream", "put", "peak_rss_mib", "value<", 150.0, False),
     ("gateway peak RSS, streamed GET", "stream", "get", "peak_rss_mib", "value<", 150.0, False),
+    ("gateway peak RSS, 64 uploads at once", "stream64", "put", "peak_rss_mib", "value<",
+     150.0, False),
     ("multipart upload, 16 MiB parts, c=4", "multipart", "put", "mib_s", "ratio>=", 0.9, False),
     ("gateway peak RSS, multipart upload", "multipart", "put", "peak_rss_mib", "value<", 150.0,
      False),

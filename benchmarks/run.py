@@ -153,9 +153,40 @@ async def stream_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
             log(f"    (could not delete {key}: {exc})")
 
 
+async def parallel_uploads_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
+    """``parallel_uploads`` streamed PUTs at once through each gateway, sampling its RSS
+    (the issue: flat memory while 64 uploads stream at once); direct Swift for scale."""
+    s = ctx.settings
+    n, size = s.parallel_uploads, s.parallel_upload_size
+    log(f"stream64: {n} uploads of {size / MiB:.0f} MiB at once, RSS sampled every "
+        f"{s.rss_interval * 1000:.0f} ms")
+    for side in ctx.order(0, with_s3api=False):
+        keys = [f"stream64/{side.name}/{i:03d}" for i in range(n)]
+        pids = ctx.gateway_pids(side)
+
+        async def op(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys) -> int:
+            await side.put(session, keys[i], stream_body(size, ctx.chunk), size)
+            return size
+
+        with RssSampler(pids, s.rss_interval) as sampler:
+            record = await measure(ctx, side, "stream64", "put", 0, n, n, op, profile=False)
+        if record is not None and pids:
+            record["peak_rss_mib"] = round(sampler.peak_mib(), 1)
+            record["rss"] = {"peak_rss_mib": record["peak_rss_mib"],
+                             "peak_rss_sum_mib": round(sampler.peak_sum_mib(), 1),
+                             "samples": sampler.samples}
+            log(f"    {side.name}: peak RSS {sampler.peak_mib():.1f} MiB "
+                f"({sampler.samples} samples)")
+        for key in keys:  # free the disk before the next side
+            try:
+                await side.delete(session, key)
+            except (BenchRequestError, aiohttp.ClientError):
+                pass
+
+
 async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
     s = ctx.settings
-    conns = max(s.small_concurrency, s.large_concurrency) * 2
+    conns = max(s.small_concurrency * 2, s.large_concurrency * 2, s.parallel_uploads)
     async with make_session(conns) as session:
         storage_url, token = await swift_login(
             session, swift_auth["auth_url"], swift_auth["user"], swift_auth["key"])
@@ -174,6 +205,7 @@ async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
             await list_rounds(ctx, session)
         if "stream" in ctx.only:
             await stream_phase(ctx, session)
+            await parallel_uploads_phase(ctx, session)
         if "multipart" in ctx.only:
             await multipart_phase(ctx, session)
         if "checksum" in ctx.only:
