@@ -196,17 +196,18 @@ def render_table(summary: list[dict[str, Any]], settings: Settings) -> str:
                  for side in SIDES if row["sides"].get(side, {}).get("per_round_ratios")]
         if parts:
             lines.append(f"  {row['label']:38s} " + "   ".join(parts))
-    lines += ["", f"large = {settings.large_size // MiB} MiB objects ({settings.large_seq} "
-              f"sequential, {settings.large_conc} at concurrency {settings.large_concurrency} per "
-              f"round); small = {settings.small_ops} x {settings.small_size // KiB} KiB at "
-              f"concurrency {settings.small_concurrency} per round (capped at "
-              f"{settings.small_max_seconds:g}s); LIST = {settings.list_ops} listings of "
-              f"{settings.list_keys} keys; stream = {settings.stream_size / MiB:.0f} MiB; "
-              f"{settings.rounds} round(s), sides interleaved",
-              f"multipart = {settings.multipart_size // MiB} MiB in "
-              f"{settings.multipart_part // MiB} MiB parts at concurrency "
-              f"{settings.multipart_concurrency}, {settings.multipart_rounds} round(s); direct = "
-              "the same segments PUT to Swift + the SLO manifest PUT"]
+    lines += ["", (f"large = {settings.large_size // MiB} MiB objects ({settings.large_seq} "
+                   f"sequential, {settings.large_conc} at concurrency "
+                   f"{settings.large_concurrency} per round); small = {settings.small_ops} x "
+                   f"{settings.small_size // KiB} KiB at concurrency "
+                   f"{settings.small_concurrency} per round (capped at "
+                   f"{settings.small_max_seconds:g}s); LIST = {settings.list_ops} listings of "
+                   f"{settings.list_keys} keys; stream = {settings.stream_size / MiB:.0f} MiB; "
+                   f"{settings.rounds} round(s), sides interleaved"),
+              (f"multipart = {settings.multipart_size // MiB} MiB in "
+               f"{settings.multipart_part // MiB} MiB parts at concurrency "
+               f"{settings.multipart_concurrency}, {settings.multipart_rounds} round(s); direct = "
+               "the same segments PUT to Swift + the SLO manifest PUT")]
     return "\n".join(lines)
 
 
@@ -224,8 +225,8 @@ THREE_SIDED_ROWS = [  # (README label, workload, op, metric)
 def render_three_sided(phases: list[dict[str, Any]]) -> str:
     """The README table: each side / direct Swift, and server CPU (gateway + Swift)
     per operation or per MiB of each side, with the gateway's share."""
-    lines = ["| workload | gateway (1 worker) | gateway (2 workers) | Swift s3api | "
-             "server CPU direct / gw1 / s3api | gateway CPU gw1 |",
+    lines = [("| workload | gateway (1 worker) | gateway (2 workers) | Swift s3api | "
+              "server CPU direct / gw1 / s3api | gateway CPU gw1 |"),
              "|---|---|---|---|---|---|"]
     for label, workload, op, metric in THREE_SIDED_ROWS:
         direct = aggregate(phases, workload, op, "direct")
@@ -254,9 +255,9 @@ def render_cpu(phases: list[dict[str, Any]]) -> str:
              "totals over rounds; server = gateway + Swift; s3api's runs inside Swift's proxy)",
              "and cores busy; 'pressure' = share of the time some task on the machine",
              "waited for a CPU (near 1 = oversubscribed: absolute figures depressed):",
-             f"  {'phase':18s} {'side':6s} {'gateway':>8s} {'swift':>7s} {'server':>7s} "
-             f"{'client':>7s} {'unit':>7s}"
-             f"   {'cores gw/swift/client':>22s} {'pressure':>8s}"]
+             (f"  {'phase':18s} {'side':6s} {'gateway':>8s} {'swift':>7s} {'server':>7s} "
+              f"{'client':>7s} {'unit':>7s}"
+              f"   {'cores gw/swift/client':>22s} {'pressure':>8s}")]
     seen = []
     for p in phases:
         key = (p["workload"], p["op"], p["side"])

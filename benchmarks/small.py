@@ -14,7 +14,7 @@ import asyncio
 import aiohttp
 
 from _clients import BenchRequestError, S3Side, SwiftSide
-from _harness import KiB, Context, log, measure
+from _harness import Context, KiB, log, measure
 
 LIST_PREFIX = "list/"
 
