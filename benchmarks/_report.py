@@ -247,7 +247,7 @@ def render_three_sided(phases: list[dict[str, Any]]) -> str:
         gw_cpu = f"{gw1[per]['gateway']:.2f} {unit}" if gw1 else "-"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {' / '.join(cpu)} {unit} | "
                      f"{gw_cpu} |")
-    return "\n".join(lines)
+    return "\n".join(lines) if len(lines) > 2 else ""  # "": none of its workloads ran
 
 
 def render_cpu(phases: list[dict[str, Any]]) -> str:

@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(render_table(summary, settings))
     print()
-    if phases:
+    if document["three_sided"]:
         print("three-sided table (README; ratios to direct Swift, server CPU = gateway + Swift):")
         print(document["three_sided"])
         print()
