@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="DOMAIN",
                         help="base domain for virtual-hosted-style requests; repeatable "
                              "(default: localhost)")
+    parser.add_argument("--with-s3api", action="store_true",
+                        help="also run Swift's own s3api middleware in the proxy (for "
+                             "benchmarks: endpoints.json then names its endpoint and key)")
 
 
 class DataDirBusy(Exception):
@@ -178,6 +181,12 @@ def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
             "memcached": swift.memcached,
             "pids": list(swift.pids),
         },
+        **({"s3api": {
+            "endpoint": swift.proxy_url,
+            "access_key": swift.test_user,  # tempauth's account:user
+            "secret_key": swift.test_key,
+            "region": "us-east-1",
+        }} if args.with_s3api else {}),
         "credentials": {
             "sqlite_path": config.credentials.sqlite_path,
             "encryption_key_file": str(key_path),
@@ -245,7 +254,8 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
 
     # Blocking on purpose: nothing else runs yet, and a signal that arrives
     # meanwhile is delivered to ``stop`` once the loop resumes.
-    embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True)
+    embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True,
+                             s3api=args.with_s3api)
     swift = embedded.start()
     gateway = None
     try:
