@@ -238,28 +238,6 @@ def test_key_deleted_or_user_disabled_in_keystone_stops_working_within_the_cache
         time.sleep(0.1)
 
 
-def test_keystone_down_cached_keys_work_uncached_get_503(
-        ks_gateway: DevProcess, keystone_server: KeystoneServer, world: World) -> None:
-    """Last in the module: stops the session's Keystone (a later user restarts it)."""
-    admin = keystone_server.admin()
-    uncached = admin.ec2_key(world.member.user_id, PASSWORD, world.project_id)
-    cached = client_for(ks_gateway, world.member)
-    cached.list_buckets()
-    keystone_server.stop()
-    stopped_at = time.monotonic()
-    # Past the cache time too: while Keystone is unreachable a cached key keeps working.
-    while time.monotonic() - stopped_at < 2 * CACHE_SECONDS + 0.5:
-        cached.list_buckets()
-        time.sleep(0.1)
-    no_retries = s3_client_of(env_for(ks_gateway, uncached),
-                              Config(retries={"total_max_attempts": 1}))
-    with pytest.raises(ClientError) as exc:
-        no_retries.list_buckets()
-    assert error_of(exc) == ("ServiceUnavailable", 503)
-    message = exc.value.response["Error"]["Message"].lower()
-    assert "keystone" not in message and "refused" not in message
-
-
 @pytest.fixture(scope="module")
 def ec2_api_port(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevProcess, int]]:
@@ -316,3 +294,26 @@ def test_os_ec2_api_takes_keystone_tokens_of_the_user_and_project(
     assert _ec2_create(port, world.reader_only.user_id, world.project_id, reader)[0] == 403
     assert _ec2_create(port, member.user_id, "another-project", token)[0] == 403
     assert _ec2_create(port, member.user_id, world.project_id, "not-a-token")[0] == 401
+
+
+def test_keystone_down_cached_keys_work_uncached_get_503(
+        ks_gateway: DevProcess, keystone_server: KeystoneServer, world: World) -> None:
+    """Last in the module: stops the session's Keystone (a later user restarts it)."""
+    admin = keystone_server.admin()
+    uncached = admin.ec2_key(world.member.user_id, PASSWORD, world.project_id)
+    cached = client_for(ks_gateway, world.member)
+    cached.list_buckets()
+    keystone_server.stop()
+    stopped_at = time.monotonic()
+    # Past the cache time too: while Keystone is unreachable a cached key keeps working.
+    while time.monotonic() - stopped_at < 2 * CACHE_SECONDS + 0.5:
+        cached.list_buckets()
+        time.sleep(0.1)
+    no_retries = s3_client_of(env_for(ks_gateway, uncached),
+                              Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ClientError) as exc:
+        no_retries.list_buckets()
+    assert error_of(exc) == ("ServiceUnavailable", 503)
+    message = exc.value.response["Error"]["Message"].lower()
+    assert "keystone" not in message and "refused" not in message
+
