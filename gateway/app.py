@@ -62,6 +62,8 @@ async def _credentials(app: web.Application, store: CredentialStore | None) -> A
     app[CREDENTIALS] = store if store is not None else build_store(
         config.credentials, config.swift.reseller_prefix, swift=app[SWIFT],
         keystone=config.keystone)
+    if hasattr(app[CREDENTIALS], "on_cache"):  # a caching store: count hits and misses
+        app[CREDENTIALS].on_cache = app[TELEMETRY].metrics.credential_cache
     yield
     await app[CREDENTIALS].close()
 

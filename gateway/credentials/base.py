@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -76,6 +77,17 @@ class CredentialStore(Protocol):
     async def lookup(self, access_key: str) -> Credential | None: ...
 
     async def close(self) -> None: ...
+
+
+def ignore_cache_result(hit: bool) -> None:
+    """The default ``on_cache`` of a caching store: nobody counts."""
+
+
+class CachingCredentialStore(CredentialStore, Protocol):
+    """A store that caches lookups (``swift``, ``keystone``): ``on_cache(hit)`` is
+    called once per lookup (the application points it at its metrics)."""
+
+    on_cache: Callable[[bool], None]
 
 
 class ManagedCredentialStore(CredentialStore, Protocol):

@@ -21,7 +21,8 @@ from typing import Protocol
 
 from gateway.config import KeystoneConfig
 from gateway.credentials.base import (
-    Credential, CredentialRefused, CredentialsUnavailable, RemoteVerdict, SecretUnavailable)
+    Credential, CredentialRefused, CredentialsUnavailable, RemoteVerdict, SecretUnavailable,
+    ignore_cache_result)
 from gateway.keystone.client import (
     Ec2Credential, KeystoneClient, KeystoneForbidden, KeystoneUnavailable, TokenInfo)
 from gateway.keystone.key_cache import KeyCache
@@ -74,6 +75,7 @@ class KeystoneCredentialStore:
             config.cache_seconds, config.negative_cache_seconds, config.cache_size,
             config.negative_cache_size, grace=config.outage_grace_seconds)
         self._pending: dict[str, asyncio.Task[KeyVerdict | None]] = {}
+        self.on_cache: Callable[[bool], None] = ignore_cache_result  # metrics, if any
 
     @classmethod
     def from_config(cls, config: KeystoneConfig, reseller_prefix: str) -> KeystoneCredentialStore:
@@ -86,6 +88,7 @@ class KeystoneCredentialStore:
 
     async def lookup(self, access_key: str) -> Credential | None:
         found, verdict = self.cache.get(access_key, self._clock())
+        self.on_cache(found)
         if not found:
             verdict = await self._resolve(access_key)
         if verdict is None:

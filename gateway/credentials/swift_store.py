@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import InvalidToken
 
-from gateway.credentials.base import Credential, StoredCredential
+from gateway.credentials.base import Credential, StoredCredential, ignore_cache_result
 from gateway.credentials.sqlite_store import (
     CredentialDecryptionError,
     make_fernet,
@@ -58,6 +59,7 @@ class SwiftCredentialStore:
         self.account = account
         self.container = container
         self._cache: TtlCache[StoredCredential] = TtlCache(cache_seconds, CACHE_ENTRIES)
+        self.on_cache: Callable[[bool], None] = ignore_cache_result  # metrics, if any
         self._misses: TtlCache[bool] = TtlCache(cache_seconds, MISS_CACHE_ENTRIES)
         # One GET per uncached key, however many requests wait for it.
         self._reading: dict[str, asyncio.Future[StoredCredential | None]] = {}
@@ -100,8 +102,11 @@ class SwiftCredentialStore:
         key (its answer cached, a miss too)."""
         hit, record = self._cache.get(access_key)
         if hit:
+            self.on_cache(True)
             return record
-        if self._misses.get(access_key)[0]:
+        known_miss = self._misses.get(access_key)[0]
+        self.on_cache(known_miss)
+        if known_miss:
             return None
         reading = self._reading.get(access_key)
         if reading is not None:

@@ -65,6 +65,12 @@ class GatewayMetrics:
             "s3swift_complete_keepalive_responses",
             "CompleteMultipartUpload answers that started early and sent keep-alive spaces",
             registry=r)
+        credential_lookups = Counter(
+            "s3swift_credential_cache_lookups", "Access-key lookups of a caching credential "
+            "store (swift, keystone) answered from its cache (hit) or not (miss)",
+            ("result",), registry=r)
+        self._credential_hit = credential_lookups.labels("hit")
+        self._credential_miss = credential_lookups.labels("miss")
         self.client_disconnects = Counter(
             "s3swift_client_disconnects", "Requests whose client went away before the end",
             ("operation",), registry=r)
@@ -73,6 +79,10 @@ class GatewayMetrics:
         # every call, and every request would otherwise make five of those calls.
         self._by_operation: dict[str, _OperationSeries] = {}
         self._by_status: dict[tuple[str, int], Any] = {}
+
+    def credential_cache(self, hit: bool) -> None:
+        """One lookup of a caching credential store (``CachingCredentialStore.on_cache``)."""
+        (self._credential_hit if hit else self._credential_miss).inc()
 
     def request_done(self, operation: str, status: int, seconds: float, bytes_in: int,
                      bytes_out: int) -> None:

@@ -31,7 +31,7 @@ from gateway.config import KeystoneConfig
 from gateway.keystone.client import KeystoneClient
 from tests.integration.keystone_support import (
     Ec2Key, KeystoneServer, password_token, start_keystone)
-from tests.integration.s3_support import error_of
+from tests.integration.s3_support import error_of, eventually
 from tests.integration.serve_support import gateway_with_settings
 
 CACHE_SECONDS = 1.0
@@ -72,9 +72,16 @@ def world(keystone_server: KeystoneServer) -> World:
 
 
 @pytest.fixture(scope="module")
+def ks_metrics_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
 def ks_gateway(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+               tmp_path_factory: pytest.TempPathFactory,
+               ks_metrics_port: int) -> Iterator[DevProcess]:
     settings = {
+        "S3SWIFT_SERVER_METRICS_PORT": str(ks_metrics_port),
         "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
         "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
         "S3SWIFT_KEYSTONE_USER": world.service_name,
@@ -131,6 +138,26 @@ def test_boto3_everyday_operations_land_in_the_projects_account(
     with pytest.raises(ClientError) as exc:
         s3.head_bucket(Bucket=bucket)
     assert error_of(exc)[1] == 404
+
+
+def test_credential_cache_hits_and_misses_are_exported(
+        ks_gateway: DevProcess, world: World, ks_metrics_port: int) -> None:
+    def lookups() -> dict[str, float]:
+        url = f"http://127.0.0.1:{ks_metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            text = resp.read().decode()
+        return {result: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                for result in ("hit", "miss")
+                if line.startswith(f's3swift_credential_cache_lookups_total{{result="{result}"}}')}
+
+    before = lookups()
+    s3 = client_for(ks_gateway, world.member)
+    for _ in range(3):
+        s3.list_buckets()
+    # Counted after the last byte is sent: wait for the third request's count.
+    after = eventually(lookups, lambda now: sum(now.values()) >= sum(before.values()) + 3)
+    assert sum(after.values()) == sum(before.values()) + 3  # one lookup per request
+    assert set(after) == {"hit", "miss"}  # hit or miss: tests/unit/test_keystone_store.py
 
 
 def test_aws_cli_everyday_operations(ks_gateway: DevProcess, world: World,

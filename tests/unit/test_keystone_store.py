@@ -95,6 +95,8 @@ async def test_a_key_maps_to_its_projects_account_and_is_cached() -> None:
     source, clock = ScriptedKeystone(), Clock()
     source.add("AK1")
     store = make_store(source, clock)
+    seen: list[bool] = []
+    store.on_cache = seen.append  # what the application's metrics count
     cred = await store.lookup("AK1")
     assert cred is not None
     assert (cred.secret_key, cred.account) == ("secret-AK1", "AUTH_p1")
@@ -102,7 +104,7 @@ async def test_a_key_maps_to_its_projects_account_and_is_cached() -> None:
     clock.now += 59
     assert await store.lookup("AK1") == cred
     assert source.calls == 4
-    assert (store.cache.hits, store.cache.misses) == (1, 1)
+    assert (store.cache.hits, store.cache.misses) == (1, 1) and seen == [False, True]
 
 
 async def test_a_deleted_or_changed_key_is_seen_after_the_cache_time() -> None:

@@ -100,3 +100,12 @@ def test_swift_requests_add_to_the_current_s3_request_and_the_series() -> None:
 def test_a_claimed_access_key_is_bounded() -> None:
     request = make_mocked_request("GET", "/", headers={"Authorization": "AWS " + "A" * 5000 + ":x"})
     assert claimed_access_key(request) == "A" * 128
+
+
+def test_credential_cache_lookups_are_counted_by_result() -> None:
+    metrics = GatewayMetrics()
+    for hit in (False, True, True):
+        metrics.credential_cache(hit)
+    value = metrics.registry.get_sample_value
+    assert value("s3swift_credential_cache_lookups_total", {"result": "hit"}) == 2
+    assert value("s3swift_credential_cache_lookups_total", {"result": "miss"}) == 1
