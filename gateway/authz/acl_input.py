@@ -14,8 +14,17 @@ from collections.abc import Mapping
 
 from gateway import errors
 from gateway.authz.acl import (
-    CANNED_ACLS, CANONICAL_USER, GROUP, GROUPS, PERMISSIONS, Acl, Grant, Grantee, Owner,
-    canned)
+    CANNED_ACLS,
+    CANONICAL_USER,
+    GROUP,
+    GROUPS,
+    PERMISSIONS,
+    Acl,
+    Grant,
+    Grantee,
+    Owner,
+    canned,
+)
 from gateway.authz.identity import is_canonical_id
 from gateway.xml import XMLWriter, parse
 
@@ -106,7 +115,7 @@ def acl_of_xml(body: bytes, owner: Owner) -> Acl:
     return Acl(owner, tuple(grants))
 
 
-def _xml_grantee(element) -> Grantee:  # noqa: ANN001 - an lxml element
+def _xml_grantee(element) -> Grantee:
     kind = element.get(_XSI_TYPE)
     fields = {name: (element.findtext(name) or "").strip()
               for name in ("ID", "URI", "EmailAddress") if element.find(name) is not None}

@@ -6,8 +6,8 @@ and deletes objects, READ_ACP/WRITE_ACP read and write the ACL, FULL_CONTROL
 all; object READ reads), the bucket's owner, or only an authenticated caller.
 ``decide`` combines that with the bucket policy's verdict the way S3 does: an
 explicit Deny wins, an Allow from the policy or a grant from the ACL grants,
-the bucket owner always keeps READ_ACP/WRITE_ACP of the bucket and is never
-locked out of the policy itself.
+a resource's owner always keeps READ_ACP/WRITE_ACP of it (as Swift's s3api
+does), and the bucket owner is never locked out of the policy itself.
 """
 
 from __future__ import annotations
@@ -91,6 +91,8 @@ def decide(principal: Principal, operation: str, bucket_owner: Owner | None,
         acl = object_acl if object_acl is not None else private(bucket_owner)
     else:
         acl = bucket_acl if bucket_acl is not None else private(bucket_owner)
+    if requirement.permission in (READ_ACP, WRITE_ACP) and acl.is_owned_by(principal):
+        return True  # a resource's owner can always read and change its ACL
     return acl.allows(principal, requirement.permission)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.acl import Owner
 from gateway.handlers.common import count_param, key_encoder, owner_xml, s3_etag, xml_response
 from gateway.s3request import S3Request
 from gateway.storage.records import ListedObject, ListQuery, ObjectPage
@@ -37,7 +38,7 @@ def object_fields(doc: XMLWriter, obj: ListedObject) -> None:
 
 
 def _contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str], str],
-              owner: str | None) -> None:
+              owner: Owner | None) -> None:
     for obj in page.objects:
         doc.start("Contents").element("Key", encode(obj.key))
         object_fields(doc, obj)
@@ -84,7 +85,7 @@ async def list_objects(req: S3Request) -> web.StreamResponse:
     doc.element("IsTruncated", page.truncated)
     if "encoding-type" in req.query:
         doc.element("EncodingType", "url")
-    _contents(doc, page, encode, req.owner_id)
+    _contents(doc, page, encode, req.owner)
     return xml_response(doc)
 
 
@@ -114,5 +115,5 @@ async def list_objects_v2(req: S3Request) -> web.StreamResponse:
         doc.element("StartAfter", encode(start_after))
     if "encoding-type" in req.query:
         doc.element("EncodingType", "url")
-    _contents(doc, page, encode, req.owner_id if fetch_owner else None)
+    _contents(doc, page, encode, req.owner if fetch_owner else None)
     return xml_response(doc)

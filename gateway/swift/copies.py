@@ -30,7 +30,7 @@ class SwiftCopies(SwiftDeletes):
         source = spec.source
         onto_itself = spec.source_bucket == bucket and source.key == key
         kind = CopyKind.of(source, onto_itself)
-        headers = copy_headers(source, spec.new, kind)
+        headers = copy_headers(source, spec.new, kind, spec.acl)
         if kind is CopyKind.MANIFEST_ONTO_ITSELF:
             # Same manifest, same segments: nothing is replaced, nothing to clean.
             answer = await self._copy(account, bucket, key, spec, headers, pin=False,

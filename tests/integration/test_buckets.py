@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from lxml import etree
 from swiftclient.client import get_account
 
+from gateway.authz.identity import canonical_id
 from tests.integration.conftest import run_aws
 from tests.integration.rawhttp import signed_request
 from tests.integration.s3_support import error_of
@@ -320,35 +321,35 @@ def test_accounts_cannot_see_each_others_buckets(gateway_env: Any, s3_client: An
 
     listed_b = client_b.list_buckets()
     assert bucket not in [b["Name"] for b in listed_b["Buckets"]]
-    assert listed_b["Owner"]["ID"] == account_b
+    assert listed_b["Owner"]["ID"] == canonical_id(account_b)
 
     with pytest.raises(ClientError) as info:
         client_b.head_bucket(Bucket=bucket)
-    assert error_of(info) == ("404", 404)
+    assert error_of(info) == ("403", 403)
     with pytest.raises(ClientError) as info:
         client_b.list_objects_v2(Bucket=bucket)
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.list_objects(Bucket=bucket)
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.get_object(Bucket=bucket, Key="secret.txt")
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.head_object(Bucket=bucket, Key="secret.txt")
-    assert error_of(info) == ("404", 404)
+    assert error_of(info) == ("403", 403)
     with pytest.raises(ClientError) as info:
         client_b.put_object(Bucket=bucket, Key="secret.txt", Body=b"B overwrites")
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.delete_object(Bucket=bucket, Key="secret.txt")
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.delete_bucket(Bucket=bucket)
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as info:
         client_b.get_bucket_location(Bucket=bucket)
-    assert error_of(info) == ("NoSuchBucket", 404)
+    assert error_of(info) == ("AccessDenied", 403)
 
     # A's bucket and object are untouched.
     assert bucket in bucket_names(s3_client)
@@ -381,7 +382,7 @@ def test_two_new_accounts_see_only_their_own(gateway_env: Any, swift_admin_conn:
         assert [c["name"] for c in listing_b] == [name_b]
         with pytest.raises(ClientError) as info:
             client_b.get_object(Bucket=name_a, Key="k")
-        assert error_of(info) == ("NoSuchBucket", 404)
+        assert error_of(info) == ("AccessDenied", 403)
     finally:
         client_a.delete_object(Bucket=name_a, Key="k")
         client_a.delete_bucket(Bucket=name_a)

@@ -7,7 +7,14 @@ from lxml import etree
 
 from gateway import errors
 from gateway.authz.acl import (
-    ALL_USERS, AUTHENTICATED_USERS, FULL_CONTROL, LOG_DELIVERY, READ, Acl, Owner, canned)
+    ALL_USERS,
+    AUTHENTICATED_USERS,
+    FULL_CONTROL,
+    LOG_DELIVERY,
+    READ,
+    Acl,
+    Owner,
+)
 from gateway.authz.acl_input import acl_of_headers, acl_of_xml, acl_xml
 from gateway.authz.identity import canonical_id, is_canonical_id
 

@@ -52,6 +52,13 @@ def test_an_object_written_by_another_account_is_its_own() -> None:
     shared = canned("bucket-owner-read", OTHER_OWNER, BUCKET_OWNER)
     assert decide(OWNER, READ_OBJECT, BUCKET_OWNER, object_acl=shared)
     assert not decide(OWNER, "PutObjectAcl", BUCKET_OWNER, object_acl=shared)
+    assert decide(OTHER, "PutObjectAcl", BUCKET_OWNER, object_acl=canned("public-read",
+                                                                         OTHER_OWNER))
+    granted_away = canned("private", OTHER_OWNER).grants  # the owner granted itself nothing
+    from gateway.authz.acl import Acl
+    own_but_bare = Acl(BUCKET_OWNER, granted_away)
+    assert decide(OWNER, "GetObjectAcl", BUCKET_OWNER, object_acl=own_but_bare)
+    assert not decide(OWNER, READ_OBJECT, BUCKET_OWNER, object_acl=own_but_bare)
 
 
 def test_the_owner_keeps_the_bucket_acl_and_the_policy() -> None:
