@@ -76,6 +76,9 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     _check_location(req, await read_small_body(req))
     account = req.caller_account
     acl = acl_of_headers(req.http.headers, req.caller)  # refused before anything is made
+    if acl is not None and acl != private(req.caller) and \
+            req.http.headers.get("x-amz-object-ownership") == "BucketOwnerEnforced":
+        raise errors.InvalidBucketAclWithObjectOwnership()
     owner = await req.store.claim_bucket_name(req.bucket, account)
     forget_bucket(req, req.bucket)
     if owner != account:

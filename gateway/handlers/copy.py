@@ -15,6 +15,7 @@ UploadPartCopy (``gateway.handlers.upload_part_copy``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -43,9 +44,10 @@ TO_ITSELF = ("This copy request is illegal because it is trying to copy an objec
 Attempt = Callable[[CopySource, ObjectInfo], Awaitable[WriteResult]]
 
 
-async def head_source(req: S3Request, source: CopySource) -> ObjectInfo:
-    """The source's record, which the principal must be able to read (in its bucket
-    owner's account): NoSuchBucket, NoSuchKey (AccessDenied for who may not list)."""
+async def head_source(req: S3Request, source: CopySource) -> tuple[CopySource, ObjectInfo]:
+    """The source (with its bucket owner's account) and its record, which the
+    principal must be able to read: NoSuchBucket, NoSuchKey (AccessDenied for
+    whoever may not list the source bucket)."""
     access = await access_to(req, source.bucket)
     try:
         if len(source.key.encode("utf-8")) > MAX_KEY_BYTES:  # no such key can exist
@@ -57,16 +59,12 @@ async def head_source(req: S3Request, source: CopySource) -> ObjectInfo:
             raise errors.AccessDenied() from None
         raise
     access.check_object("GetObject", info)
-    if access.account != req.account:
-        raise errors.S3NotImplemented("Copying between buckets of different accounts "
-                                      "is not implemented")
-    return info
+    return dataclasses.replace(source, account=access.account), info
 
 
 async def read_source(req: S3Request) -> tuple[CopySource, ObjectInfo]:
     """``x-amz-copy-source`` parsed, its record, its ``x-amz-copy-source-if-*`` checked."""
-    source = parse_copy_source(req.http.headers[COPY_SOURCE])
-    info = await head_source(req, source)
+    source, info = await head_source(req, parse_copy_source(req.http.headers[COPY_SOURCE]))
     CopyConditions.from_headers(req.http.headers).check(info.etag, info.last_modified)
     return source, info
 
@@ -116,11 +114,13 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
     object_acl = object_acl_of_write(req)  # never the source's
 
     async def attempt(source: CopySource, info: ObjectInfo) -> WriteResult:
-        if directive == "COPY" and source.bucket == bucket and source.key == key:
+        if directive == "COPY" and (source.bucket, source.key, source.account) == (
+                bucket, key, req.account):
             raise errors.InvalidRequest(TO_ITSELF)
         check_copy_size(info.size)
         return await req.store.copy_object(
             req.account, bucket, key,
-            CopySpec(source.bucket, info, new=replace, acl=object_acl))
+            CopySpec(source.bucket, info, new=replace, acl=object_acl,
+                     source_account=source.account))
 
     return copy_result("CopyObjectResult", await pinned(req, attempt))

@@ -228,7 +228,7 @@ class MemoryObjects(Store):
     def copy_source(self, account: str, spec: CopySpec, pin: bool = True) -> StoredObject:
         """The source, still the bytes ``spec.source`` describes (unless not ``pin``);
         ``ObjectNotFound`` (the source's names), ``PreconditionFailed``."""
-        found = self.accounts.get(account, {}).get(spec.source_bucket)
+        found = self.accounts.get(spec.source_account or account, {}).get(spec.source_bucket)
         source = found.objects.get(spec.source.key) if found is not None else None
         if source is None:
             raise store.ObjectNotFound(bucket=spec.source_bucket, key=spec.source.key)
@@ -244,7 +244,8 @@ class MemoryObjects(Store):
         other copy is a plain object keeping the source's checksum, only a
         FULL_OBJECT one of a multipart source."""
         objects = self.bucket(account, bucket).objects
-        onto_itself = spec.source_bucket == bucket and spec.source.key == key
+        onto_itself = (spec.source_bucket, spec.source.key) == (bucket, key) and \
+            spec.source_account in (None, account)
         current = objects.get(key)
         if onto_itself and current is not None and current.parts:
             source = self.copy_source(account, spec, pin=False)

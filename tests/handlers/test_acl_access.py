@@ -235,3 +235,27 @@ async def test_bad_acls_get_s3s_errors_and_change_nothing(
         return
     assert_error(await s3.send("a", "PUT", "/strict/new", b"x", headers), code, 400)
     assert (await s3.send("a", "HEAD", "/strict/new")).status == 404
+
+
+async def test_copies_need_read_on_the_source_and_write_on_the_destination(
+        s3: Clients) -> None:
+    await _bucket(s3, "src-a")
+    headers = {"x-amz-grant-read": f'id="{canonical_id(ACCOUNTS["b"])}"'}
+    assert (await s3.send("a", "PUT", "/src-a/granted", b"g", headers)).status == 200
+    assert (await s3.send("b", "PUT", "/dst-b")).status == 200
+    copy = {"x-amz-copy-source": "/src-a/granted"}
+    assert (await s3.send("b", "PUT", "/dst-b/copy", headers=copy)).status == 200
+    assert (await s3.send("b", "GET", "/dst-b/copy")).body == b"g"
+    assert_error(await s3.send("b", "PUT", "/dst-b/k", headers={"x-amz-copy-source": "/src-a/k"}),
+                 "AccessDenied", 403)
+    assert_error(await s3.send("b", "PUT", "/dst-b/m",
+                               headers={"x-amz-copy-source": "/src-a/missing"}),
+                 "AccessDenied", 403)  # B may not list src-a: missing looks like private
+    assert_error(await s3.send("c", "PUT", "/dst-b/x", headers=copy), "AccessDenied", 403)
+    created = await s3.send("b", "POST", "/dst-b/mp?uploads")
+    upload_id = created.text("UploadId")
+    part = await s3.send("b", "PUT", f"/dst-b/mp?partNumber=1&uploadId={upload_id}",
+                         headers=copy)
+    assert part.status == 200, part.body
+    assert_error(await s3.send("b", "PUT", f"/dst-b/mp?partNumber=2&uploadId={upload_id}",
+                               headers={"x-amz-copy-source": "/src-a/k"}), "AccessDenied", 403)

@@ -165,6 +165,8 @@ BUCKET_CASES = {
     "acl-unknown": ({"ACL": "everyone"}, "InvalidArgument", 400),
     "acl-and-grant": ({"ACL": "private", "GrantRead": f'id="{"0" * 64}"'},
                       "InvalidRequest", 400),
+    "acl-with-owner-enforced": ({"ACL": "public-read", "ObjectOwnership": "BucketOwnerEnforced"},
+                                "InvalidBucketAclWithObjectOwnership", 400),
     "object-lock": ({"ObjectLockEnabledForBucket": True}, "NotImplemented", 501),
     "ownership-object-writer": ({"ObjectOwnership": "ObjectWriter"}, "NotImplemented", 501),
 }

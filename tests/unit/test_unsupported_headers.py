@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import errors
 from gateway.handlers import unsupported_headers as table
 from gateway.routing import ROUTES
 
