@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -13,6 +13,9 @@ from gateway.authz.acl import Owner
 from gateway.authz.identity import ANONYMOUS, Principal, canonical_id
 from gateway.config import GatewayConfig
 from gateway.storage.base import Store
+
+if TYPE_CHECKING:  # the authorization point imports this module
+    from gateway.authz.point import RequestAccess
 
 
 @dataclass
@@ -37,7 +40,7 @@ class S3Request:
     store: Store  # the storage backend (``gateway.storage``): handlers' only way to data
     operation: str = ""
     bucket_account: str | None = None
-    access: Any = None  # gateway.authz.point.RequestAccess (no import cycle)
+    access: RequestAccess | None = None
 
     @property
     def principal(self) -> Principal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.authz.acl import Acl
 from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.handlers.multipart_common import upload_id_param
 from gateway.s3request import S3Request
@@ -44,8 +45,11 @@ async def list_parts(req: S3Request) -> web.StreamResponse:
         if part.checksum is not None:
             doc.element("Checksum" + part.checksum.algorithm, part.checksum.value)
         doc.end("Part")
-    owner_xml(doc, req.owner, "Initiator")
-    owner_xml(doc, req.owner)
+    # The object's owner to be (the writer: CreateMultipartUpload recorded its ACL),
+    # who also initiated it.
+    owner = Acl.from_bytes(upload.new.acl).owner if upload.new.acl else req.owner
+    owner_xml(doc, owner, "Initiator")
+    owner_xml(doc, owner)
     doc.element("StorageClass", "STANDARD")
     doc.element("ChecksumAlgorithm", upload.checksum_algorithm)
     doc.element("ChecksumType", upload.checksum_type)

@@ -22,7 +22,7 @@ _OWNER_TYPE = "application/x-s3swift-bucket;owner="
 PAGE = 10000
 
 
-def _content_type(account: str) -> str:
+def owner_content_type(account: str) -> str:
     return _OWNER_TYPE + quote(account, safe="")
 
 
@@ -43,7 +43,7 @@ class SwiftRegistry:
             resp = await self.swift.request(
                 "PUT", self.registry_account, REGISTRY_CONTAINER, bucket,
                 headers={"If-None-Match": "*", "Content-Length": "0",
-                         "Content-Type": _content_type(account)}, data=b"")
+                         "Content-Type": owner_content_type(account)}, data=b"")
             resp.release()
             if resp.status == 404:  # the registry's first name: create its container
                 created = await self.swift.request("PUT", self.registry_account,

@@ -259,3 +259,13 @@ async def test_copies_need_read_on_the_source_and_write_on_the_destination(
     assert part.status == 200, part.body
     assert_error(await s3.send("b", "PUT", f"/dst-b/mp?partNumber=2&uploadId={upload_id}",
                                headers={"x-amz-copy-source": "/src-a/k"}), "AccessDenied", 403)
+
+
+async def test_an_upload_by_another_account_names_it_as_initiator_and_owner(
+        s3: Clients) -> None:
+    await _bucket(s3, "uploads-b", {"x-amz-acl": "public-read-write"})
+    created = await s3.send("b", "POST", "/uploads-b/theirs?uploads")
+    upload_id = created.text("UploadId")
+    listed = await s3.send("b", "GET", f"/uploads-b/theirs?uploadId={upload_id}")
+    assert listed.text("Initiator/ID") == listed.text("Owner/ID") == canonical_id(ACCOUNTS["b"])
+    assert listed.text("Owner/DisplayName") == ACCOUNTS["b"]

@@ -10,6 +10,7 @@ and plain HTTP as clients).
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from swiftclient.client import put_container
 
 from gateway.authz.identity import canonical_id
-from tests.integration.conftest import GatewayEnv, create_credential, run_aws, s3_client_of
+from tests.integration.conftest import (
+    GatewayEnv, create_credential, run_aws, s3_client_of, s3swift_command)
 from tests.integration.s3_support import error_of, one_part_upload
 
 
@@ -217,3 +220,37 @@ def test_copy_from_a_bucket_of_another_account(accounts: dict[str, Account],
         for key in ("granted", "multi"):
             b.client.delete_object(Bucket=target, Key=key)
         b.client.delete_bucket(Bucket=target)
+
+
+def _buckets_command(env: GatewayEnv, *args: str) -> str:
+    result = subprocess.run(s3swift_command("buckets", "--data-dir", str(env.data_dir), *args),
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_containers_made_through_swift_are_adopted(
+        gateway_env: GatewayEnv, accounts: dict[str, Account], swift_admin_conn: Any) -> None:
+    """A container the registry does not name serves its own account only; ``s3swift
+    buckets repair`` registers it, after which grants reach it from other accounts."""
+    b, c = accounts["b"], accounts["c"]
+    legacy = _name("legacy")
+    storage_url, token = swift_admin_conn.get_auth()
+    put_container(f"{storage_url.rsplit('/', 1)[0]}/{b.account}", token, legacy)
+    try:
+        b.client.put_object(Bucket=legacy, Key="k", Body=b"old data")
+        anonymous = requests.get(f"{gateway_env.endpoint}/{legacy}/k", timeout=30)
+        assert anonymous.status_code == 403  # never another's unregistered container
+        repaired = _buckets_command(gateway_env, "repair", "--account", b.account)
+        assert f"{legacy}\t{b.account}\tregistered\n" in repaired
+        assert f"{legacy}\t{b.account}\n" in _buckets_command(gateway_env, "list")
+        with pytest.raises(ClientError) as info:
+            c.client.create_bucket(Bucket=legacy)
+        assert error_of(info) == ("BucketAlreadyExists", 409)
+        b.client.put_object_acl(Bucket=legacy, Key="k", ACL="public-read")
+        assert requests.get(f"{gateway_env.endpoint}/{legacy}/k", timeout=30).content == \
+            b"old data"
+    finally:
+        b.client.delete_object(Bucket=legacy, Key="k")
+        b.client.delete_bucket(Bucket=legacy)
+
