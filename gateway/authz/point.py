@@ -66,6 +66,10 @@ class RequestAccess:
         return decide(self.principal, operation, self.bucket_owner, self.bucket_acl,
                       object_acl, self.verdict(operation, key))
 
+    @property
+    def is_bucket_owner(self) -> bool:
+        return self.principal.canonical_id == self.bucket_owner.id
+
     def may_list(self) -> bool:
         return self.allows("ListObjects")
 

@@ -105,6 +105,11 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     options = _read_options(req, method)
     overrides = response_overrides(req.query)
+    if req.access is not None and not req.access.is_bucket_owner:
+        # Another account or anonymous: READ is checked before any condition or
+        # range, whose errors would tell that the key exists (one more HEAD, never
+        # on the owner's path).
+        check_object(req, await req.store.head_object(req.account, req.bucket, req.key))
     try:
         read = await req.store.get_object(req.account, req.bucket, req.key, options)
     except NotModified as exc:
