@@ -269,3 +269,11 @@ async def test_an_upload_by_another_account_names_it_as_initiator_and_owner(
     listed = await s3.send("b", "GET", f"/uploads-b/theirs?uploadId={upload_id}")
     assert listed.text("Initiator/ID") == listed.text("Owner/ID") == canonical_id(ACCOUNTS["b"])
     assert listed.text("Owner/DisplayName") == ACCOUNTS["b"]
+
+
+async def test_conditions_and_ranges_tell_nothing_without_read(s3: Clients) -> None:
+    await _bucket(s3, "quiet")
+    for headers in ({"If-Match": '"nope"'}, {"Range": "bytes=100-200"},
+                    {"If-None-Match": "*"}):
+        assert_error(await s3.send("b", "GET", "/quiet/k", headers=headers), "AccessDenied", 403)
+    assert_error(await s3.send("b", "GET", "/quiet/k?partNumber=9"), "AccessDenied", 403)
