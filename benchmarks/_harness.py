@@ -27,8 +27,10 @@ from _clients import MiB, BenchRequestError, S3Side, SwiftSide
 from _cluster import Cluster
 from _procstats import CpuMeter
 
-WORKLOADS = ("large", "small", "stream", "multipart", "checksum", "delete")
+WORKLOADS = ("large", "small", "stream", "multipart", "checksum", "delete", "policy")
 BUCKET = "s3swift-bench"
+# Workloads of 4 KiB objects, reported in ops/s rather than MiB/s.
+SMALL_WORKLOADS = frozenset({"small", "policy_plain", "policy_policy"})
 KiB = 1024
 
 
@@ -243,7 +245,7 @@ async def measure(ctx: Context, side: S3Side | SwiftSide, workload: str, op_name
     ctx.phases.append(record)
     if not verbose:
         return record
-    unit = (f"{record['mib_s']:8.1f} MiB/s" if workload != "small"
+    unit = (f"{record['mib_s']:8.1f} MiB/s" if workload not in SMALL_WORKLOADS
             else f"{record['ops_s']:8.1f} ops/s")
     log(f"  {workload:12s} {op_name:4s} {side.name:6s} r{round_no}: {unit}  "
         f"({done} ops, {elapsed:.2f}s; cores busy: gateway {cores['gateway']:.2f}, "

@@ -6,7 +6,7 @@ import statistics
 from typing import Any
 
 from _clients import MiB
-from _harness import KiB, Settings
+from _harness import SMALL_WORKLOADS, KiB, Settings
 
 
 # (label, workload, op, metric, comparison, threshold, informational)
@@ -185,7 +185,7 @@ def render_cpu(phases: list[dict[str, Any]]) -> str:
         seen.append(key)
         agg = aggregate(phases, *key)
         assert agg is not None
-        per_op = p["workload"] == "small"
+        per_op = p["workload"] in SMALL_WORKLOADS
         cost = agg["cpu_ms_per_op"] if per_op else agg["cpu_ms_per_mib"]
         cores = agg["cpu_cores"]
         pressure = agg["cpu_pressure"]

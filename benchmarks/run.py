@@ -12,6 +12,8 @@ the sides round by round:
 * small objects (4 KiB): PUT and GET ops/s at concurrency 16;
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
 * DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
+* small PUT/GET into a bucket with a bucket policy vs one without
+  (``bucket_policy.py``, gateways only);
 * multipart: 1 GiB in 16 MiB parts at concurrency 4 vs segments + SLO manifest
   straight to Swift, and PUTs with x-amz-checksum-* headers vs without
   (``multipart.py``).
@@ -48,6 +50,7 @@ from _harness import (  # noqa: E402
     BUCKET, FULL, KiB, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
 from _procstats import RssSampler, reset_peak_rss, status_kib  # noqa: E402
 from _report import evaluate, render_cpu, render_table  # noqa: E402
+from bucket_policy import policy_lines, policy_phase, policy_summary  # noqa: E402
 from delete_objects import delete_phase, delete_summary, summary_line  # noqa: E402
 from multipart import (  # noqa: E402
     checksum_phase, evaluate_checksums, multipart_phase, render_checksums)
@@ -205,6 +208,8 @@ async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
             await checksum_phase(ctx, session)
         if "delete" in ctx.only:
             await delete_phase(ctx, session)
+        if "policy" in ctx.only:
+            await policy_phase(ctx, session)
 
 
 
@@ -330,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "checksum_summary": checksum_summary,
         "delete_summary": delete_summary(phases),
+        "policy_summary": policy_summary(phases),
         "phases": phases,
         "errors": ctx.errors if ctx else [],
         "profiles": ctx.profiler.outputs if ctx else {},
@@ -344,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if summary_line(phases):
         print(summary_line(phases))
+        print()
+    if policy_summary(phases):
+        print(policy_lines(policy_summary(phases)))
         print()
     if phases:
         print(render_cpu(phases))

@@ -18,6 +18,7 @@ from gateway.body import defer_continue
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
+from gateway.identity_api.listener import IDENTITY_LISTENER, IdentityListener, serve_identity_api
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
@@ -58,7 +59,13 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
         await app[SWIFT].close()
 
 
-async def _credentials(app: web.Application) -> AsyncIterator[None]:
+async def _credentials(app: web.Application, store: CredentialStore | None) -> AsyncIterator[None]:
+    """The credential store, built here because the ``swift`` backend shares the
+    application's Swift client (``_swift_store`` runs first)."""
+    config = app[CONFIG]
+    app[CREDENTIALS] = store if store is not None else build_store(
+        config.credentials, config.swift.reseller_prefix, swift=app[SWIFT],
+        keystone=config.keystone)
     yield
     await app[CREDENTIALS].close()
 
@@ -73,8 +80,6 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
         handler_args={"auto_decompress": False, "max_headers": MAX_REQUEST_HEADERS},
     )
     app[CONFIG] = config
-    app[CREDENTIALS] = store if store is not None else build_store(
-        config.credentials, config.swift.reseller_prefix)
     app[AUTH_SETTINGS] = AuthSettings(
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
@@ -83,7 +88,11 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
     app[BUCKET_ACCESS] = BucketAccessCache(port.parse if port is not None else None)
     app.on_response_prepare.append(add_s3_headers)
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
-    app.cleanup_ctx.append(_credentials)
+    app.cleanup_ctx.append(partial(_credentials, store=store))
+    # The OS-EC2 API's own port, when [identity_api] enabled: same store, same Swift client.
+    app[IDENTITY_LISTENER] = IdentityListener(config.identity_api,
+                                              reuse_port=config.server.workers > 1)
+    app.cleanup_ctx.append(serve_identity_api)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.
     app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch, expect_handler=defer_continue)

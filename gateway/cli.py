@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from importlib import metadata
 
@@ -23,7 +24,16 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
 
 
+# What `s3swift dev` runs needs the optional `embedded` extra (the PyPI swift package).
+EMBEDDED_MISSING = ("s3swift dev: the embedded Swift is not installed; "
+                    "install it with: pip install 's3swift[embedded]'")
+
+
 def _dev(args: argparse.Namespace) -> int:
+    """Exit status 2 with one line, not a traceback from Swift's processes, without the extra."""
+    if importlib.util.find_spec("swift") is None:
+        print(EMBEDDED_MISSING, file=sys.stderr)
+        return 2
     from gateway.embedded import dev
 
     return dev.main(args)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from gateway.policy.ownership import MODES as OWNERSHIP_MODES
+
 ENV_PREFIX = "S3SWIFT_"
 # S3 adds only CRC64NVME to an upload sent without a checksum; "" turns that off.
 DEFAULT_CHECKSUMS = ("", "CRC64NVME")
@@ -85,12 +87,53 @@ class StaticCredential:
 
 
 @dataclass
+class KeystoneConfig:
+    """Keystone as the credential source (``[credentials] backend = "keystone"``)."""
+
+    # Identity v3 URL, e.g. "http://keystone:5000/v3".
+    auth_url: str = ""
+    # The gateway's own Keystone user: it reads EC2 credentials and role
+    # assignments (system-scoped "reader") and calls /v3/s3tokens ("service").
+    user: str = ""
+    password: str = ""
+    user_domain_name: str = "Default"
+    # Token scope: "all" = system scope (needed to read other users' secrets);
+    # "" with project_name set = that project's scope instead.
+    system_scope: str = "all"
+    project_name: str = ""
+    project_domain_name: str = "Default"
+    # A key works only if its user holds one of these roles on the key's
+    # project (as Swift keystoneauth's operator_roles).
+    operator_roles: list[str] = field(default_factory=lambda: ["member", "admin"])
+    # Never an operator role: an EC2 key only ever reaches its own project's account.
+    reseller_admin_role: str = "ResellerAdmin"
+    # How long a key's secret, project and roles are trusted (Swift s3token: 60 s),
+    # and how long an unknown key is remembered as unknown.
+    cache_seconds: float = 60.0
+    negative_cache_seconds: float = 10.0
+    # Bounds on the number of cached keys and remembered unknown keys.
+    cache_size: int = 100000
+    negative_cache_size: int = 10000
+    # While Keystone is unreachable, keys cached within this many seconds keep
+    # working past cache_seconds; other keys get 503 ServiceUnavailable.
+    outage_grace_seconds: float = 300.0
+    timeout_seconds: float = 5.0
+
+
+@dataclass
 class CredentialsConfig:
-    # "sqlite" (the embedded default) or "static" (keys from this file or env).
+    # "sqlite" (the embedded default), "static" (keys from this file or env) or
+    # "swift" (records in Swift itself, shared by every replica) or "keystone"
+    # (EC2 credentials from Keystone, settings in [keystone]).
     backend: str = "sqlite"
     sqlite_path: str = ".data/credentials.sqlite"
     # A Fernet key (urlsafe base64, 32 bytes) that encrypts secrets at rest.
     encryption_key: str = ""
+    # backend "swift": the reserved account ("" = <reseller_prefix>s3swift-credentials) and
+    # container of the records, and how long a replica may use a cached answer.
+    swift_account: str = ""
+    swift_container: str = "credentials"
+    cache_seconds: float = 10.0
     # A single static key, convenient from the environment.
     access_key: str = ""
     secret_key: str = ""
@@ -105,10 +148,33 @@ class CredentialsConfig:
 
 
 @dataclass
+class BucketsConfig:
+    # The object ownership of a bucket without ownership controls: "ObjectWriter"
+    # (ACLs work, the writer owns its objects: what the clouds served promise),
+    # "BucketOwnerPreferred" or "BucketOwnerEnforced" (ACLs disabled, AWS's
+    # default for buckets created since 2023).
+    default_object_ownership: str = "ObjectWriter"
+
+
+@dataclass
+class IdentityApiConfig:
+    """The OS-EC2 credential API (Keystone's bodies) on a listener of its own."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # How long a validated X-Auth-Token's answer for an account is reused.
+    token_cache_seconds: float = 10.0
+
+
+@dataclass
 class GatewayConfig:
     server: ServerConfig = field(default_factory=ServerConfig)
     swift: SwiftConfig = field(default_factory=SwiftConfig)
     credentials: CredentialsConfig = field(default_factory=CredentialsConfig)
+    buckets: BucketsConfig = field(default_factory=BucketsConfig)
+    identity_api: IdentityApiConfig = field(default_factory=IdentityApiConfig)
+    keystone: KeystoneConfig = field(default_factory=KeystoneConfig)
 
 
 class ConfigError(ValueError):
@@ -117,7 +183,8 @@ class ConfigError(ValueError):
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHOICES = {("swift", "auth_type"): ("tempauth", "keystone"),
-            ("credentials", "backend"): ("sqlite", "static")}
+            ("credentials", "backend"): ("sqlite", "static", "swift", "keystone"),
+            ("buckets", "default_object_ownership"): OWNERSHIP_MODES}
 _STATIC_KEYS = tuple(f.name for f in dataclasses.fields(StaticCredential))
 
 
@@ -275,12 +342,15 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         raise fail("server", "log_level",
                    f"must be one of {', '.join(_LOG_LEVELS)}, not {server.log_level!r}")
     server.log_level = level
-    if not 0 <= server.port <= 65535:
-        raise fail("server", "port", f"must be a TCP port (0-65535), not {server.port}")
+    for section, key in (("server", "port"), ("identity_api", "port")):
+        port = getattr(getattr(config, section), key)
+        if not 0 <= port <= 65535:
+            raise fail(section, key, f"must be a TCP port (0-65535), not {port}")
     for section, key, minimum in (
             ("server", "workers", 1), ("server", "max_clock_skew_seconds", 0),
             ("server", "max_presign_expires_seconds", 1), ("swift", "pool_size", 1),
-            ("swift", "max_object_size", 1)):
+            ("swift", "max_object_size", 1), ("keystone", "cache_size", 1),
+            ("keystone", "negative_cache_size", 1)):
         if getattr(getattr(config, section), key) < minimum:
             raise fail(section, key, f"must be at least {minimum}, "
                                      f"not {getattr(getattr(config, section), key)}")
@@ -288,11 +358,39 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         raise fail("server", "complete_keepalive_seconds",
                    f"must be at least 0, not {config.server.complete_keepalive_seconds}")
     for section, key in (("server", "request_header_timeout_seconds"),
-                         ("swift", "timeout_seconds"), ("swift", "connect_timeout_seconds")):
+                         ("swift", "timeout_seconds"), ("swift", "connect_timeout_seconds"),
+                         ("keystone", "timeout_seconds")):
         if not getattr(getattr(config, section), key) > 0:
             raise fail(section, key, f"must be more than 0, "
+                                     f"not {getattr(getattr(config, section), key)}")
+    for section, key in (("credentials", "cache_seconds"),
+                         ("identity_api", "token_cache_seconds")):
+        if getattr(getattr(config, section), key) < 0:
+            raise fail(section, key, f"must be at least 0, "
                                      f"not {getattr(getattr(config, section), key)}")
     for (section, key), choices in _CHOICES.items():
         value = getattr(getattr(config, section), key)
         if value not in choices:
             raise fail(section, key, f"must be one of {', '.join(choices)}, not {value!r}")
+    if config.identity_api.enabled and config.credentials.backend == "static":
+        raise fail("identity_api", "enabled", "needs a credentials backend that can store "
+                                              "keys (sqlite or swift), not 'static'")
+    _check_keystone(config, fail)
+
+
+def _check_keystone(config: GatewayConfig, fail: Any) -> None:
+    """The Keystone backend's settings: where, who, and roles that make sense."""
+    keystone = config.keystone
+    for key in ("cache_seconds", "negative_cache_seconds", "outage_grace_seconds"):
+        if getattr(keystone, key) < 0:
+            raise fail("keystone", key, f"must be at least 0, not {getattr(keystone, key)}")
+    if keystone.reseller_admin_role in keystone.operator_roles:
+        raise fail("keystone", "operator_roles",
+                   f"must not contain the reseller admin role {keystone.reseller_admin_role!r}")
+    if config.credentials.backend != "keystone":
+        return
+    for key in ("auth_url", "user", "password"):
+        if not getattr(keystone, key):
+            raise fail("keystone", key, "must be set for [credentials] backend = \"keystone\"")
+    if not keystone.system_scope and not keystone.project_name:
+        raise fail("keystone", "system_scope", "or [keystone] project_name must be set")

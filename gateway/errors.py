@@ -110,6 +110,7 @@ InvalidPartOrder = _error(
 InvalidStorageClass = _error(
     "InvalidStorageClass", 400, "The storage class you specified is not valid.")
 KeyTooLongError = _error("KeyTooLongError", 400, "Your key is too long.")
+MalformedPolicy = _error("MalformedPolicy", 400, "This policy contains invalid Json")
 MaxMessageLengthExceeded = _error(
     "MaxMessageLengthExceeded", 400, "Your request was too big.")
 MalformedACLError = _error(
@@ -162,6 +163,12 @@ MissingSecurityHeader = _error(
 
 # 404
 NoSuchBucket = _error("NoSuchBucket", 404, "The specified bucket does not exist")
+NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
+NoSuchPublicAccessBlockConfiguration = _error(
+    "NoSuchPublicAccessBlockConfiguration", 404,
+    "The public access block configuration was not found")
+OwnershipControlsNotFoundError = _error(
+    "OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found")
 NoSuchKey = _error("NoSuchKey", 404, "The specified key does not exist.")
 NoSuchUpload = _error(
     "NoSuchUpload", 404, "The specified multipart upload does not exist. The upload ID "

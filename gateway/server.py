@@ -22,8 +22,9 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig
-from gateway.credentials.factory import build_store
+from gateway.credentials.factory import build_store, build_swift_store
 from gateway.http_server import S3AppRunner
+from gateway.storage.errors import StoreError
 from gateway.swift.auth import SwiftAuthError, TokenProvider
 from gateway.swift.client import SwiftClient
 
@@ -67,11 +68,26 @@ async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | No
 
 
 async def _check_credentials(config: GatewayConfig) -> None:
+    if config.credentials.backend == "swift":
+        return  # checked once Swift authentication is known to work
     try:
-        store = build_store(config.credentials, config.swift.reseller_prefix)
+        store = build_store(config.credentials, config.swift.reseller_prefix,
+                            keystone=config.keystone)
     except (ValueError, OSError, sqlite3.Error) as exc:
         raise StartupError(f"[credentials] {exc}") from None
     await store.close()
+
+
+async def _check_swift_credentials(config: GatewayConfig) -> None:
+    """The ``swift`` backend: its container reachable, the encryption key the right one."""
+    swift = SwiftClient(SwiftClient.create_session(config.swift), config.swift)
+    try:
+        await build_swift_store(config.credentials, config.swift.reseller_prefix,
+                                swift).check_key()
+    except (ValueError, StoreError) as exc:
+        raise StartupError(f"[credentials] backend 'swift': {exc}") from None
+    finally:
+        await swift.close()
 
 
 async def check_swift_auth(config: GatewayConfig) -> None:
@@ -93,10 +109,18 @@ async def check_swift_auth(config: GatewayConfig) -> None:
 async def _preflight(config: GatewayConfig) -> None:
     await _check_credentials(config)
     await check_swift_auth(config)
+    if config.credentials.backend == "swift":
+        await _check_swift_credentials(config)
 
 
-def _bind(config: GatewayConfig) -> socket.socket:
-    host, port = config.server.host, config.server.port
+def _check_identity_port(config: GatewayConfig) -> None:
+    """The OS-EC2 API's port must be free too (each worker binds it when it starts)."""
+    identity = config.identity_api
+    if identity.enabled:
+        _bind(identity.host, identity.port, "[identity_api] host and port").close()
+
+
+def _bind(host: str, port: int, keys: str = "[server] host and port") -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -105,7 +129,7 @@ def _bind(config: GatewayConfig) -> socket.socket:
         sock.listen(1024)
     except OSError as exc:
         sock.close()
-        raise StartupError(f"cannot listen on {host}:{port} ([server] host and port): "
+        raise StartupError(f"cannot listen on {host}:{port} ({keys}): "
                            f"{exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
@@ -119,7 +143,8 @@ def serve(config: GatewayConfig) -> int:
     logging.basicConfig(level=config.server.log_level,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     asyncio.run(_preflight(config))
-    sock = _bind(config)
+    _check_identity_port(config)
+    sock = _bind(config.server.host, config.server.port)
     workers = config.server.workers
     log.info("s3swift listening on http://%s:%d with %d worker(s)",
              config.server.host, config.server.port, workers)

@@ -7,16 +7,18 @@ unsigned headers) is rejected before the credential store is consulted.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from aiohttp import web
 
-from gateway.auth import sigv2, sigv4
-from gateway.credentials.base import Credential, CredentialStore
+from gateway.auth import remote, sigv2, sigv4
+from gateway.credentials.base import (
+    Credential, CredentialRefused, CredentialsUnavailable, CredentialStore, SecretUnavailable)
 from gateway.errors import (
-    AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidAccessKeyId,
-    InvalidArgument)
+    AccessDenied, AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidAccessKeyId,
+    InvalidArgument, ServiceUnavailable)
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,26 @@ def check_region(auth: sigv4.V4Auth, region: str) -> None:
 
 
 async def _lookup(store: CredentialStore, access_key: str) -> Credential:
-    credential = await store.lookup(access_key)
+    """The key's credential, or the S3 error: unknown, refused, or store unreachable."""
+    try:
+        credential = await store.lookup(access_key)
+    except CredentialsUnavailable:
+        raise ServiceUnavailable() from None
+    except CredentialRefused:
+        raise AccessDenied() from None
     if credential is None:
         raise InvalidAccessKeyId(AWSAccessKeyId=access_key)
     return credential
+
+
+async def _remotely(check: Awaitable[Credential]) -> Credential:
+    """A store-side signature check, with the store's failures as S3 errors."""
+    try:
+        return await check
+    except CredentialsUnavailable:
+        raise ServiceUnavailable() from None
+    except CredentialRefused:
+        raise AccessDenied() from None
 
 
 async def authenticate(request: web.Request, store: CredentialStore, settings: AuthSettings,
@@ -109,7 +127,12 @@ async def authenticate(request: web.Request, store: CredentialStore, settings: A
         check_region(auth4, settings.region)
         sigv4.check_time(auth4, now, settings.max_clock_skew_seconds)
         sigv4.check_signed_headers(auth4, headers)
-        credential = await _lookup(store, auth4.access_key)
+        try:
+            credential = await _lookup(store, auth4.access_key)
+        except SecretUnavailable:
+            credential = await _remotely(remote.verify_v4(
+                store, auth4, request.method, raw_path, headers))
+            return AuthResult(credential, "v4", auth4.payload_hash)
         key = sigv4.verify(auth4, credential.secret_key, request.method, raw_path, headers)
         return AuthResult(credential, "v4", auth4.payload_hash, seed_signature=auth4.signature,
                           signing_key=key, scope=auth4.scope, amz_date=auth4.amz_date)
@@ -122,7 +145,12 @@ async def authenticate(request: web.Request, store: CredentialStore, settings: A
                       for k, v in reversed(query)}  # reversed: first occurrence wins
             auth2 = sigv2.parse_presigned(params)
         sigv2.check_time(auth2, now, settings.max_clock_skew_seconds)
-        credential = await _lookup(store, auth2.access_key)
+        try:
+            credential = await _lookup(store, auth2.access_key)
+        except SecretUnavailable:
+            credential = await _remotely(remote.verify_v2(
+                store, auth2, request.method, raw_path, headers, virtual_host_bucket))
+            return AuthResult(credential, "v2", None)
         sigv2.verify(auth2, credential.secret_key, request.method, raw_path, headers,
                      virtual_host_bucket)
         return AuthResult(credential, "v2", None)

@@ -147,7 +147,7 @@ def string_to_sign(method: str, headers: MultiMapping[str], date_line: str,
             f"{canonical_amz_headers(headers, skip_amz)}{resource}")
 
 
-def _date_variants(auth: V2Auth, headers: MultiMapping[str]) -> list[tuple[str, str]]:
+def date_variants(auth: V2Auth, headers: MultiMapping[str]) -> list[tuple[str, str]]:
     """(Date line, amz header left out) pairs to try, documented form first.
 
     With x-amz-date, the documented rule is an empty Date line; AWS's own DELETE
@@ -197,7 +197,7 @@ def verify(auth: V2Auth, secret: str, method: str, raw_path: str,
     """Raise SignatureDoesNotMatch unless the signature matches.
 
     Signers disagree on a few sub-resources (see CONTESTED_SUBRESOURCES) and on
-    the Date line when x-amz-date is present (see _date_variants); the
+    the Date line when x-amz-date is present (see date_variants); the
     documented form is tried first, the others only if it fails. Every variant
     still covers the timestamp we checked the clock against.
     """
@@ -205,7 +205,7 @@ def verify(auth: V2Auth, secret: str, method: str, raw_path: str,
     tried: list[str] = []
     for subresources in (ALL_SUBRESOURCES, CORE_SUBRESOURCES):
         resource = canonical_resource(raw_path, virtual_host_bucket, subresources)
-        for date_line, skip in _date_variants(auth, headers):
+        for date_line, skip in date_variants(auth, headers):
             sts = string_to_sign(method, headers, date_line, resource, skip)
             if sts in tried:
                 continue

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gateway.config import CredentialsConfig
+from gateway.config import CredentialsConfig, KeystoneConfig
 from gateway.credentials.base import Credential, CredentialStore
+from gateway.credentials.keystone_store import KeystoneCredentialStore
 from gateway.credentials.sqlite_store import SqliteCredentialStore
 from gateway.credentials.static_store import StaticCredentialStore
+
+if TYPE_CHECKING:
+    from gateway.credentials.swift_store import SwiftCredentialStore
+    from gateway.swift.client import SwiftClient
 
 # The layout ``s3swift dev --data-dir D`` creates.
 DEV_STORE_NAME = "credentials.sqlite"
@@ -24,8 +30,19 @@ def normalize_account(account: str, reseller_prefix: str = "AUTH_") -> str:
     return account
 
 
-def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_") -> CredentialStore:
-    """The store ``config.backend`` names, ready for lookups."""
+def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_",
+                swift: SwiftClient | None = None,
+                keystone: KeystoneConfig | None = None) -> CredentialStore:
+    """The store ``config.backend`` names, ready for lookups; the ``swift`` backend
+    works on the application's ``swift`` client, ``keystone`` on ``[keystone]``."""
+    if config.backend == "swift":
+        if swift is None:
+            raise ValueError("credentials backend 'swift' needs the gateway's Swift client")
+        return build_swift_store(config, reseller_prefix, swift)
+    if config.backend == "keystone":
+        if keystone is None or not keystone.auth_url:
+            raise ValueError("credentials backend 'keystone' needs [keystone] auth_url")
+        return KeystoneCredentialStore.from_config(keystone, reseller_prefix)
     if config.backend == "sqlite":
         if not config.sqlite_path:
             raise ValueError("credentials backend 'sqlite' needs [credentials] sqlite_path")
@@ -43,7 +60,18 @@ def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_") -> Cr
                              "[[credentials.static]] entries or S3SWIFT_CREDENTIALS_ACCESS_KEY, "
                              "S3SWIFT_CREDENTIALS_SECRET_KEY and S3SWIFT_CREDENTIALS_ACCOUNT")
         return StaticCredentialStore(creds)
-    raise ValueError(f"unknown credentials backend {config.backend!r} (expected 'sqlite' or 'static')")
+    raise ValueError(f"unknown credentials backend {config.backend!r} "
+                     "(expected 'sqlite', 'static', 'swift' or 'keystone')")
+
+
+def build_swift_store(config: CredentialsConfig, reseller_prefix: str,
+                      swift: SwiftClient) -> SwiftCredentialStore:
+    """The ``swift`` backend on ``swift`` (the gateway's client, or the CLI's own)."""
+    from gateway.credentials.swift_store import SwiftCredentialStore, default_account
+
+    return SwiftCredentialStore(swift, config.encryption_key,
+                                config.swift_account or default_account(reseller_prefix),
+                                config.swift_container, config.cache_seconds)
 
 
 def open_sqlite_store_for_data_dir(data_dir: Path) -> SqliteCredentialStore:

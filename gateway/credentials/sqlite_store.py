@@ -13,14 +13,13 @@ import secrets
 import sqlite3
 import string
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from gateway.credentials.base import Credential
+from gateway.credentials.base import Credential, StoredCredential
 
 # Permissive, but nothing that breaks ``Credential=AK/date/...`` or ``AWS AK:sig``.
 _ACCESS_KEY_RE = re.compile(r"[A-Za-z0-9._-]{3,128}")
@@ -37,7 +36,8 @@ CREATE TABLE IF NOT EXISTS credentials (
     access_key TEXT PRIMARY KEY,
     secret_enc BLOB NOT NULL,
     account TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    user_id TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
@@ -48,17 +48,6 @@ CREATE TABLE IF NOT EXISTS meta (
 
 class CredentialDecryptionError(ValueError):
     """A stored secret cannot be decrypted: the store was written with another key."""
-
-
-@dataclass(frozen=True, repr=False)
-class StoredCredential(Credential):
-    """A credential as listed from the store, with when its secret was set."""
-
-    created_at: datetime
-
-    def __repr__(self) -> str:  # the generated repr would include the secret
-        return (f"StoredCredential(access_key={self.access_key!r}, "
-                f"account={self.account!r}, created_at={self.created_at.isoformat()!r})")
 
 
 # An alias because, inside the store's class body, ``list`` names its method.
@@ -117,6 +106,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 class SqliteCredentialStore:
     """Credentials in a SQLite file, safe to share with concurrent CLI writers."""
 
@@ -136,10 +129,18 @@ class SqliteCredentialStore:
             self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.executescript(_SCHEMA)
+            self._add_user_id_column()
             self._check_key()
         except BaseException:
             self._conn.close()
             raise
+
+    def _add_user_id_column(self) -> None:
+        """Stores made before the OS-EC2 API have no ``user_id`` column yet."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(credentials)")}
+        if "user_id" not in columns:
+            self._conn.execute("ALTER TABLE credentials ADD COLUMN user_id TEXT NOT NULL "
+                               "DEFAULT ''")
 
     def _check_key(self) -> None:
         """Fail at start-up, not on the first request, when the key is the wrong one."""
@@ -182,7 +183,8 @@ class SqliteCredentialStore:
             return None
         return Credential(access_key, self._decrypt(access_key, bytes(row[0])), row[1])
 
-    def create(self, access_key: str, secret_key: str, account: str) -> Credential:
+    def create(self, access_key: str, secret_key: str, account: str,
+               user_id: str = "") -> Credential:
         """Store a key, replacing the secret and account of an existing one."""
         validate_access_key(access_key)
         validate_secret_key(secret_key)
@@ -190,22 +192,22 @@ class SqliteCredentialStore:
         token = self._fernet.encrypt(secret_key.encode("utf-8"))
         with self._lock:
             self._conn.execute(
-                "INSERT INTO credentials (access_key, secret_enc, account, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (access_key) DO UPDATE SET "
+                "INSERT INTO credentials (access_key, secret_enc, account, created_at, user_id) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (access_key) DO UPDATE SET "
                 "secret_enc = excluded.secret_enc, account = excluded.account, "
-                "created_at = excluded.created_at",
-                (access_key, token, account, _now()))
+                "created_at = excluded.created_at, user_id = excluded.user_id",
+                (access_key, token, account, _now(), user_id))
         return Credential(access_key, secret_key, account)
 
     def list(self) -> _StoredList:
         """Every credential, ordered by access key; secrets decrypted for callers that need them."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT access_key, secret_enc, account, created_at FROM credentials "
+                "SELECT access_key, secret_enc, account, created_at, user_id FROM credentials "
                 "ORDER BY access_key").fetchall()
         return [StoredCredential(ak, self._decrypt(ak, bytes(tok)), account,
-                                 datetime.fromisoformat(created))
-                for ak, tok, account, created in rows]
+                                 _parse_time(created), user_id)
+                for ak, tok, account, created, user_id in rows]
 
     def delete(self, access_key: str) -> bool:
         """Remove a key; ``False`` when it did not exist."""
@@ -213,6 +215,31 @@ class SqliteCredentialStore:
             cursor = self._conn.execute("DELETE FROM credentials WHERE access_key = ?",
                                         (access_key,))
         return cursor.rowcount > 0
+
+    # ManagedCredentialStore: the same operations for async callers (the OS-EC2
+    # API); each is one indexed statement, cheaper inline than on a thread.
+    async def create_credential(self, access_key: str, secret_key: str, account: str,
+                                user_id: str = "") -> StoredCredential:
+        self.create(access_key, secret_key, account, user_id)
+        return StoredCredential(access_key, secret_key, account, _parse_time(_now()), user_id)
+
+    async def get_credential(self, access_key: str) -> StoredCredential | None:
+        if not _ACCESS_KEY_RE.fullmatch(access_key):
+            return None
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT secret_enc, account, created_at, user_id FROM credentials "
+                "WHERE access_key = ?", (access_key,)).fetchone()
+        if row is None:
+            return None
+        return StoredCredential(access_key, self._decrypt(access_key, bytes(row[0])), row[1],
+                                _parse_time(row[2]), row[3])
+
+    async def list_credentials(self) -> _StoredList:
+        return self.list()
+
+    async def delete_credential(self, access_key: str) -> bool:
+        return self.delete(access_key)
 
     def close_sync(self) -> None:
         """Close the connection from synchronous code (the CLI)."""

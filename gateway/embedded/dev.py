@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"the dev S3 access key (default: {DEFAULT_ACCESS_KEY})")
     parser.add_argument("--secret-key", default=DEFAULT_SECRET_KEY,
                         help=f"the dev S3 secret key (default: {DEFAULT_SECRET_KEY})")
+    parser.add_argument("--identity-port", type=int,
+                        help="port of the OS-EC2 credential API (default: "
+                             "S3SWIFT_IDENTITY_API_PORT, else any free port)")
     parser.add_argument("--base-domain", action="append", dest="base_domains",
                         metavar="DOMAIN",
                         help="base domain for virtual-hosted-style requests; repeatable "
@@ -115,6 +118,13 @@ def server_config(args: argparse.Namespace) -> GatewayConfig:
         config.server.port = args.port
     if args.base_domains:
         config.server.base_domains = list(args.base_domains)
+    # The OS-EC2 API is always on in dev; on a free port unless one is asked for.
+    config.identity_api.enabled = True
+    config.identity_api.host = config.server.host
+    if args.identity_port is not None:
+        config.identity_api.port = args.identity_port
+    elif "S3SWIFT_IDENTITY_API_PORT" not in os.environ:
+        config.identity_api.port = 0
     return config
 
 
@@ -132,7 +142,8 @@ def attach_embedded_swift(config: GatewayConfig, swift: SwiftEndpoints, db_path:
 
 
 def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
-                       swift: SwiftEndpoints, key_path: Path) -> dict[str, Any]:
+                       swift: SwiftEndpoints, key_path: Path,
+                       identity_url: str | None = None) -> dict[str, Any]:
     """What ``endpoints.json`` holds: everything a client or test needs."""
     host, port = config.server.host, config.server.port
     return {
@@ -161,6 +172,9 @@ def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
             "sqlite_path": config.credentials.sqlite_path,
             "encryption_key_file": str(key_path),
         },
+        # The OS-EC2 API: POST {url}/v3/users/test:tester/credentials/OS-EC2 with a
+        # Swift token of the user and {"tenant_id": "test"}.
+        "identity_api": {"url": identity_url},
         "pid": os.getpid(),
     }
 
@@ -187,6 +201,7 @@ def _banner(document: dict[str, Any]) -> str:
         f"  Swift user:     {swift['user']}",
         f"  Swift key:      {swift['key']}",
         f"  Swift account:  {swift['account']}",
+        f"  OS-EC2 API:     {document['identity_api']['url']}/v3  (X-Auth-Token: a Swift token)",
         "Press Ctrl-C to stop.",
     ])
 
@@ -209,6 +224,7 @@ async def _run(args: argparse.Namespace, config: GatewayConfig) -> int:
 async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir: Path,
                       stop: asyncio.Event) -> int:
     """Start Swift and the gateway in ``data_dir`` (locked by us) and serve until ``stop``."""
+    from gateway.identity_api.listener import IDENTITY_LISTENER
     from gateway.server import start_gateway
 
     endpoints_path = data_dir / ENDPOINTS_FILE
@@ -231,7 +247,8 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
         if stop.is_set():
             return 0
         runner = await start_gateway(config)
-        document = endpoints_document(args, config, swift, key_path)
+        document = endpoints_document(args, config, swift, key_path,
+                                      runner.app[IDENTITY_LISTENER].url)
         _write_json_atomically(endpoints_path, document)
         print(_banner(document), flush=True)
         await stop.wait()

@@ -14,6 +14,8 @@ from datetime import datetime
 import aiohttp
 
 from gateway.config import SwiftConfig
+from gateway.keystone.tokens import (
+    KeystoneAuthError, issue_token, password_auth_body, project_scope)
 
 # Renew this long before the token expires, so that no request carries a stale one.
 RENEW_MARGIN_SECONDS = 120.0
@@ -53,22 +55,8 @@ async def _tempauth(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
 
 def keystone_request_body(config: SwiftConfig) -> dict:
     """Identity v3 password authentication, scoped to the service project."""
-    return {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {
-                    "name": config.user,
-                    "domain": {"name": config.user_domain_name},
-                    "password": config.key,
-                }},
-            },
-            "scope": {"project": {
-                "name": config.project_name,
-                "domain": {"name": config.project_domain_name},
-            }},
-        }
-    }
+    return password_auth_body(config.user, config.key, config.user_domain_name,
+                              project_scope(config.project_name, config.project_domain_name))
 
 
 def keystone_token(token_id: str, body: dict, config: SwiftConfig,
@@ -98,17 +86,11 @@ def keystone_token(token_id: str, body: dict, config: SwiftConfig,
 
 
 async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
-    url = config.auth_url.rstrip("/")
-    if not url.endswith("/auth/tokens"):
-        url += "/auth/tokens"
-    async with session.post(url, json=keystone_request_body(config)) as resp:
-        if resp.status // 100 != 2:
-            raise SwiftAuthError(f"keystone answered {resp.status} {resp.reason}")
-        token_id = resp.headers.get("X-Subject-Token")
-        if not token_id:
-            raise SwiftAuthError(f"keystone answered {resp.status} without X-Subject-Token: "
-                                 "is this an identity v3 URL?")
-        body = await resp.json(content_type=None)
+    try:
+        token_id, body = await issue_token(session, config.auth_url,
+                                           keystone_request_body(config))
+    except KeystoneAuthError as exc:
+        raise SwiftAuthError(str(exc)) from None
     return keystone_token(token_id, body, config, time.time(), time.monotonic())
 
 

@@ -125,6 +125,21 @@ class SwiftClient:
             return resp
         raise AssertionError("unreachable")
 
+    async def account_status_for(self, user_token: str, account: str) -> int:
+        """The status of a HEAD of ``account`` sent with a user's token, not the
+        service's: 2xx the token may act on it, 401 the token is not valid, 403
+        it is valid but not for this account (the OS-EC2 API's token check)."""
+        try:
+            token = await self._tokens.get()  # only for the proxy's endpoint
+        except (SwiftAuthError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise StoreUnavailable("no service token") from exc
+        url = URL(token.endpoint + swift_path(account), encoded=True)
+        try:
+            async with self._session.head(url, headers={"X-Auth-Token": user_token}) as resp:
+                return resp.status
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise StoreUnavailable("Swift unreachable for a token check") from exc
+
     async def close(self) -> None:
         await self._session.close()
 

@@ -6,7 +6,7 @@ keeps the connection alive with whitespace and ends with a JSON result. Then
 the marker goes (only after the manifest is written, so a racing writer's
 sweep always sees this upload as in progress or as current:
 ``gateway.swift.segment_sweep``), then the parts Complete did not use, then
-the segments of the object this one replaced (the sweep).
+the segments of the object this one replaced (the sweep, after the answer).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from gateway.storage.records import CompletedPart, UploadInfo, WriteConditions, 
 from gateway.swift.parts import delete_parts, list_parts_of
 from gateway.swift.codec import manifest_headers, part_info, s3_etag_of
 from gateway.swift.outcomes import OutcomeMap, outcome_for
-from gateway.swift.segment_sweep import sweep_segments
 from gateway.swift.upload_listing import SwiftUploadListing
 
 log = logging.getLogger("gateway")
@@ -77,7 +76,7 @@ class SwiftCompletes(SwiftUploadListing):
         if unused_parts is not False:
             used = frozenset(part_name(key, upload_id, part.number) for part in parts)
             await delete_parts(self.swift, account, bucket, key, upload_id, keep=used)
-        await sweep_segments(self.at(account, bucket), key)
+        await self.sweep_later(account, bucket, key)
         return WriteResult(etag=etag, checksum=checksum)
 
     async def _with_sizes(self, account: str, bucket: str, key: str, upload_id: str,

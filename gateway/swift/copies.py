@@ -4,8 +4,8 @@ The caller read the source's record (``head_object``) and made its S3
 decisions on it; the copy is pinned to those bytes (``gateway.swift.copying``).
 Which gateway state the destination keeps is the codec's table
 (``codec.copy_headers``). A copy that overwrites a multipart object leaves
-its segments behind, so it ends with the segment sweep, as ``put_object``
-does; whether the bucket may hold multipart objects is looked up while the
+its segments behind, so it starts the segment sweep (run after the answer),
+as ``put_object`` does; whether the bucket may hold multipart objects is looked up while the
 copy runs. A manifest copied onto itself replaces nothing: no sweep.
 """
 
@@ -19,7 +19,6 @@ from gateway.storage.records import CopySpec, WriteResult
 from gateway.swift.codec import CopyKind, copy_checksum, copy_headers
 from gateway.swift.copying import copy_put, written
 from gateway.swift.deletes import SwiftDeletes
-from gateway.swift.segment_sweep import sweep_segments
 
 
 class SwiftCopies(SwiftDeletes):
@@ -46,7 +45,7 @@ class SwiftCopies(SwiftDeletes):
         except BaseException:
             presence.cancel()
             raise
-        await sweep_segments(self.at(account, bucket), key, may_hold=await presence)
+        await self.sweep_later(account, bucket, key, presence)
         etag, modified = written(answer)
         return WriteResult(etag=etag.strip('"'), last_modified=modified,
                            checksum=copy_checksum(headers, etag), backend_etag=etag)

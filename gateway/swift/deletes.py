@@ -96,8 +96,9 @@ class SwiftDeletes(SwiftWrites):
         others = [item for item in items if item.if_match is not None or item.key == ""]
         outcomes, *rest = await asyncio.gather(bulk(plain), *(one(item) for item in others))
         outcomes.update(zip(others, rest))
-        await sweep_many(self.at(account, bucket),
-                         (item.key for item, error in outcomes.items() if error is None))
+        await self.background.start(sweep_many(
+            self.at(account, bucket),
+            [item.key for item, error in outcomes.items() if error is None]))
         return outcomes
 
     async def _bulk_delete(self, account: str, bucket: str,

@@ -2,18 +2,20 @@
 
 Swift answers 404 both for a missing object and a missing container; S3 says
 NoSuchBucket for the second, so a 404 is followed by a HEAD of the bucket.
-Deleting a multipart object removes its segments with it; every delete ends
-with the segment sweep (``gateway.swift.segment_sweep``), which also finds
-what racing writers left.
+Deleting a multipart object removes its segments with it; every delete then
+starts the segment sweep (``gateway.swift.segment_sweep``, run after the
+answer by ``gateway.swift.background``), which finds what racing writers left.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 
 from gateway.storage import errors as store
 from gateway.storage.records import ObjectInfo, ReadOptions
+from gateway.swift.background import BackgroundWork
 from gateway.swift.buckets import SwiftBuckets
 from gateway.swift.codec import CopyKind, copy_headers, object_info
 from gateway.swift.caches import SwiftCaches
@@ -28,6 +30,7 @@ class SwiftObjects(SwiftBuckets):
     """``Store``'s object records and deletes (reads: ``swift.reads``)."""
 
     caches: SwiftCaches
+    background: BackgroundWork
 
     def at(self, account: str, bucket: str) -> BucketAt:
         return BucketAt(self.swift, account, bucket, self.caches)
@@ -68,7 +71,22 @@ class SwiftObjects(SwiftBuckets):
             else:
                 raise_for(resp, {}, bucket=bucket, key=key)
         # Also what racing writers left (no-op in buckets without multipart objects).
-        await sweep_segments(self.at(account, bucket), key)
+        await self.sweep_later(account, bucket, key)
+
+    async def sweep_later(self, account: str, bucket: str, key: str,
+                          may_hold: bool | Awaitable[bool] | None = None) -> None:
+        """After a successful write or delete of ``key``: its segment sweep, run
+        after the answer (``gateway.swift.background``). ``may_hold``: whether the
+        bucket may hold multipart objects, if known or asked while the write ran."""
+        if may_hold is False:
+            return
+        at = self.at(account, bucket)
+
+        async def sweep() -> None:
+            known = may_hold if may_hold is None or isinstance(may_hold, bool) else await may_hold
+            await sweep_segments(at, key, may_hold=known)
+
+        await self.background.start(sweep())
 
     async def _delete_if_multipart(self, account: str, bucket: str, key: str) -> bool:
         """Delete a multipart object with its segments; False when it is not one."""

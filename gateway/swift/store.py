@@ -11,6 +11,7 @@ from __future__ import annotations
 from gateway.storage.base import Store
 from gateway.storage.records import ListQuery, ObjectPage
 from gateway.swift import listing
+from gateway.swift.background import BackgroundWork
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
 from gateway.swift.copies import SwiftCopies
@@ -31,9 +32,12 @@ class SwiftStore(SwiftPartCopies, SwiftCopies, SwiftRegistry, Store):
         self.registry_account = registry_account
         # Per instance, hence per application: see gateway.swift.caches.
         self.caches = SwiftCaches()
+        # Segment sweeps run after the answer; drained in close().
+        self.background = BackgroundWork()
 
     async def list_objects(self, account: str, bucket: str, query: ListQuery) -> ObjectPage:
         return await listing.list_objects(self.swift, account, bucket, query)
 
     async def close(self) -> None:
+        await self.background.drain()
         await self.swift.close()

@@ -1,8 +1,8 @@
 """Object writes on Swift: PutObject and a checksum recorded after the body.
 
 A PUT replaces the key's object; if that was a multipart object, its
-segments are left behind, so every successful write ends with the segment
-sweep (``gateway.swift.segment_sweep``). Whether the bucket may hold multipart
+segments are left behind, so every successful write starts the segment
+sweep (``gateway.swift.segment_sweep``), which runs after the answer. Whether the bucket may hold multipart
 objects at all is looked up while the body streams, so a bucket without them
 costs no extra request after the PUT.
 """
@@ -20,7 +20,6 @@ from gateway.storage.records import Body, NewObject, WriteConditions, WriteResul
 from gateway.swift.codec import metadata_headers, put_headers
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.reads import SwiftReads
-from gateway.swift.segment_sweep import sweep_segments
 from gateway.timefmt import parse_http_date
 
 log = logging.getLogger("gateway")
@@ -43,7 +42,6 @@ class SwiftWrites(SwiftReads):
         headers = put_headers(new)
         if conditions is not None and conditions.if_none_match_star:
             headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
-        at = self.at(account, bucket)
         # Usually cached; else asked while the body streams (a task costs ~5 us).
         may_hold = self.caches.segments.known(account, bucket)
         presence = (asyncio.ensure_future(self._may_hold_multipart(account, bucket))
@@ -57,9 +55,7 @@ class SwiftWrites(SwiftReads):
             if presence is not None:
                 presence.cancel()
             raise
-        if presence is not None:
-            may_hold = await presence
-        await sweep_segments(at, key, may_hold=may_hold)
+        await self.sweep_later(account, bucket, key, presence if may_hold is None else may_hold)
         backend_etag = resp.headers.get("Etag") or ""
         modified = resp.headers.get("Last-Modified")
         return WriteResult(etag=backend_etag.strip('"'),

@@ -6,11 +6,14 @@ import base64
 import hashlib
 import time
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
 from botocore.exceptions import ClientError
+
+T = TypeVar("T")
 
 
 def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
@@ -44,6 +47,37 @@ def mp_etag(chunks: list[bytes]) -> str:
 def swift_names(swift_conn: Any, container: str) -> list[str]:
     """The object names of a Swift container (its first listing page), sorted."""
     return sorted(o["name"] for o in swift_conn.get_container(container)[1])
+
+
+def segments(swift_conn: Any, bucket: str, prefix: str = "") -> list[str]:
+    """The names in the bucket's ``+segments`` container (the parts of its uploads)."""
+    try:
+        _, listing = swift_conn.get_container(bucket + "+segments", prefix=prefix,
+                                              full_listing=True)
+    except Exception:  # the container was never created
+        return []
+    return [entry["name"] for entry in listing]
+
+
+def markers(swift_conn: Any, bucket: str) -> list[str]:
+    """The names in the bucket's ``+uploads`` container (its uploads in progress)."""
+    try:
+        _, listing = swift_conn.get_container(bucket + "+uploads", full_listing=True)
+    except Exception:
+        return []
+    return [entry["name"] for entry in listing]
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 60.0) -> T:
+    """``read()`` as soon as ``done`` holds for it, else its value at ``timeout`` (for the
+    caller's assertion to show). For what the gateway does after it answered: the
+    segment sweep after a write or delete (``gateway.swift.background``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
 
 
 def wait_for_swift_request(env: Any, method: str, container: str, obj: str,

@@ -13,7 +13,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -54,34 +54,70 @@ def _wait_until_listening(process: subprocess.Popen[bytes], port: int, work_dir:
         time.sleep(0.05)
 
 
-def start_serve(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str]) -> DevProcess:
-    """``s3swift serve`` on a free port, on ``base``'s Swift and keys, with ``S3SWIFT_*``
-    environment ``settings``: another gateway without another Swift."""
+def _launch(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str]
+            ) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """Start ``s3swift serve`` on a free port without waiting: (process, port, config)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     config_path = work_dir / "gateway.toml"
     config_path.write_text(_serve_config(base))
+    port = free_port()
+    environment = {**os.environ, **settings, "S3SWIFT_SERVER_PORT": str(port)}
+    with open(work_dir / "serve.stdout", "wb") as out, \
+            open(work_dir / "serve.stderr", "wb") as err:
+        process = subprocess.Popen(s3swift_command("serve", "--config", str(config_path)),
+                                   env=environment, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=err)
+    return process, port, config_path
+
+
+def _listening(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str],
+               launched: tuple[subprocess.Popen[bytes], int, Path]) -> DevProcess:
+    """Wait for a launched ``serve`` to listen; fails with its output (``pytest.fail``)."""
+    process, port, config_path = launched
+    _wait_until_listening(process, port, work_dir)
+    with pytest.MonkeyPatch.context() as env:  # the region serve itself reads
+        for name, value in settings.items():
+            env.setenv(name, value)
+        region = load_config(str(config_path)).server.region
+    gateway = dataclasses.replace(base, data_dir=work_dir, port=port, pid=process.pid,
+                                  endpoint=f"http://127.0.0.1:{port}", region=region)
+    return DevProcess(process, work_dir, gateway, "serve")
+
+
+def start_serve(base: GatewayEnv, work_dir: Path, settings: Mapping[str, str]) -> DevProcess:
+    """``s3swift serve`` on a free port, on ``base``'s Swift and keys, with ``S3SWIFT_*``
+    environment ``settings``: another gateway without another Swift."""
     for attempt in range(3):
-        port = free_port()
-        environment = {**os.environ, **settings, "S3SWIFT_SERVER_PORT": str(port)}
-        with open(work_dir / "serve.stdout", "wb") as out, \
-                open(work_dir / "serve.stderr", "wb") as err:
-            process = subprocess.Popen(s3swift_command("serve", "--config", str(config_path)),
-                                       env=environment, stdin=subprocess.DEVNULL, stdout=out,
-                                       stderr=err)
         try:
-            _wait_until_listening(process, port, work_dir)
+            return _listening(base, work_dir, settings, _launch(base, work_dir, settings))
         except pytest.fail.Exception as exc:
             if "address already in use" not in str(exc).lower() or attempt == 2:
                 raise
-            continue
-        with pytest.MonkeyPatch.context() as env:  # the region serve itself reads
-            for name, value in settings.items():
-                env.setenv(name, value)
-            region = load_config(str(config_path)).server.region
-        gateway = dataclasses.replace(base, data_dir=work_dir, port=port, pid=process.pid,
-                                      endpoint=f"http://127.0.0.1:{port}", region=region)
-        return DevProcess(process, work_dir, gateway, "serve")
     raise AssertionError("unreachable")
+
+
+def start_serves(base: GatewayEnv, specs: Sequence[tuple[Path, Mapping[str, str]]]
+                 ) -> list[DevProcess]:
+    """Several ``start_serve`` at once, their start-ups overlapping; one that lost its
+    port to another process is started again alone. On failure none is left running."""
+    launched = [(work_dir, settings, _launch(base, work_dir, settings))
+                for work_dir, settings in specs]
+    started: list[DevProcess] = []
+    try:
+        for work_dir, settings, launch in launched:
+            try:
+                started.append(_listening(base, work_dir, settings, launch))
+            except pytest.fail.Exception as exc:
+                if "address already in use" not in str(exc).lower():
+                    raise
+                started.append(start_serve(base, work_dir, settings))
+    except BaseException:
+        for _, _, (process, _, _) in launched:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        raise
+    return started
 
 
 @contextlib.contextmanager

@@ -460,8 +460,8 @@ def test_aws_cli_invalid_bucket_name(gateway_env: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("query", "method"), [
-    ("policy", "GET"), ("versioning", "PUT"), ("cors", "PUT"),
-    ("lifecycle", "DELETE"), ("tagging", "GET"),
+    ("versioning", "PUT"), ("cors", "PUT"),
+    ("lifecycle", "DELETE"), ("tagging", "GET"), ("website", "GET"),
 ])
 def test_unsupported_bucket_subresource_is_not_implemented(gateway_env: Any, bucket: str,
                                                            query: str, method: str) -> None:

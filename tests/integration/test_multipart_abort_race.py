@@ -18,8 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
-from tests.integration.s3_support import error_of
-from tests.integration.test_multipart import markers, segments
+from tests.integration.s3_support import error_of, markers, segments
 
 MIB = 1024 * 1024
 

@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.integration.test_multipart import markers, segments
+from tests.integration.s3_support import eventually, markers, segments
 
 WRITERS = 12  # half Completes, half plain PUTs
 
@@ -57,15 +57,19 @@ def test_racing_completes_and_puts_leave_only_the_winner(s3_client: Any, bucket:
     prepared = _prepared_uploads(s3, bucket, "raced", WRITERS // 2)
     _race(s3, bucket, "raced", prepared, WRITERS - WRITERS // 2)
     assert markers(swift_conn, bucket) == []
-    left = segments(swift_conn, bucket)
     head = s3.head_object(Bucket=bucket, Key="raced")
     if "-" in head["ETag"]:  # a Complete won: exactly its two segments remain
-        owners = {name.split("/")[1] for name in left}
-        assert len(owners) == 1 and len(left) == 2, left
+
+        def settled(left: list[str]) -> bool:
+            return len({name.split("/")[1] for name in left}) == 1 and len(left) == 2
     else:
-        assert left == []
+
+        def settled(left: list[str]) -> bool:
+            return left == []
+    left = eventually(lambda: segments(swift_conn, bucket), settled)  # the sweeps ran
+    assert settled(left), left
     s3.delete_object(Bucket=bucket, Key="raced")
-    assert segments(swift_conn, bucket) == []
+    assert eventually(lambda: segments(swift_conn, bucket), [].__eq__) == []
 
 
 def test_racing_completes_keep_uploads_in_progress(s3_client: Any, bucket: str,
@@ -75,10 +79,19 @@ def test_racing_completes_keep_uploads_in_progress(s3_client: Any, bucket: str,
     waiting_id, waiting_parts = _prepared_uploads(s3, bucket, "raced", 1)[0]
     prepared = _prepared_uploads(s3, bucket, "raced", WRITERS // 2)
     _race(s3, bucket, "raced", prepared, WRITERS // 2)
+    head = s3.head_object(Bucket=bucket, Key="raced")
+    winners = 1 if "-" in head["ETag"] else 0  # a Complete won: its segments stay
+
+    def owners() -> set[str]:
+        return {name.split("/")[1] for name in segments(swift_conn, bucket)}
+
+    left = eventually(owners, lambda found: len(found) == 1 + winners)  # the sweeps ran
+    assert waiting_id in left and len(left) == 1 + winners, left
     assert segments(swift_conn, bucket, f"raced/{waiting_id}/") == [
         f"raced/{waiting_id}/00001", f"raced/{waiting_id}/00002"]
     s3.complete_multipart_upload(Bucket=bucket, Key="raced", UploadId=waiting_id,
                                  MultipartUpload={"Parts": waiting_parts})
-    assert sorted({name.split("/")[1] for name in segments(swift_conn, bucket)}) == [waiting_id]
+    assert eventually(owners, {waiting_id}.__eq__) == {waiting_id}
     s3.delete_object(Bucket=bucket, Key="raced")
-    assert segments(swift_conn, bucket) == [] and markers(swift_conn, bucket) == []
+    assert eventually(lambda: segments(swift_conn, bucket), [].__eq__) == []
+    assert markers(swift_conn, bucket) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import re
 import subprocess
@@ -259,7 +260,7 @@ def parse_kv(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines())
 
 
-async def test_cli_create_list_delete(data_dir: Path, key: str) -> None:
+def test_cli_create_list_delete(data_dir: Path, key: str) -> None:
     code, out, _ = run_cli("create", "--data-dir", str(data_dir), "--account", "test")
     assert code == 0
     created = parse_kv(out)
@@ -274,7 +275,7 @@ async def test_cli_create_list_delete(data_dir: Path, key: str) -> None:
     assert code == 0 and parse_kv(out)["secret_key"] == SECRET
 
     with SqliteCredentialStore(data_dir / "credentials.sqlite", key) as gw:
-        assert await gw.lookup(created["access_key"]) == Credential(
+        assert asyncio.run(gw.lookup(created["access_key"])) == Credential(
             created["access_key"], created["secret_key"], "AUTH_test")
 
     code, out, _ = run_cli("list", "--data-dir", str(data_dir))

@@ -49,6 +49,20 @@ SERVED = [
     ("object", "POST", "uploadId", "uploadId=u", {}, "CompleteMultipartUpload"),
     ("object", "DELETE", "uploadId", "uploadId=u", {}, "AbortMultipartUpload"),
     ("object", "GET", "uploadId", "uploadId=u", {}, "ListParts"),
+    ("bucket", "PUT", "policy", "policy", {}, "PutBucketPolicy"),
+    ("bucket", "GET", "policy", "policy", {}, "GetBucketPolicy"),
+    ("bucket", "DELETE", "policy", "policy", {}, "DeleteBucketPolicy"),
+    ("bucket", "GET", "policyStatus", "policyStatus", {}, "GetBucketPolicyStatus"),
+    ("bucket", "PUT", "ownershipControls", "ownershipControls", {},
+     "PutBucketOwnershipControls"),
+    ("bucket", "GET", "ownershipControls", "ownershipControls", {},
+     "GetBucketOwnershipControls"),
+    ("bucket", "DELETE", "ownershipControls", "ownershipControls", {},
+     "DeleteBucketOwnershipControls"),
+    ("bucket", "PUT", "publicAccessBlock", "publicAccessBlock", {}, "PutPublicAccessBlock"),
+    ("bucket", "GET", "publicAccessBlock", "publicAccessBlock", {}, "GetPublicAccessBlock"),
+    ("bucket", "DELETE", "publicAccessBlock", "publicAccessBlock", {},
+     "DeletePublicAccessBlock"),
 ]
 
 

@@ -1,0 +1,166 @@
+"""IAM actions: which one each named S3 operation needs, and which exist at all.
+
+``ACTIONS`` follows AWS's "Required permissions for Amazon S3 API operations":
+several operations share one action (HeadObject and GetObject need
+``s3:GetObject``; every multipart write needs ``s3:PutObject``; a Delete...
+of a configuration needs its Put... action). The known actions, split by the
+resource they apply to, let a policy be refused when it names an action that
+does not exist or that none of its resources can be the target of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+OBJECT_ACTIONS = frozenset(f"s3:{name}" for name in """
+AbortMultipartUpload BypassGovernanceRetention DeleteObject DeleteObjectTagging
+DeleteObjectVersion DeleteObjectVersionTagging GetObject GetObjectAcl GetObjectAttributes
+GetObjectLegalHold GetObjectRetention GetObjectTagging GetObjectTorrent GetObjectVersion
+GetObjectVersionAcl GetObjectVersionAttributes GetObjectVersionForReplication
+GetObjectVersionTagging GetObjectVersionTorrent InitiateReplication ListMultipartUploadParts
+ObjectOwnerOverrideToBucketOwner PutObject PutObjectAcl PutObjectLegalHold PutObjectRetention
+PutObjectTagging PutObjectVersionAcl PutObjectVersionTagging ReplicateDelete ReplicateObject
+ReplicateTags RestoreObject
+""".split())
+
+BUCKET_ACTIONS = frozenset(f"s3:{name}" for name in """
+CreateBucket CreateBucketMetadataTableConfiguration DeleteBucket
+DeleteBucketMetadataTableConfiguration DeleteBucketOwnershipControls DeleteBucketPolicy
+DeleteBucketWebsite GetAccelerateConfiguration GetAnalyticsConfiguration GetBucketAcl
+GetBucketCORS GetBucketLocation GetBucketLogging GetBucketMetadataTableConfiguration
+GetBucketNotification GetBucketObjectLockConfiguration GetBucketOwnershipControls
+GetBucketPolicy GetBucketPolicyStatus GetBucketPublicAccessBlock GetBucketRequestPayment
+GetBucketTagging GetBucketVersioning GetBucketWebsite GetEncryptionConfiguration
+GetIntelligentTieringConfiguration GetInventoryConfiguration GetLifecycleConfiguration
+GetMetricsConfiguration GetReplicationConfiguration ListBucket ListBucketMultipartUploads
+ListBucketVersions PutAccelerateConfiguration PutAnalyticsConfiguration PutBucketAcl
+PutBucketCORS PutBucketLogging PutBucketNotification PutBucketObjectLockConfiguration
+PutBucketOwnershipControls PutBucketPolicy PutBucketPublicAccessBlock PutBucketRequestPayment
+PutBucketTagging PutBucketVersioning PutBucketWebsite PutEncryptionConfiguration
+PutIntelligentTieringConfiguration PutInventoryConfiguration PutLifecycleConfiguration
+PutMetricsConfiguration PutReplicationConfiguration
+""".split())
+
+# Valid in IAM, but never the target of a bucket's resources.
+ACCOUNT_ACTIONS = frozenset(f"s3:{name}" for name in """
+CreateJob GetAccountPublicAccessBlock ListAllMyBuckets ListJobs PutAccountPublicAccessBlock
+""".split())
+
+# The bucket owner may always do these, whatever its policy says (AWS's lock-out
+# protection: the owner can always read, fix or remove a policy that denies it).
+OWNER_ALWAYS_ALLOWED = frozenset({"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"})
+
+KNOWN_ACTIONS = OBJECT_ACTIONS | BUCKET_ACTIONS | ACCOUNT_ACTIONS
+# Lower-case spelling -> AWS's spelling: IAM action names are case-insensitive.
+CANONICAL_ACTIONS: Mapping[str, str] = MappingProxyType(
+    {action.lower(): action for action in KNOWN_ACTIONS})
+
+
+def _pairs(text: str) -> dict[str, str]:
+    words = text.split()
+    return {op: f"s3:{action}" for op, action in zip(words[::2], words[1::2], strict=True)}
+
+
+# Every named operation (gateway/routing.py ROUTES and NOT_IMPLEMENTED) -> its IAM action.
+ACTIONS: Mapping[str, str] = MappingProxyType(_pairs("""
+ListBuckets ListAllMyBuckets
+CreateBucket CreateBucket
+HeadBucket ListBucket
+DeleteBucket DeleteBucket
+ListObjects ListBucket
+ListObjectsV2 ListBucket
+ListObjectVersions ListBucketVersions
+ListMultipartUploads ListBucketMultipartUploads
+GetBucketLocation GetBucketLocation
+GetBucketVersioning GetBucketVersioning
+PutBucketVersioning PutBucketVersioning
+GetBucketAcl GetBucketAcl
+PutBucketAcl PutBucketAcl
+GetBucketPolicy GetBucketPolicy
+PutBucketPolicy PutBucketPolicy
+DeleteBucketPolicy DeleteBucketPolicy
+GetBucketPolicyStatus GetBucketPolicyStatus
+GetBucketOwnershipControls GetBucketOwnershipControls
+PutBucketOwnershipControls PutBucketOwnershipControls
+DeleteBucketOwnershipControls PutBucketOwnershipControls
+GetPublicAccessBlock GetBucketPublicAccessBlock
+PutPublicAccessBlock PutBucketPublicAccessBlock
+DeletePublicAccessBlock PutBucketPublicAccessBlock
+GetBucketAccelerateConfiguration GetAccelerateConfiguration
+PutBucketAccelerateConfiguration PutAccelerateConfiguration
+GetBucketAnalyticsConfiguration GetAnalyticsConfiguration
+ListBucketAnalyticsConfigurations GetAnalyticsConfiguration
+PutBucketAnalyticsConfiguration PutAnalyticsConfiguration
+DeleteBucketAnalyticsConfiguration PutAnalyticsConfiguration
+GetBucketCors GetBucketCORS
+PutBucketCors PutBucketCORS
+DeleteBucketCors PutBucketCORS
+GetBucketEncryption GetEncryptionConfiguration
+PutBucketEncryption PutEncryptionConfiguration
+DeleteBucketEncryption PutEncryptionConfiguration
+GetBucketIntelligentTieringConfiguration GetIntelligentTieringConfiguration
+ListBucketIntelligentTieringConfigurations GetIntelligentTieringConfiguration
+PutBucketIntelligentTieringConfiguration PutIntelligentTieringConfiguration
+DeleteBucketIntelligentTieringConfiguration PutIntelligentTieringConfiguration
+GetBucketInventoryConfiguration GetInventoryConfiguration
+ListBucketInventoryConfigurations GetInventoryConfiguration
+PutBucketInventoryConfiguration PutInventoryConfiguration
+DeleteBucketInventoryConfiguration PutInventoryConfiguration
+GetBucketLifecycleConfiguration GetLifecycleConfiguration
+PutBucketLifecycleConfiguration PutLifecycleConfiguration
+DeleteBucketLifecycle PutLifecycleConfiguration
+GetBucketLogging GetBucketLogging
+PutBucketLogging PutBucketLogging
+GetBucketMetadataConfiguration GetBucketMetadataTableConfiguration
+CreateBucketMetadataConfiguration CreateBucketMetadataTableConfiguration
+DeleteBucketMetadataConfiguration DeleteBucketMetadataTableConfiguration
+GetBucketMetadataTableConfiguration GetBucketMetadataTableConfiguration
+CreateBucketMetadataTableConfiguration CreateBucketMetadataTableConfiguration
+DeleteBucketMetadataTableConfiguration DeleteBucketMetadataTableConfiguration
+GetBucketMetricsConfiguration GetMetricsConfiguration
+ListBucketMetricsConfigurations GetMetricsConfiguration
+PutBucketMetricsConfiguration PutMetricsConfiguration
+DeleteBucketMetricsConfiguration PutMetricsConfiguration
+GetBucketNotificationConfiguration GetBucketNotification
+PutBucketNotificationConfiguration PutBucketNotification
+GetObjectLockConfiguration GetBucketObjectLockConfiguration
+PutObjectLockConfiguration PutBucketObjectLockConfiguration
+GetBucketReplication GetReplicationConfiguration
+PutBucketReplication PutReplicationConfiguration
+DeleteBucketReplication PutReplicationConfiguration
+GetBucketRequestPayment GetBucketRequestPayment
+PutBucketRequestPayment PutBucketRequestPayment
+GetBucketTagging GetBucketTagging
+PutBucketTagging PutBucketTagging
+DeleteBucketTagging PutBucketTagging
+GetBucketWebsite GetBucketWebsite
+PutBucketWebsite PutBucketWebsite
+DeleteBucketWebsite DeleteBucketWebsite
+PostObject PutObject
+PutObject PutObject
+CopyObject PutObject
+GetObject GetObject
+HeadObject GetObject
+SelectObjectContent GetObject
+DeleteObject DeleteObject
+DeleteObjects DeleteObject
+GetObjectAcl GetObjectAcl
+PutObjectAcl PutObjectAcl
+GetObjectAttributes GetObjectAttributes
+GetObjectLegalHold GetObjectLegalHold
+PutObjectLegalHold PutObjectLegalHold
+GetObjectRetention GetObjectRetention
+PutObjectRetention PutObjectRetention
+RestoreObject RestoreObject
+GetObjectTagging GetObjectTagging
+PutObjectTagging PutObjectTagging
+DeleteObjectTagging DeleteObjectTagging
+GetObjectTorrent GetObjectTorrent
+CreateMultipartUpload PutObject
+UploadPart PutObject
+UploadPartCopy PutObject
+CompleteMultipartUpload PutObject
+AbortMultipartUpload AbortMultipartUpload
+ListParts ListMultipartUploadParts
+""") | {"CreateSession": "s3express:CreateSession"})

@@ -1,0 +1,88 @@
+"""A bucket policy document: parsed and validated once, evaluated per request."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from gateway import errors
+from gateway.policy.malformed import (
+    BAD_VERSION, DUPLICATE_SID, EMPTY_STATEMENT, INVALID_JSON, NO_STATEMENT, NOT_JSON_OBJECT,
+    TOO_LARGE, malformed, unknown_field)
+from gateway.policy.request import PolicyRequest
+from gateway.policy.statements import Statement, parse_statement
+
+MAX_POLICY_BYTES = 20 * 1024  # S3's limit on a bucket policy
+VERSIONS = ("2012-10-17", "2008-10-17")
+Decision = Literal["allow", "deny", "default"]
+
+
+@dataclass(frozen=True)
+class BucketPolicy:
+    """The policy's statements; ``text`` is the document as it was put."""
+
+    text: str
+    version: str
+    statements: tuple[Statement, ...]
+
+    def evaluate(self, req: PolicyRequest) -> Decision:
+        """``deny`` if a Deny statement applies (it beats any Allow), else ``allow``
+        if an Allow statement applies, else ``default`` (the ACLs decide)."""
+        action = req.action.lower()
+        allowed = False
+        for statement in self.statements:
+            if statement.allow and allowed:
+                continue
+            if statement.applies(req, action):
+                if not statement.allow:
+                    return "deny"
+                allowed = True
+        return "allow" if allowed else "default"
+
+
+def _load(text: str) -> object:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES:
+        raise malformed(TOO_LARGE)
+    if not text.lstrip().startswith("{"):
+        raise malformed(NOT_JSON_OBJECT)
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise malformed(INVALID_JSON) from None
+
+
+def _uses_variables(statement: object) -> bool:
+    """Whether a statement's resources or condition values use ``${...}``, which this
+    gateway does not substitute (refused, rather than matched literally: a Deny
+    would silently deny nothing)."""
+    assert isinstance(statement, dict)
+    fields = [statement.get("Resource"), statement.get("NotResource"),
+              statement.get("Condition")]
+    return "${" in json.dumps(fields)
+
+
+def parse_policy(text: str, bucket: str) -> BucketPolicy:
+    """Parse and validate a bucket policy for ``bucket``; MalformedPolicy as S3 words it."""
+    document = _load(text)
+    if not isinstance(document, dict):
+        raise malformed(NOT_JSON_OBJECT)
+    for name in document:
+        if name not in ("Version", "Id", "Statement"):
+            raise unknown_field(name)
+    version = document.get("Version", "2008-10-17")
+    if version not in VERSIONS:
+        raise malformed(BAD_VERSION)
+    if "Statement" not in document:
+        raise malformed(NO_STATEMENT)
+    raw = document["Statement"]
+    raw_statements = raw if isinstance(raw, list) else [raw]
+    if not raw_statements:
+        raise malformed(EMPTY_STATEMENT)
+    statements = tuple(parse_statement(item, bucket) for item in raw_statements)
+    if version == "2012-10-17" and any(_uses_variables(item) for item in raw_statements):
+        raise errors.S3NotImplemented("Policy variables (${...}) are not implemented")
+    sids = [s.sid for s in statements if s.sid]
+    if len(sids) != len(set(sids)):
+        raise malformed(DUPLICATE_SID)
+    return BucketPolicy(text, str(version), statements)

@@ -1,0 +1,1 @@
+"""Scripts run by Keystone's own interpreter (.venv-keystone), not by the tests'."""
