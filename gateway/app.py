@@ -85,7 +85,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
         region=config.server.region)
     app[POLICY_PORT] = port = connect_policy()
-    app[BUCKET_ACCESS] = BucketAccessCache(port.parse if port is not None else None)
+    app[BUCKET_ACCESS] = BucketAccessCache(port.parse)
     app.on_response_prepare.append(add_s3_headers)
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(partial(_credentials, store=store))

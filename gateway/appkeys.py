@@ -18,4 +18,4 @@ AUTH_SETTINGS = web.AppKey("auth_settings", AuthSettings)
 SWIFT = web.AppKey("swift", SwiftClient)
 STORE = web.AppKey("store", Store)
 BUCKET_ACCESS = web.AppKey("bucket_access", BucketAccessCache)
-POLICY_PORT = web.AppKey("policy_port", PolicyPort | None)  # type: ignore[arg-type]
+POLICY_PORT = web.AppKey("policy_port", PolicyPort)

@@ -1,6 +1,7 @@
 """What the authorization point remembers of each bucket, per process.
 
-A bucket's owner (the registry's answer), its ACL and its policy document are
+A bucket's owner (the registry's answer), its ACL, policy, ownership controls
+and public access block documents are
 read from the store once per ``TTL_SECONDS`` per bucket, so an owner's request
 to a private bucket costs no Swift round trip for authorization. Concurrent
 misses for one bucket share one read. Writes through this process
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.authz.acl import Acl
+from gateway.policy import access_block
+from gateway.policy import ownership as ownership_doc
+from gateway.policy.access_block import NOTHING_BLOCKED, PublicAccessBlock
 from gateway.storage.base import Store
 from gateway.storage.errors import BucketNotFound
 
@@ -34,6 +38,8 @@ class BucketAccess:
     owner_account: str | None
     acl: Acl | None = None
     policy: Any = None  # a parsed ``policy_port.BucketPolicy``
+    ownership: str | None = None  # the ownership controls' mode, if set
+    block: PublicAccessBlock = NOTHING_BLOCKED
 
 
 UNREGISTERED = BucketAccess(None)
@@ -79,14 +85,16 @@ class BucketAccessCache:
         if owner is None:
             return UNREGISTERED
         try:
-            acl, policy = await asyncio.gather(
-                store.get_bucket_document(owner, bucket, ACL_DOCUMENT),
-                store.get_bucket_document(owner, bucket, POLICY_DOCUMENT)
-                if self._parse is not None else _nothing())
+            acl, policy, ownership, block = await asyncio.gather(*(
+                store.get_bucket_document(owner, bucket, name)
+                for name in (ACL_DOCUMENT, POLICY_DOCUMENT, ownership_doc.DOCUMENT,
+                             access_block.DOCUMENT)))
         except BucketNotFound:  # registered, container gone: the owner's requests say so
             return BucketAccess(owner)
         parsed = self._parse(policy.decode(), bucket) if policy and self._parse else None
-        return BucketAccess(owner, Acl.from_bytes(acl) if acl else None, parsed)
+        return BucketAccess(owner, Acl.from_bytes(acl) if acl else None, parsed,
+                            ownership_doc.stored_ownership(ownership),
+                            access_block.public_access_block(block))
 
     def _loaded(self, bucket: str, done: asyncio.Future[BucketAccess]) -> None:
         if self._loading.get(bucket) is not done:
@@ -97,7 +105,3 @@ class BucketAccessCache:
         if len(self._entries) >= self._size:
             self._entries.pop(next(iter(self._entries)))
         self._entries[bucket] = (time.monotonic() + self._ttl, done.result())
-
-
-async def _nothing() -> None:
-    return None

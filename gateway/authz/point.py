@@ -23,18 +23,26 @@ from typing import Any
 
 from gateway import errors
 from gateway.appkeys import BUCKET_ACCESS, POLICY_PORT
-from gateway.authz.acl import Acl, Owner
+from gateway.authz.acl import GROUP, PUBLIC_GROUPS, Acl, Grant, Owner
 from gateway.authz.cache import BucketAccess
 from gateway.authz.decision import OBJECT, PolicyVerdict, decide, requirement_of
 from gateway.authz.identity import Principal
-from gateway.authz.policy_port import PolicyPort, condition_values, resource_arn
+from gateway.authz.policy_port import PolicyPort, resource_arn
+from gateway.policy.access_block import NOTHING_BLOCKED, PublicAccessBlock, restricted_decision
+from gateway.policy.ownership import BUCKET_OWNER_ENFORCED, OBJECT_WRITER
 from gateway.s3request import S3Request, owner_of
 from gateway.storage.records import ObjectInfo
 
 
 @dataclass
 class RequestAccess:
-    """One request's principal and the bucket's access state, decided on demand."""
+    """One request's principal and the bucket's access state, decided on demand.
+
+    ``ownership``: the bucket's object ownership (BucketOwnerEnforced: ACLs do not
+    apply, only the owner and the policy); ``block``: its public access block
+    (IgnorePublicAcls drops public grants, RestrictPublicBuckets limits a public
+    policy's Allow to the owner's account).
+    """
 
     principal: Principal
     bucket: str
@@ -43,27 +51,38 @@ class RequestAccess:
     bucket_acl: Acl | None
     policy: Any = None  # policy_port.BucketPolicy
     port: PolicyPort | None = None
-    http: Any = None  # the aiohttp request, for policy conditions
-    signature_version: str | None = None
+    request: Any = None  # the S3Request, for policy conditions
     registered: bool = True  # False: a container the registry does not name
     account: str = ""  # where the bucket's data lives (its owner's account)
+    ownership: str = OBJECT_WRITER
+    block: PublicAccessBlock = NOTHING_BLOCKED
     _verdicts: dict[tuple[str, str | None], PolicyVerdict] = field(default_factory=dict)
+
+    @property
+    def acls_apply(self) -> bool:
+        return self.ownership != BUCKET_OWNER_ENFORCED
 
     def verdict(self, operation: str, key: str | None = None) -> PolicyVerdict:
         if self.policy is None or self.port is None:
             return "default"
         memo = (operation, key)
         if memo not in self._verdicts:
-            conditions = condition_values(self.http, self.signature_version,
-                                          self.http.secure)
             request = self.port.request(self.principal, operation,
-                                        resource_arn(self.bucket, key), conditions)
-            self._verdicts[memo] = self.policy.evaluate(request)
+                                        resource_arn(self.bucket, key), self.request)
+            verdict = self.policy.evaluate(request)
+            self._verdicts[memo] = restricted_decision(  # type: ignore[assignment]
+                verdict, self.block, self.port.is_public(self.policy),
+                self.principal.account == self.account)
         return self._verdicts[memo]
 
     def allows(self, operation: str, object_acl: Acl | None = None,
                key: str | None = None) -> bool:
-        return decide(self.principal, operation, self.bucket_owner, self.bucket_acl,
+        bucket_acl = self.bucket_acl
+        if not self.acls_apply:
+            bucket_acl = object_acl = None  # the bucket owner owns everything
+        elif self.block.ignore_public_acls:
+            bucket_acl, object_acl = _not_public(bucket_acl), _not_public(object_acl)
+        return decide(self.principal, operation, self.bucket_owner, bucket_acl,
                       object_acl, self.verdict(operation, key))
 
     @property
@@ -78,6 +97,16 @@ class RequestAccess:
         acl = Acl.from_bytes(info.acl) if info.acl else None
         if not self.allows(operation, acl, info.key):
             raise errors.AccessDenied()
+
+
+def _not_public(acl: Acl | None) -> Acl | None:
+    if acl is None or not acl.is_public:
+        return acl
+    return Acl(acl.owner, tuple(g for g in acl.grants if not _is_public_grant(g)))
+
+
+def _is_public_grant(grant: Grant) -> bool:
+    return grant.grantee.kind == GROUP and grant.grantee.value in PUBLIC_GROUPS
 
 
 def check_object(req: S3Request, info: ObjectInfo, operation: str | None = None) -> None:
@@ -100,9 +129,10 @@ async def access_to(req: S3Request, bucket: str) -> RequestAccess:
     else:
         account = access.owner_account
     return RequestAccess(principal, bucket, req.key, owner_of(account), access.acl,
-                         access.policy, app[POLICY_PORT], req.http,
-                         req.auth.signature_version if req.auth else None,
-                         registered=access.owner_account is not None, account=account)
+                         access.policy, app[POLICY_PORT], req,
+                         registered=access.owner_account is not None, account=account,
+                         ownership=access.ownership or req.config.buckets.default_object_ownership,
+                         block=access.block)
 
 
 async def authorize(req: S3Request) -> None:
@@ -118,9 +148,11 @@ async def authorize(req: S3Request) -> None:
         raise errors.AccessDenied()
 
 
-def remember_bucket(req: S3Request, bucket: str, owner_account: str, acl: Acl | None) -> None:
+def remember_bucket(req: S3Request, bucket: str, owner_account: str, acl: Acl | None,
+                    ownership: str | None) -> None:
     """A bucket this process just created: its first requests need not read it back."""
-    req.http.app[BUCKET_ACCESS].remember(bucket, BucketAccess(owner_account, acl))
+    req.http.app[BUCKET_ACCESS].remember(
+        bucket, BucketAccess(owner_account, acl, ownership=ownership))
 
 
 def forget_bucket(req: S3Request, bucket: str) -> None:

@@ -20,6 +20,7 @@ from gateway.authz.cache import ACL_DOCUMENT
 from gateway.authz.point import check_object, forget_bucket
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
+from gateway.policy.ownership import BUCKET_OWNER_ENFORCED, BUCKET_OWNER_PREFERRED, OBJECT_WRITER
 from gateway.s3request import S3Request, owner_of
 from gateway.storage.records import NewObject
 
@@ -36,6 +37,7 @@ async def get_bucket_acl(req: S3Request) -> web.StreamResponse:
 async def put_bucket_acl(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     acl = await _requested_acl(req, req.owner, None)
+    _check_acl_write(req, acl, req.owner)
     await req.store.put_bucket_document(req.account, req.bucket, ACL_DOCUMENT, acl.to_bytes())
     await register_name(req)
     forget_bucket(req, req.bucket)
@@ -66,6 +68,7 @@ async def put_object_acl(req: S3Request) -> web.StreamResponse:
     check_object(req, info)
     owner = Acl.from_bytes(info.acl).owner if info.acl else req.owner
     acl = await _requested_acl(req, owner, req.owner)
+    _check_acl_write(req, acl, owner)
     await req.store.put_object_acl(req.account, req.bucket, req.key, info,
                                    None if acl == private(req.owner) else acl.to_bytes())
     return web.Response(status=200)
@@ -93,10 +96,36 @@ def with_object_acl(req: S3Request, new: NewObject) -> NewObject:
 
 def object_acl_of_write(req: S3Request) -> bytes | None:
     """The stored ACL of an object this request writes: the writer owns it (the
-    bucket owner for an anonymous writer); ``None`` when that is the default,
-    private to the bucket's owner, so most objects carry nothing."""
+    bucket owner for an anonymous writer, under BucketOwnerEnforced, and under
+    BucketOwnerPreferred with ``bucket-owner-full-control``); ``None`` when that
+    is the default, private to the bucket's owner, so most objects carry nothing."""
     bucket_owner = req.owner
+    headers = req.http.headers
+    canned = headers.get("x-amz-acl")
+    mode = req.access.ownership if req.access is not None else OBJECT_WRITER
+    if mode == BUCKET_OWNER_ENFORCED:
+        if has_acl_headers(headers) and canned != "bucket-owner-full-control":
+            raise errors.AccessControlListNotSupported()
+        return None
+    bucket_owner_takes = mode == BUCKET_OWNER_PREFERRED and canned == "bucket-owner-full-control"
     principal = req.principal
-    writer = bucket_owner if principal.is_anonymous else owner_of(req.caller_account)
-    acl = acl_of_headers(req.http.headers, writer, bucket_owner) or private(writer)
+    writer = bucket_owner if principal.is_anonymous or bucket_owner_takes \
+        else owner_of(req.caller_account)
+    acl = acl_of_headers(headers, writer, bucket_owner) or private(writer)
+    if bucket_owner_takes:
+        acl = private(bucket_owner)
+    _check_acl_write(req, acl, writer)
     return None if acl == private(bucket_owner) else acl.to_bytes()
+
+
+def _check_acl_write(req: S3Request, acl: Acl, owner: Owner) -> None:
+    """ACLs under the bucket's ownership controls and public access block: with
+    BucketOwnerEnforced only the owner's full control may be set
+    (``AccessControlListNotSupported``); BlockPublicAcls refuses public grants."""
+    access = req.access
+    if access is None:
+        return
+    if not access.acls_apply and acl != private(owner):
+        raise errors.AccessControlListNotSupported()
+    if access.block.block_public_acls and acl.is_public:
+        raise errors.AccessDenied()

@@ -13,6 +13,7 @@ from gateway.authz.acl_input import acl_of_headers
 from gateway.authz.cache import ACL_DOCUMENT
 from gateway.authz.point import forget_bucket, remember_bucket
 from gateway.body import read_small_body
+from gateway.policy import ownership
 from gateway.handlers.common import xml_response
 from gateway.s3request import S3Request
 from gateway.storage import errors as store
@@ -76,8 +77,11 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     _check_location(req, await read_small_body(req))
     account = req.caller_account
     acl = acl_of_headers(req.http.headers, req.caller)  # refused before anything is made
-    if acl is not None and acl != private(req.caller) and \
-            req.http.headers.get("x-amz-object-ownership") == "BucketOwnerEnforced":
+    if acl == private(req.caller):
+        acl = None
+    mode = req.http.headers.get("x-amz-object-ownership")  # checked: unsupported_headers
+    effective = mode or req.config.buckets.default_object_ownership
+    if acl is not None and effective == ownership.BUCKET_OWNER_ENFORCED:
         raise errors.InvalidBucketAclWithObjectOwnership()
     owner = await req.store.claim_bucket_name(req.bucket, account)
     forget_bucket(req, req.bucket)
@@ -94,11 +98,12 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     except store.StoreError:
         await req.store.release_bucket_name(req.bucket, account)
         raise
-    if acl is not None and acl != private(req.caller):
+    if acl is not None:
         await req.store.put_bucket_document(account, req.bucket, ACL_DOCUMENT, acl.to_bytes())
-    else:
-        acl = None
-    remember_bucket(req, req.bucket, account, acl)
+    if mode is not None:
+        await req.store.put_bucket_document(account, req.bucket, ownership.DOCUMENT,
+                                            ownership.ownership_document(mode))
+    remember_bucket(req, req.bucket, account, acl, mode)
     return _created(req.bucket)
 
 

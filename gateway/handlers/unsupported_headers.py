@@ -114,9 +114,9 @@ RULES: tuple[Rule, ...] = (
     Rule("x-amz-bucket-object-lock-enabled", _ops("CreateBucket"),
          _accept("false", "False", known=frozenset({"true", "True"}))),
     # ACLs (x-amz-acl, x-amz-grant-*) are served: gateway.authz.acl_input.
-    Rule("x-amz-object-ownership", _ops("CreateBucket"),
-         _accept("BucketOwnerEnforced",
-                 known=frozenset({"BucketOwnerPreferred", "ObjectWriter"}))),
+    Rule("x-amz-object-ownership", _ops("CreateBucket"),  # stored by CreateBucket
+         _accept("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter",
+                 known=frozenset())),
     # Tags and website redirects are not stored.
     Rule("x-amz-tagging", OBJECT_WRITES, _accept("")),
     Rule("x-amz-tagging-directive", _ops("CopyObject"), _tagging_directive),

@@ -8,6 +8,9 @@ rules against Swift with real clients.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
@@ -277,3 +280,58 @@ async def test_conditions_and_ranges_tell_nothing_without_read(s3: Clients) -> N
                     {"If-None-Match": "*"}):
         assert_error(await s3.send("b", "GET", "/quiet/k", headers=headers), "AccessDenied", 403)
     assert_error(await s3.send("b", "GET", "/quiet/k?partNumber=9"), "AccessDenied", 403)
+
+
+def _policy(effect: str, who: str, action: str, resource: str) -> bytes:
+    principal = "*" if who == "*" else {"AWS": f"arn:aws:iam::{ACCOUNTS[who]}:root"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": effect, "Principal": principal, "Action": action,
+        "Resource": resource}]}).encode()
+
+
+async def _put_policy(s3: Clients, bucket: str, document: bytes) -> None:
+    md5 = base64.b64encode(hashlib.md5(document).digest()).decode()
+    reply = await s3.send("a", "PUT", f"/{bucket}?policy", document, {"Content-MD5": md5})
+    assert reply.status == 204, reply.body
+
+
+async def test_policy_and_acls_combine_as_on_s3(s3: Clients) -> None:
+    await _bucket(s3, "pol", {"x-amz-acl": "public-read"})
+    await _put_policy(s3, "pol", _policy("Deny", "b", "s3:GetObject", "arn:aws:s3:::pol/*"))
+    assert_error(await s3.send("b", "GET", "/pol/k"), "AccessDenied", 403)  # deny beats ACL
+    assert (await s3.send("c", "GET", "/pol/k")).status == 200
+    assert (await s3.send("b", "GET", "/pol")).status == 200  # only GetObject was denied
+    await _bucket(s3, "pol2")
+    await _put_policy(s3, "pol2", _policy("Allow", "b", "s3:ListBucket", "arn:aws:s3:::pol2"))
+    assert (await s3.send("b", "GET", "/pol2")).status == 200  # allow grants alone
+    assert_error(await s3.send("c", "GET", "/pol2"), "AccessDenied", 403)
+    await _put_policy(s3, "pol2", _policy("Deny", "a", "s3:*", "arn:aws:s3:::pol2"))
+    assert_error(await s3.send("a", "GET", "/pol2"), "AccessDenied", 403)
+    assert (await s3.send("a", "DELETE", "/pol2?policy")).status == 204  # never locked out
+
+
+async def test_bucket_owner_enforced_disables_acls(s3: Clients) -> None:
+    headers = {"x-amz-object-ownership": "BucketOwnerEnforced"}
+    assert (await s3.send("a", "PUT", "/enforced", headers=headers)).status == 200
+    assert_error(await s3.send("a", "PUT", "/enforced2", headers={
+        **headers, "x-amz-acl": "public-read"}), "InvalidBucketAclWithObjectOwnership", 400)
+    assert_error(await s3.send("a", "PUT", "/enforced/k", b"x", {"x-amz-acl": "public-read"}),
+                 "AccessControlListNotSupported", 400)
+    assert_error(await s3.send("a", "PUT", "/enforced?acl", headers={"x-amz-acl": "public-read"}),
+                 "AccessControlListNotSupported", 400)
+    full = {"x-amz-acl": "bucket-owner-full-control"}
+    assert (await s3.send("a", "PUT", "/enforced/k", b"x", full)).status == 200
+    assert (await s3.send(ANON, "GET", "/enforced/k")).status == 403
+
+
+async def test_public_access_block(s3: Clients) -> None:
+    await _bucket(s3, "blocked", {"x-amz-acl": "public-read"})
+    flags = ("<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls>"
+             "<IgnorePublicAcls>true</IgnorePublicAcls></PublicAccessBlockConfiguration>")
+    md5 = base64.b64encode(hashlib.md5(flags.encode()).digest()).decode()
+    reply = await s3.send("a", "PUT", "/blocked?publicAccessBlock", flags.encode(),
+                          {"Content-MD5": md5})
+    assert reply.status == 200, reply.body
+    assert (await s3.send(ANON, "GET", "/blocked/k")).status == 403  # public grants ignored
+    assert_error(await s3.send("a", "PUT", "/blocked/new", b"x", {"x-amz-acl": "public-read"}),
+                 "AccessDenied", 403)

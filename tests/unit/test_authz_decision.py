@@ -94,6 +94,10 @@ def test_a_missing_key_is_told_only_to_who_may_list() -> None:
 
 def test_every_served_operation_has_its_requirement() -> None:
     from gateway.routing import ROUTES
-    owner_only = {"DeleteBucket", "GetBucketLocation", "GetBucketVersioning"}
+    owner_only = {"DeleteBucket", "GetBucketLocation", "GetBucketVersioning",
+                  "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy",
+                  "GetBucketPolicyStatus", "PutBucketOwnershipControls",
+                  "GetBucketOwnershipControls", "DeleteBucketOwnershipControls",
+                  "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock"}
     for route in ROUTES:
         assert route.operation in REQUIREMENTS or route.operation in owner_only, route
