@@ -10,6 +10,7 @@ and plain HTTP as clients).
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import threading
 import uuid
@@ -254,3 +255,28 @@ def test_containers_made_through_swift_are_adopted(
         b.client.delete_object(Bucket=legacy, Key="k")
         b.client.delete_bucket(Bucket=legacy)
 
+
+
+def test_policy_by_principal_prefix_and_ip_over_acls(
+        gateway_env: GatewayEnv, accounts: dict[str, Account], names: list[str]) -> None:
+    a, b, c = accounts["a"].client, accounts["b"], accounts["c"]
+    name = _name("policy")
+    names.append(name)
+    a.create_bucket(Bucket=name)
+    for key in ("k", "blocked-1"):
+        a.put_object(Bucket=name, Key=key, Body=b"public", ACL="public-read")
+    arn = f"arn:aws:s3:::{name}"
+    a.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{b.account}:root"},
+         "Action": "s3:GetObject", "Resource": f"{arn}/k"},
+        {"Effect": "Allow", "Principal": {"CanonicalUser": c.id}, "Action": "s3:ListBucket",
+         "Resource": arn, "Condition": {"StringEquals": {"s3:prefix": "docs/"}}},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"{arn}/blocked*", "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+    ]}))
+    _denied(lambda: b.client.get_object(Bucket=name, Key="k"))  # Deny beats the ACL grant
+    assert requests.get(f"{gateway_env.endpoint}/{name}/k", timeout=30).content == b"public"
+    assert c.client.list_objects_v2(Bucket=name, Prefix="docs/")["KeyCount"] == 0
+    _denied(lambda: c.client.list_objects_v2(Bucket=name))
+    blocked = requests.get(f"{gateway_env.endpoint}/{name}/blocked-1", timeout=30)
+    assert blocked.status_code == 403 and "<Code>AccessDenied</Code>" in blocked.text

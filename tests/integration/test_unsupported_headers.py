@@ -168,7 +168,7 @@ BUCKET_CASES = {
     "acl-with-owner-enforced": ({"ACL": "public-read", "ObjectOwnership": "BucketOwnerEnforced"},
                                 "InvalidBucketAclWithObjectOwnership", 400),
     "object-lock": ({"ObjectLockEnabledForBucket": True}, "NotImplemented", 501),
-    "ownership-object-writer": ({"ObjectOwnership": "ObjectWriter"}, "NotImplemented", 501),
+    "ownership-unknown": ({"ObjectOwnership": "Everyone"}, "InvalidArgument", 400),
 }
 
 
