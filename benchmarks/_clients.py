@@ -175,6 +175,17 @@ class S3Side:
             await _check(resp, (204,), f"{self.name} DELETE {key}")
             await resp.read()
 
+    async def list(self, session: aiohttp.ClientSession, prefix: str, max_keys: int) -> int:
+        """ListObjectsV2 of one page; returns the size of the XML body."""
+        url = f"{self.url()}?list-type=2&max-keys={max_keys}&prefix={quote(prefix, safe='')}"
+        async with session.get(url, headers=self.sign("GET", url, EMPTY_SHA256)) as resp:
+            await _check(resp, (200,), f"{self.name} LIST {prefix}")
+            body = await resp.read()
+        if body.count(b"<Key>") != max_keys:
+            raise BenchRequestError(f"LIST {prefix}: {body.count(b'<Key>')} keys, "
+                                    f"expected {max_keys}")
+        return len(body)
+
 
 @dataclass
 class SwiftSide:
@@ -252,6 +263,22 @@ class SwiftSide:
         async with session.delete(self.url(key), headers={"X-Auth-Token": self.token}) as resp:
             await _check(resp, (204, 404), f"{self.name} DELETE {key}")
             await resp.read()
+
+    async def head(self, session: aiohttp.ClientSession, key: str) -> None:
+        async with session.head(self.url(key), headers={"X-Auth-Token": self.token}) as resp:
+            await _check(resp, (200,), f"{self.name} HEAD {key}")
+            await resp.read()
+
+    async def list(self, session: aiohttp.ClientSession, prefix: str, max_keys: int) -> int:
+        """One JSON page of the container listing; returns the size of the body."""
+        url = f"{self.storage_url}/{self.container}"
+        params = {"format": "json", "prefix": prefix, "limit": str(max_keys)}
+        async with session.get(url, params=params, headers={"X-Auth-Token": self.token}) as resp:
+            await _check(resp, (200,), f"{self.name} LIST {prefix}")
+            body = await resp.read()
+        if body.count(b'"name":') != max_keys:  # as cheap as the S3 side's check
+            raise BenchRequestError(f"LIST {prefix}: not {max_keys} names")
+        return len(body)
 
 
 async def swift_login(session: aiohttp.ClientSession, auth_url: str, user: str,

@@ -106,8 +106,10 @@ def _toml_str(value: str) -> str:
 class Cluster:
     """``s3swift dev`` (embedded Swift + 1-worker gateway) and ``s3swift serve``."""
 
-    def __init__(self, root: Path, serve_workers: int = 2, log=print) -> None:  # noqa: ANN001
+    def __init__(self, root: Path, serve_workers: int = 2, log=print,  # noqa: ANN001
+                 with_s3api: bool = False) -> None:
         self.root = Path(root)
+        self.with_s3api = with_s3api  # Swift's own s3api in the proxy: a third side
         self.data_dir = self.root / "dev"
         self.serve_workers = serve_workers
         self.log = log
@@ -131,7 +133,7 @@ class Cluster:
         log_file = open(self.root / "dev.log", "wb")  # noqa: SIM115 (closed at exit)
         self.dev = subprocess.Popen(
             [*s3swift_command(), "dev", "--host", LOOPBACK, "--port", str(port),
-             "--data-dir", str(self.data_dir)],
+             "--data-dir", str(self.data_dir), *(["--with-s3api"] if self.with_s3api else [])],
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
             env=_child_env(), start_new_session=True)
         log_file.close()

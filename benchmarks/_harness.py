@@ -27,10 +27,11 @@ from _clients import MiB, BenchRequestError, S3Side, SwiftSide
 from _cluster import Cluster
 from _procstats import CpuMeter
 
-WORKLOADS = ("large", "small", "stream", "multipart", "checksum", "delete", "policy")
+WORKLOADS = ("large", "small", "list", "stream", "multipart", "checksum", "delete", "policy")
 BUCKET = "s3swift-bench"
-# Workloads of 4 KiB objects, reported in ops/s rather than MiB/s.
-SMALL_WORKLOADS = frozenset({"small", "policy_plain", "policy_policy"})
+# Figures per operation, not per MiB (4 KiB objects, listings).
+PER_OP_WORKLOADS = frozenset({"small", "list", "policy_plain", "policy_policy"})
+S3API_SIDE = "s3api"  # Swift's own s3api middleware, the third side
 KiB = 1024
 
 
@@ -45,8 +46,12 @@ class Settings:
     small_ops: int = 2000
     small_concurrency: int = 16
     small_max_seconds: float = 60.0
+    list_keys: int = 1000  # one ListObjectsV2 page of this many keys
+    list_ops: int = 30  # sequential listings per side per round
     stream_size: int = 2 * 1024 * MiB
     stream_chunk: int = 1 * MiB
+    parallel_uploads: int = 64  # uploads streaming at once through one gateway (RSS)
+    parallel_upload_size: int = 32 * MiB
     rss_interval: float = 0.1
     multipart_size: int = 1024 * MiB
     multipart_part: int = 16 * MiB
@@ -61,7 +66,9 @@ class Settings:
 # Counts are per side per round; the sides run back to back within each round.
 FULL = Settings(rounds=3, large_seq=6, large_conc=8, small_ops=600, small_max_seconds=15.0)
 QUICK = Settings(rounds=2, large_seq=3, large_conc=8, small_ops=200, small_max_seconds=8.0,
-                 stream_size=256 * MiB, multipart_size=256 * MiB, checksum_puts=3,
+                 list_ops=15,
+                 stream_size=256 * MiB, parallel_upload_size=4 * MiB,
+                 multipart_size=256 * MiB, checksum_puts=3,
                  checksum_big=64 * MiB, checksum_big_puts=1, budget_seconds=20 * 60)
 
 
@@ -178,9 +185,14 @@ class Context:
             return self.cluster.serve_worker_pids()
         return []
 
-    def order(self, round_no: int) -> list[S3Side | SwiftSide]:
-        """Alternate the order of the sides round by round, so drift cancels out."""
-        return list(self.sides) if round_no % 2 == 0 else list(reversed(self.sides))
+    def order(self, round_no: int, with_s3api: bool = True) -> list[S3Side | SwiftSide]:
+        """Alternate the order of the sides round by round, so drift cancels out.
+
+        ``with_s3api=False``: the gateway-only workloads (multipart, checksums,
+        DeleteObjects), which compare the gateway with direct Swift only.
+        """
+        sides = [s for s in self.sides if with_s3api or s.name != S3API_SIDE]
+        return sides if round_no % 2 == 0 else sides[::-1]
 
 
 async def run_ops(n: int, concurrency: int, op: Callable[[int], Awaitable[int]],
@@ -199,7 +211,8 @@ async def run_ops(n: int, concurrency: int, op: Callable[[int], Awaitable[int]],
             i = next_i
             next_i += 1
             start = time.perf_counter()
-            nbytes += await op(i)
+            got = await op(i)  # not `nbytes += await ...`: that reads nbytes before awaiting
+            nbytes += got
             latencies.append(time.perf_counter() - start)
             done += 1
 
@@ -245,8 +258,10 @@ async def measure(ctx: Context, side: S3Side | SwiftSide, workload: str, op_name
     ctx.phases.append(record)
     if not verbose:
         return record
-    unit = (f"{record['mib_s']:8.1f} MiB/s" if workload not in SMALL_WORKLOADS
-            else f"{record['ops_s']:8.1f} ops/s")
+    unit = (f"{record['ops_s']:8.1f} ops/s" if workload in PER_OP_WORKLOADS
+            else f"{record['mib_s']:8.1f} MiB/s")
+    if workload == "list":
+        unit += f", p50 {record['latency_ms']['p50']} ms"
     log(f"  {workload:12s} {op_name:4s} {side.name:6s} r{round_no}: {unit}  "
         f"({done} ops, {elapsed:.2f}s; cores busy: gateway {cores['gateway']:.2f}, "
         f"swift {cores['swift']:.2f}, client {cores['client']:.2f}; cpu pressure "

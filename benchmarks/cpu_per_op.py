@@ -45,6 +45,8 @@ from _swift_recorder import SwiftRecorder  # noqa: E402
 
 SMALL_PHASES = ("put", "get", "head", "delete")
 LARGE_PHASES = ("put16", "get16")
+LIST_PHASES = ("list",)  # ListObjectsV2 of LIST_KEYS keys, sequential
+LIST_PREFIX, LIST_KEYS = "lst/", 1000
 VOLATILE = re.compile(r"^(x-auth-token|x-timestamp|date|x-trans-id|etag|if-match|"
                       r"x-object-meta-s3swift-checksum.*)$", re.I)
 
@@ -109,6 +111,10 @@ class ProxyLog:
 
 async def run_phase(side: S3Side, session: aiohttp.ClientSession, phase: str, keys: list[str],
                     small: bytes, large: bytes, concurrency: int) -> None:
+    if phase in LIST_PHASES:
+        for _ in keys:
+            await side.list(session, LIST_PREFIX, LIST_KEYS)
+        return
     if phase in LARGE_PHASES:
         for key in keys:  # sequential, one 16 MiB body at a time
             if phase == "put16":
@@ -135,6 +141,9 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
     results: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
     async with make_session(max(args.concurrency, 4)) as session:
         await gateways[0].side.create_bucket(session)
+        await run_phase(gateways[0].side, session, "put",  # what the LIST phase lists
+                        [f"{LIST_PREFIX}{i:04d}" for i in range(LIST_KEYS)], small, large,
+                        args.concurrency)
         for gw in gateways:  # warm up: connections, tokens, caches
             for phase, keys in (("put", ["warm/a", "warm/b"]), ("get", ["warm/a"]),
                                 ("put16", ["warm/l"]), ("get16", ["warm/l"])):
@@ -144,9 +153,10 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
             # Phase by phase, the trees back to back (order reversed every other
             # round): the machine's load drifts less between their figures.
             order = gateways if rnd % 2 == 0 else gateways[::-1]
-            for phase in (*SMALL_PHASES, *LARGE_PHASES):
+            for phase in (*SMALL_PHASES, *LARGE_PHASES, *LIST_PHASES):
                 for gw in order:
-                    n = args.large_ops if phase in LARGE_PHASES else args.small_ops
+                    n = (args.large_ops if phase in LARGE_PHASES else
+                         args.list_ops if phase in LIST_PHASES else args.small_ops)
                     prefix = "l" if phase in LARGE_PHASES else "s"
                     keys = [f"{gw.name}/r{rnd}/{prefix}{i}" for i in range(n)]
                     meter = CpuMeter({"gateway": lambda gw=gw: [gw.proc.pid],
@@ -167,14 +177,14 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
                         "pressure": pressure or 0.0})
             log(f"round {rnd}: " + "; ".join(
                 f"{gw.name} " + " ".join(f"{p} {results[gw.name][p][-1]['gateway_ms']:.3f}"
-                                         for p in (*SMALL_PHASES, *LARGE_PHASES))
+                                         for p in (*SMALL_PHASES, *LARGE_PHASES, *LIST_PHASES))
                 for gw in gateways))
     return results
 
 
 def summarise(results: dict[str, dict[str, list[dict[str, float]]]]) -> str:
     first = next(iter(results))
-    lines = ["gateway CPU ms per op (4 KiB) or per MiB (16 MiB): median [min-max] over rounds;",
+    lines = ["gateway CPU ms per op (4 KiB, LIST) or per MiB (16 MiB): median [min-max] over rounds;",
              f"'vs {first}': median over rounds of the gateway figure / {first}'s of the same round",
              f"{'tree':<10}{'phase':<8}{'gateway ms':>22}{'vs ' + first:>10}{'swift ms':>22}"
              f"{'swift req/op':>14}{'cpu pressure':>14}"]
@@ -239,6 +249,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--small-ops", type=int, default=400)
     parser.add_argument("--large-ops", type=int, default=6)
+    parser.add_argument("--list-ops", type=int, default=20,
+                        help="ListObjectsV2 calls (1,000 keys each) per tree and round")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--census", action="store_true", help="record Swift requests first")
     parser.add_argument("--profile", metavar="DIR", help="py-spy record each phase into DIR")

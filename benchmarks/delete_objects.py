@@ -79,7 +79,7 @@ async def delete_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
     log(f"delete: one request removing {DELETE_KEYS} plain 4 KiB objects per side per round "
         f"(gateway DeleteObjects vs Swift bulk delete), {s.rounds} round(s)")
     for r in range(s.rounds):
-        for side in ctx.order(r):
+        for side in ctx.order(r, with_s3api=False):
             keys = _keys(side.name, r)
             try:
                 await _fill(ctx, session, side, keys)

@@ -124,7 +124,7 @@ async def multipart_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
     direct = _direct(ctx)
     try:  # creates the containers (the gateway's hidden ones too), warms the code paths
         await direct.put_container(session, DIRECT_SEGMENTS)
-        for side in ctx.sides:
+        for side in ctx.order(0, with_s3api=False):
             key = f"multipart/warm/{side.name}"
             if isinstance(side, S3Side):
                 await _gateway_upload(ctx, session, side, key, MiB, MiB, 1)
@@ -137,7 +137,7 @@ async def multipart_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
         return
 
     for r in range(s.multipart_rounds):
-        for side in ctx.order(r):
+        for side in ctx.order(r, with_s3api=False):
             key = f"multipart/{side.name}/r{r}"
             pids = ctx.gateway_pids(side)
             hwm_reset = reset_peak_rss(pids) if pids else False
@@ -217,7 +217,7 @@ def _chunks_of(ctx: Context, size: int) -> Iterable[bytes]:
 
 async def checksum_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
     s = ctx.settings
-    gateways = [side for side in ctx.sides if isinstance(side, S3Side)]
+    gateways = [side for side in ctx.order(0, with_s3api=False) if isinstance(side, S3Side)]
     for size, count in ((s.large_size, s.checksum_puts), (s.checksum_big, s.checksum_big_puts)):
         workload = f"checksum_{size // MiB}m"
         values = checksum_values(_chunks_of(ctx, size))

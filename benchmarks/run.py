@@ -3,13 +3,15 @@
 
     .venv/bin/python benchmarks/run.py [--quick] [--rounds N] [--profile DIR]
 
-Starts its own ``s3swift dev`` (embedded Swift + a 1-worker gateway) and a
-2-worker ``s3swift serve`` against the same Swift, then measures, interleaving
-the sides round by round:
+Starts its own ``s3swift dev --with-s3api`` (embedded Swift with Swift's own
+s3api middleware in its proxy, + a 1-worker gateway) and a 2-worker
+``s3swift serve`` against the same Swift, then measures direct Swift, both
+gateways and s3api with the same client, interleaving the sides round by round:
 
 * large objects (16 MiB): PUT and GET throughput, sequential and concurrent,
   plus a signed-payload PUT variant;
-* small objects (4 KiB): PUT and GET ops/s at concurrency 16;
+* small objects (4 KiB): PUT, GET, HEAD and DELETE ops/s at concurrency 16, and
+  the p50 latency of listing 1,000 keys (``small.py``);
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
 * DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
 * small PUT/GET into a bucket with a bucket policy vs one without
@@ -47,13 +49,14 @@ from _clients import (  # noqa: E402
     MiB, BenchRequestError, S3Side, SwiftSide, make_session, stream_body, swift_login)
 from _cluster import Cluster, ClusterError  # noqa: E402
 from _harness import (  # noqa: E402
-    BUCKET, FULL, KiB, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
+    BUCKET, FULL, QUICK, WORKLOADS, Context, Profiler, Settings, log, measure)
 from _procstats import RssSampler, reset_peak_rss, status_kib  # noqa: E402
-from _report import evaluate, render_cpu, render_table  # noqa: E402
+from _report import evaluate, render_cpu, render_table, render_three_sided  # noqa: E402
 from bucket_policy import policy_lines, policy_phase, policy_summary  # noqa: E402
 from delete_objects import delete_phase, delete_summary, summary_line  # noqa: E402
 from multipart import (  # noqa: E402
     checksum_phase, evaluate_checksums, multipart_phase, render_checksums)
+from small import list_rounds, small_rounds  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -108,36 +111,6 @@ async def large_rounds(ctx: Context, session: aiohttp.ClientSession) -> None:
             await measure(ctx, side, "large_signed", "put", r, s.large_seq, 1, put_signed)
 
 
-async def small_rounds(ctx: Context, session: aiohttp.ClientSession) -> None:
-    s = ctx.settings
-    body, sha = ctx.small_body, ctx.small_sha256
-    log(f"small: {s.small_ops} x {s.small_size // KiB} KiB, concurrency {s.small_concurrency} "
-        f"(capped at {s.small_max_seconds:.0f}s per phase)")
-    for r in range(s.rounds):
-        for side in ctx.order(r):
-            keys = [f"small/{side.name}/{i:05d}" for i in range(s.small_ops)]
-
-            async def put(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys) -> int:
-                await side.put(session, keys[i], body, len(body), sha)
-                return len(body)
-
-            record = await measure(ctx, side, "small", "put", r, s.small_ops,
-                                   s.small_concurrency, put, s.small_max_seconds)
-            if not record:
-                continue
-            written = max(1, record["ops"])
-
-            async def get(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys,
-                          written: int = written) -> int:
-                got = await side.get(session, keys[i % written])
-                if got != len(body):
-                    raise BenchRequestError(f"GET {keys[i % written]}: {got} bytes")
-                return got
-
-            await measure(ctx, side, "small", "get", r, s.small_ops, s.small_concurrency, get,
-                          s.small_max_seconds)
-
-
 async def stream_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
     """One huge object through each side, PUT then GET, sampling the gateway's RSS."""
     s = ctx.settings
@@ -183,9 +156,40 @@ async def stream_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
             log(f"    (could not delete {key}: {exc})")
 
 
+async def parallel_uploads_phase(ctx: Context, session: aiohttp.ClientSession) -> None:
+    """``parallel_uploads`` streamed PUTs at once through each gateway, sampling its RSS
+    (the issue: flat memory while 64 uploads stream at once); direct Swift for scale."""
+    s = ctx.settings
+    n, size = s.parallel_uploads, s.parallel_upload_size
+    log(f"stream64: {n} uploads of {size / MiB:.0f} MiB at once, RSS sampled every "
+        f"{s.rss_interval * 1000:.0f} ms")
+    for side in ctx.order(0, with_s3api=False):
+        keys = [f"stream64/{side.name}/{i:03d}" for i in range(n)]
+        pids = ctx.gateway_pids(side)
+
+        async def op(i: int, side: S3Side | SwiftSide = side, keys: list[str] = keys) -> int:
+            await side.put(session, keys[i], stream_body(size, ctx.chunk), size)
+            return size
+
+        with RssSampler(pids, s.rss_interval) as sampler:
+            record = await measure(ctx, side, "stream64", "put", 0, n, n, op, profile=False)
+        if record is not None and pids:
+            record["peak_rss_mib"] = round(sampler.peak_mib(), 1)
+            record["rss"] = {"peak_rss_mib": record["peak_rss_mib"],
+                             "peak_rss_sum_mib": round(sampler.peak_sum_mib(), 1),
+                             "samples": sampler.samples}
+            log(f"    {side.name}: peak RSS {sampler.peak_mib():.1f} MiB "
+                f"({sampler.samples} samples)")
+        for key in keys:  # free the disk before the next side
+            try:
+                await side.delete(session, key)
+            except (BenchRequestError, aiohttp.ClientError):
+                pass
+
+
 async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
     s = ctx.settings
-    conns = max(s.small_concurrency, s.large_concurrency) * 2
+    conns = max(s.small_concurrency * 2, s.large_concurrency * 2, s.parallel_uploads)
     async with make_session(conns) as session:
         storage_url, token = await swift_login(
             session, swift_auth["auth_url"], swift_auth["user"], swift_auth["key"])
@@ -200,8 +204,11 @@ async def run_all(ctx: Context, swift_auth: dict[str, Any]) -> None:
             await large_rounds(ctx, session)
         if "small" in ctx.only:
             await small_rounds(ctx, session)
+        if "list" in ctx.only:
+            await list_rounds(ctx, session)
         if "stream" in ctx.only:
             await stream_phase(ctx, session)
+            await parallel_uploads_phase(ctx, session)
         if "multipart" in ctx.only:
             await multipart_phase(ctx, session)
         if "checksum" in ctx.only:
@@ -273,11 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     load_before = os.getloadavg()
     code = {"git_commit": git_commit(), "gateway_uncommitted_files": gateway_changes()}
-    cluster = Cluster(root, serve_workers=2, log=log)
+    cluster = Cluster(root, serve_workers=2, log=log, with_s3api=True)
     ctx: Context | None = None
     status = "ok"
     try:
-        log(f"starting s3swift dev + serve --workers 2 under {root}")
+        log(f"starting s3swift dev --with-s3api + serve --workers 2 under {root}")
         cluster.start()
         sides: list[S3Side | SwiftSide] = [
             SwiftSide("direct", "direct Swift", "", "", BUCKET),
@@ -287,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
             S3Side("gw2", "gateway, s3swift serve --workers 2", cluster.serve_endpoint,
                    cluster.endpoints["s3"]["access_key"], cluster.endpoints["s3"]["secret_key"],
                    cluster.endpoints["s3"]["region"], BUCKET),
+            S3Side("s3api", "Swift's s3api middleware (in the proxy)",
+                   cluster.endpoints["s3api"]["endpoint"],
+                   cluster.endpoints["s3api"]["access_key"],
+                   cluster.endpoints["s3api"]["secret_key"],
+                   cluster.endpoints["s3api"]["region"], BUCKET),
         ]
         large = os.urandom(settings.large_size)
         small = os.urandom(settings.small_size)
@@ -333,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
         "summary": summary,
+        "three_sided": render_three_sided(phases),
         "checksum_summary": checksum_summary,
         "delete_summary": delete_summary(phases),
         "policy_summary": policy_summary(phases),
@@ -345,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(render_table(summary, settings))
     print()
+    if document["three_sided"]:
+        print("three-sided table (README; ratios to direct Swift, server CPU = gateway + Swift):")
+        print(document["three_sided"])
+        print()
     if checksum_summary:
         print(render_checksums(checksum_summary))
         print()

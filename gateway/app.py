@@ -19,7 +19,13 @@ from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
 from gateway.identity_api.listener import IDENTITY_LISTENER, IdentityListener, serve_identity_api
+from gateway.forwarded import TrustedProxies
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
+from gateway.observability.access_log import AccessLog
+from gateway.observability.metrics import GatewayMetrics
+from gateway.observability.observer import (TELEMETRY, Telemetry, make_drain_hook,
+                                            make_observe_middleware)
+from gateway.observability.swift_observer import SwiftMetrics
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.storage.base import Store
@@ -51,7 +57,8 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     config = app[CONFIG].swift
     # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
     app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
-                             body_errors=(errors.S3Error,))
+                             body_errors=(errors.S3Error,),
+                             observer=SwiftMetrics(app[TELEMETRY].metrics))
     app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT], config.registry)
     yield
     await app[STORE].close()
@@ -70,16 +77,29 @@ async def _credentials(app: web.Application, store: CredentialStore | None) -> A
     await app[CREDENTIALS].close()
 
 
+async def _access_log(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[TELEMETRY].access_log.close()
+
+
+def _telemetry(config: GatewayConfig) -> Telemetry:
+    """Metrics (this application's registry), the access log and trusted proxies."""
+    return Telemetry(metrics=GatewayMetrics(), access_log=AccessLog(config.server),
+                     proxies=TrustedProxies(config.server.trusted_proxies))
+
+
 def create_app(config: GatewayConfig, store: CredentialStore | None = None,
                backend: Store | None = None) -> web.Application:
     """The gateway; ``store`` replaces the configured credentials and ``backend``
     the Swift storage (tests)."""
+    telemetry = _telemetry(config)
     app = web.Application(
-        middlewares=[error_middleware, context_middleware],
+        middlewares=[make_observe_middleware(telemetry), error_middleware, context_middleware],
         # Bodies are streamed and stored byte for byte: never inflate gzip uploads.
         handler_args={"auto_decompress": False, "max_headers": MAX_REQUEST_HEADERS},
     )
     app[CONFIG] = config
+    app[TELEMETRY] = telemetry
     app[AUTH_SETTINGS] = AuthSettings(
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
@@ -87,12 +107,14 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
     app[POLICY_PORT] = port = connect_policy()
     app[BUCKET_ACCESS] = BucketAccessCache(port.parse)
     app.on_response_prepare.append(add_s3_headers)
+    app.on_response_prepare.append(make_drain_hook(telemetry))
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(partial(_credentials, store=store))
     # The OS-EC2 API's own port, when [identity_api] enabled: same store, same Swift client.
     app[IDENTITY_LISTENER] = IdentityListener(config.identity_api,
                                               reuse_port=config.server.workers > 1)
     app.cleanup_ctx.append(serve_identity_api)
+    app.cleanup_ctx.append(_access_log)
     # One route for everything: S3 dispatches on Host, path depth and query, not paths.
     # Its expect handler defers "100 Continue" until auth and target were checked.
     app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch, expect_handler=defer_continue)

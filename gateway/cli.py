@@ -12,16 +12,27 @@ from gateway.config import ConfigError, load_config
 
 def _serve(args: argparse.Namespace) -> int:
     """Exit status 2, with one line on stderr, for anything that prevents starting."""
-    from gateway.server import StartupError, serve
+    from gateway.observability import multiprocess
 
     overrides = {("server", key, option): value for key, option, value in (
         ("workers", "--workers", args.workers), ("port", "--port", args.port),
         ("host", "--host", args.host)) if value is not None}
     try:
-        return serve(load_config(args.config, overrides=overrides))
-    except (ConfigError, StartupError) as exc:
+        config = load_config(args.config, overrides=overrides)
+    except ConfigError as exc:
         print(f"s3swift serve: {exc}", file=sys.stderr)
         return 2
+    # Before gateway.server imports prometheus_client: workers then share their metrics.
+    metrics_dir = multiprocess.prepare(config)
+    from gateway.server import StartupError, serve
+
+    try:
+        return serve(config)
+    except StartupError as exc:
+        print(f"s3swift serve: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        multiprocess.remove(metrics_dir)
 
 
 # What `s3swift dev` runs needs the optional `embedded` extra (the PyPI swift package).

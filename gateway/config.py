@@ -9,6 +9,7 @@ separated. A sidecar with a single key can set ``S3SWIFT_CREDENTIALS_ACCESS_KEY`
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -48,6 +49,23 @@ class ServerConfig:
     # is answered RequestTimeout and closed, so slow-header clients cannot pile
     # up connections. Bodies and idle keep-alive connections are not affected.
     request_header_timeout_seconds: float = 60.0
+    # The admin listener (/metrics, /healthz, /readyz), never on the S3 port where
+    # it would shadow buckets. 0: off in ``serve``; ``dev`` then picks a free port.
+    metrics_port: int = 0
+    metrics_host: str = ""  # "": the S3 listener's host
+    # One line per request: "json", "text" or "off"; to "stderr", "stdout" or a file.
+    access_log: str = "json"
+    access_log_destination: str = "stderr"
+    access_log_level: str = "INFO"
+    # TLS on the S3 port when both are set (PEM files).
+    tls_cert: str = ""
+    tls_key: str = ""
+    # Addresses or networks (CIDR) whose X-Forwarded-For/-Proto and Forwarded
+    # headers are believed; nobody else's are.
+    trusted_proxies: list[str] = field(default_factory=list)
+    # SIGTERM: readiness turns false, the port closes, in-flight requests get
+    # this long to finish before they are cut.
+    shutdown_grace_seconds: float = 30.0
 
 
 @dataclass
@@ -183,6 +201,7 @@ class ConfigError(ValueError):
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _CHOICES = {("swift", "auth_type"): ("tempauth", "keystone"),
+            ("server", "access_log"): ("json", "text", "off"),
             ("credentials", "backend"): ("sqlite", "static", "swift", "keystone"),
             ("buckets", "default_object_ownership"): OWNERSHIP_MODES}
 _STATIC_KEYS = tuple(f.name for f in dataclasses.fields(StaticCredential))
@@ -342,6 +361,27 @@ def _check_values(config: GatewayConfig, origins: Mapping[tuple[str, str], str])
         raise fail("server", "log_level",
                    f"must be one of {', '.join(_LOG_LEVELS)}, not {server.log_level!r}")
     server.log_level = level
+    access_level = server.access_log_level.strip().upper()
+    if access_level not in _LOG_LEVELS:
+        raise fail("server", "access_log_level",
+                   f"must be one of {', '.join(_LOG_LEVELS)}, not {server.access_log_level!r}")
+    server.access_log_level = access_level
+    server.access_log = server.access_log.strip().lower()
+    if not 0 <= server.metrics_port <= 65535:
+        raise fail("server", "metrics_port",
+                   f"must be a TCP port (0-65535, 0: off), not {server.metrics_port}")
+    if bool(server.tls_cert) != bool(server.tls_key):
+        given, missing = ("tls_cert", "tls_key") if server.tls_cert else ("tls_key", "tls_cert")
+        raise fail("server", given, f"is set, so {missing} must be set too (TLS needs both)")
+    for proxy in server.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise fail("server", "trusted_proxies",
+                       f"must list IP addresses or networks, not {proxy!r}") from None
+    if server.shutdown_grace_seconds < 0:
+        raise fail("server", "shutdown_grace_seconds",
+                   f"must be at least 0, not {server.shutdown_grace_seconds}")
     for section, key in (("server", "port"), ("identity_api", "port")):
         port = getattr(getattr(config, section), key)
         if not 0 <= port <= 65535:

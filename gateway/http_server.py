@@ -22,8 +22,11 @@ from aiohttp.web_request import BaseRequest
 
 from gateway import errors
 from gateway.middlewares import new_request_id
+from gateway.s3request import ERROR_CODE
 
 log = logging.getLogger("gateway")
+# How often a drain looks whether the requests in flight have finished.
+DRAIN_POLL_SECONDS = 0.05
 
 
 def _protocol_error(status: int, exc: BaseException | None) -> errors.S3Error:
@@ -74,6 +77,11 @@ class S3RequestHandler(RequestHandler):
         # The body of the last parsed request: bytes before its end are body bytes.
         self._last_payload: StreamReader | None = None
 
+    @property
+    def busy(self) -> bool:
+        """A request is being served (its body may still be arriving)."""
+        return self._request_in_progress
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._arm_head_timer()
@@ -119,6 +127,7 @@ class S3RequestHandler(RequestHandler):
         client's mistake: one log line, no traceback."""
         error = _protocol_error(status, exc)
         request_id, host_id = new_request_id()
+        request[ERROR_CODE] = error.code  # for the access log
         if error.status >= 500:
             log.error("request %s: %s", request_id, error.code, exc_info=exc)
         else:
@@ -147,6 +156,29 @@ class S3Server(web.Server):
     def __call__(self) -> RequestHandler:
         return S3RequestHandler(self, loop=self._loop,
                                 request_header_timeout=self._head_timeout, **self._kwargs)
+
+
+async def drain(runner: web.AppRunner, grace: float) -> None:
+    """Stop listening, close idle connections, and wait up to ``grace`` seconds for
+    requests in flight (aiohttp's own shutdown stops reading bodies at once, which
+    would stall a long upload; here a busy connection keeps receiving until its
+    response is sent, then closes)."""
+    for site in list(runner.sites):
+        await site.stop()
+    server = runner.server
+    if server is None:
+        return
+    deadline = asyncio.get_running_loop().time() + grace
+    while True:
+        busy = False
+        for connection in server.connections:
+            if isinstance(connection, S3RequestHandler) and connection.busy:
+                busy = True
+            else:
+                connection.close()  # idle keep-alive: nothing to wait for
+        if not busy or asyncio.get_running_loop().time() >= deadline:
+            return
+        await asyncio.sleep(DRAIN_POLL_SECONDS)
 
 
 class S3AppRunner(web.AppRunner):

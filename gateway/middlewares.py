@@ -18,7 +18,7 @@ from gateway.addressing import resolve_target
 from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE
 from gateway.auth.authenticate import authenticate
 from gateway.body import body_withheld
-from gateway.s3request import HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
+from gateway.s3request import ERROR_CODE, HOST_ID, REQUEST_ID, S3_REQUEST, S3Request
 from gateway.storage.errors import StoreError
 from gateway.storage.s3_errors import s3_error_for
 
@@ -102,6 +102,7 @@ def _error_response(request: web.Request, exc: errors.S3Error, request_id: str,
     if exc.status >= 500:
         log.warning("request %s: %s %s %s %s: %s", request_id, exc.code, _operation(request),
                     request.method, _decoded_path(request), _causes(exc))
+    request[ERROR_CODE] = exc.code
     body = exc.to_xml(_decoded_path(request), request_id, host_id)
     response = web.Response(status=exc.status, body=body, content_type="application/xml",
                             headers=exc.headers)

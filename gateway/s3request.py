@@ -12,6 +12,7 @@ from gateway.auth.authenticate import AuthResult
 from gateway.authz.acl import Owner
 from gateway.authz.identity import ANONYMOUS, Principal, canonical_id
 from gateway.config import GatewayConfig
+from gateway.forwarded import CLIENT_INFO, ClientInfo
 from gateway.storage.base import Store
 
 if TYPE_CHECKING:  # the authorization point imports this module
@@ -70,6 +71,12 @@ class S3Request:
         return owner_of(self.caller_account)
 
     @property
+    def client(self) -> ClientInfo:
+        """The client's IP and TLS, as trusted proxies forwarded them (``aws:SourceIp``,
+        ``aws:SecureTransport``); set for every request by the observe middleware."""
+        return self.http[CLIENT_INFO]
+
+    @property
     def query(self):  # noqa: ANN201 - aiohttp's MultiDictProxy[str]
         return self.http.query
 
@@ -82,3 +89,5 @@ def owner_of(account: str) -> Owner:
 REQUEST_ID = web.RequestKey("request_id", str)
 HOST_ID = web.RequestKey("host_id", str)
 S3_REQUEST = web.RequestKey("s3_request", S3Request)
+# The S3 error code answered, for the access log and metrics.
+ERROR_CODE = web.RequestKey("error_code", str)

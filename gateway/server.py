@@ -14,8 +14,10 @@ import os
 import signal
 import socket
 import sqlite3
+import ssl
 import sys
 import time
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -23,7 +25,10 @@ from aiohttp import web
 from gateway.app import create_app
 from gateway.config import GatewayConfig
 from gateway.credentials.factory import build_store, build_swift_store
-from gateway.http_server import S3AppRunner
+from gateway.http_server import S3AppRunner, drain
+from gateway.observability.admin import create_admin_app
+from gateway.observability.multiprocess import forget_worker
+from gateway.observability.observer import TELEMETRY, Telemetry, access_logger_class
 from gateway.storage.errors import StoreError
 from gateway.swift.auth import SwiftAuthError, TokenProvider
 from gateway.swift.client import SwiftClient
@@ -32,31 +37,82 @@ log = logging.getLogger("gateway")
 # A dying worker is replaced at most this often, so a worker that cannot start
 # does not turn the master into a fork loop.
 RESPAWN_INTERVAL_SECONDS = 1.0
+# After the drain's grace period, what is still running gets this long to end.
+SHUTDOWN_CUT_SECONDS = 1.0
 
 
 class StartupError(Exception):
     """A reason not to start, worded as one line for stderr."""
 
 
-async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None) -> web.AppRunner:
-    """Start serving; stop with ``await runner.cleanup()``."""
-    runner = S3AppRunner(create_app(config), access_log=None, handle_signals=False,
-                         request_header_timeout=config.server.request_header_timeout_seconds)
+def tls_context(config: GatewayConfig) -> ssl.SSLContext | None:
+    """The server TLS context of ``[server] tls_cert``/``tls_key``, or ``None`` (plain HTTP)."""
+    server = config.server
+    if not server.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(server.tls_cert, server.tls_key)
+    return context
+
+
+@dataclass
+class RunningGateway:
+    """The S3 listener and, when configured, the admin listener of one process."""
+
+    runner: web.AppRunner
+    telemetry: Telemetry
+    grace_seconds: float
+    admin_runner: web.AppRunner | None = None
+
+    async def stop(self) -> None:
+        """Drain: readiness false first, then no new connections; in-flight requests get
+        ``shutdown_grace_seconds``; the admin listener (``/readyz``) goes last."""
+        self.telemetry.readiness.draining = True
+        log.info("draining: no new connections, waiting for in-flight requests")
+        await drain(self.runner, self.grace_seconds)
+        await self.runner.cleanup()  # cuts what the grace period did not let finish
+        if self.admin_runner is not None:
+            await self.admin_runner.cleanup()
+
+
+async def _start_admin(app: web.Application, admin_sock: socket.socket) -> web.AppRunner:
+    runner = web.AppRunner(create_admin_app(app), access_log=None, handle_signals=False,
+                           shutdown_timeout=1.0)
     await runner.setup()
-    if sock is not None:
-        site: web.BaseSite = web.SockSite(runner, sock)
-    else:
-        site = web.TCPSite(runner, config.server.host, config.server.port)
-    try:
-        await site.start()
-    except BaseException:
-        await runner.cleanup()  # e.g. the port is taken: close the Swift session too
-        raise
+    await web.SockSite(runner, admin_sock).start()
     return runner
 
 
-async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | None) -> None:
-    runner = await start_gateway(config, sock)
+async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None,
+                        admin_sock: socket.socket | None = None) -> RunningGateway:
+    """Start serving (the admin listener too, on ``admin_sock``); stop with
+    ``await gateway.stop()``."""
+    app = create_app(config)
+    telemetry = app[TELEMETRY]
+    runner = S3AppRunner(app, access_log_class=access_logger_class(telemetry),
+                         access_log=logging.getLogger("aiohttp.access"), handle_signals=False,
+                         request_header_timeout=config.server.request_header_timeout_seconds,
+                         shutdown_timeout=SHUTDOWN_CUT_SECONDS)
+    await runner.setup()
+    context = tls_context(config)
+    if sock is not None:
+        site: web.BaseSite = web.SockSite(runner, sock, ssl_context=context)
+    else:
+        site = web.TCPSite(runner, config.server.host, config.server.port, ssl_context=context)
+    gateway = RunningGateway(runner, telemetry, config.server.shutdown_grace_seconds)
+    try:
+        await site.start()
+        if admin_sock is not None:
+            gateway.admin_runner = await _start_admin(app, admin_sock)
+    except BaseException:
+        await gateway.stop()  # e.g. the port is taken: close the Swift session too
+        raise
+    return gateway
+
+
+async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | None,
+                                 admin_sock: socket.socket | None) -> None:
+    gateway = await start_gateway(config, sock, admin_sock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,7 +120,7 @@ async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | No
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await gateway.stop()
 
 
 async def _check_credentials(config: GatewayConfig) -> None:
@@ -107,6 +163,11 @@ async def check_swift_auth(config: GatewayConfig) -> None:
 
 
 async def _preflight(config: GatewayConfig) -> None:
+    try:
+        tls_context(config)
+    except (OSError, ValueError) as exc:
+        raise StartupError(f"[server] tls_cert/tls_key: cannot load "
+                           f"{config.server.tls_cert}, {config.server.tls_key}: {exc}") from None
     await _check_credentials(config)
     await check_swift_auth(config)
     if config.credentials.backend == "swift":
@@ -117,10 +178,16 @@ def _check_identity_port(config: GatewayConfig) -> None:
     """The OS-EC2 API's port must be free too (each worker binds it when it starts)."""
     identity = config.identity_api
     if identity.enabled:
-        _bind(identity.host, identity.port, "[identity_api] host and port").close()
+        bind(identity.host, identity.port, "[identity_api] host and port").close()
 
 
-def _bind(host: str, port: int, keys: str = "[server] host and port") -> socket.socket:
+def admin_address(config: GatewayConfig) -> tuple[str, int]:
+    """Where the admin listener binds: ``metrics_host`` (else the S3 host), ``metrics_port``."""
+    return config.server.metrics_host or config.server.host, config.server.metrics_port
+
+
+def bind(host: str, port: int, what: str) -> socket.socket:
+    """A listening socket workers can inherit; ``StartupError`` naming ``what`` if not."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -129,7 +196,7 @@ def _bind(host: str, port: int, keys: str = "[server] host and port") -> socket.
         sock.listen(1024)
     except OSError as exc:
         sock.close()
-        raise StartupError(f"cannot listen on {host}:{port} ({keys}): "
+        raise StartupError(f"cannot listen on {host}:{port} ({what}): "
                            f"{exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
@@ -144,14 +211,20 @@ def serve(config: GatewayConfig) -> int:
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     asyncio.run(_preflight(config))
     _check_identity_port(config)
-    sock = _bind(config.server.host, config.server.port)
+    sock = bind(config.server.host, config.server.port, "[server] host and port")
+    admin_sock = None
+    if config.server.metrics_port:
+        admin_sock = bind(*admin_address(config), "[server] metrics_host and metrics_port")
+        log.info("admin listener on http://%s:%d (/metrics, /healthz, /readyz)",
+                 *admin_address(config))
     workers = config.server.workers
-    log.info("s3swift listening on http://%s:%d with %d worker(s)",
-             config.server.host, config.server.port, workers)
+    log.info("s3swift listening on %s://%s:%d with %d worker(s)",
+             "https" if config.server.tls_cert else "http", config.server.host,
+             config.server.port, workers)
     if workers == 1:
-        asyncio.run(_serve_until_signalled(config, sock))
+        asyncio.run(_serve_until_signalled(config, sock, admin_sock))
         return 0
-    return _Supervisor(config, sock).run()
+    return _Supervisor(config, sock, admin_sock).run()
 
 
 def _describe_exit(status: int) -> str:
@@ -163,9 +236,11 @@ def _describe_exit(status: int) -> str:
 class _Supervisor:
     """The master of ``--workers N``: keeps N workers, replaces any that dies."""
 
-    def __init__(self, config: GatewayConfig, sock: socket.socket) -> None:
+    def __init__(self, config: GatewayConfig, sock: socket.socket,
+                 admin_sock: socket.socket | None) -> None:
         self._config = config
         self._sock = sock
+        self._admin_sock = admin_sock
         self._children: set[int] = set()
         self._stopping = False
         self._last_spawn = 0.0
@@ -179,7 +254,7 @@ class _Supervisor:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 1
             try:
-                asyncio.run(_serve_until_signalled(self._config, self._sock))
+                asyncio.run(_serve_until_signalled(self._config, self._sock, self._admin_sock))
                 code = 0
             except BaseException:
                 log.exception("worker %d failed", os.getpid())
@@ -192,6 +267,9 @@ class _Supervisor:
 
     def _stop(self, signum: int, _frame: object) -> None:
         self._stopping = True
+        # The workers hold their own copies: once they stop listening the port is
+        # closed, and new connections are refused instead of queueing here.
+        self._sock.close()
         for child in list(self._children):
             try:
                 os.kill(child, signal.SIGTERM)
@@ -212,6 +290,7 @@ class _Supervisor:
             if pid not in self._children:
                 continue
             self._children.remove(pid)
+            forget_worker(pid)
             if self._stopping:
                 if wait_status != 0:
                     log.warning("worker %d %s while stopping", pid, _describe_exit(wait_status))

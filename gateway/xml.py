@@ -49,6 +49,12 @@ class XMLWriter:
         self._parts.append(escape(value))
         return self
 
+    def fragment(self, xml: str) -> XMLWriter:
+        """Markup built by the caller, every text in it already ``escape``d (hot
+        loops such as a 1,000-key listing write one string per entry)."""
+        self._parts.append(xml)
+        return self
+
     def empty(self, name: str) -> XMLWriter:
         self._parts.append(f"<{name}/>")
         return self

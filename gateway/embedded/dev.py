@@ -53,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="DOMAIN",
                         help="base domain for virtual-hosted-style requests; repeatable "
                              "(default: localhost)")
+    parser.add_argument("--with-s3api", action="store_true",
+                        help="also run Swift's own s3api middleware in the proxy (for "
+                             "benchmarks: endpoints.json then names its endpoint and key)")
 
 
 class DataDirBusy(Exception):
@@ -143,12 +146,22 @@ def attach_embedded_swift(config: GatewayConfig, swift: SwiftEndpoints, db_path:
 
 def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
                        swift: SwiftEndpoints, key_path: Path,
+                       admin: tuple[str, int] | None = None,
                        identity_url: str | None = None) -> dict[str, Any]:
-    """What ``endpoints.json`` holds: everything a client or test needs."""
+    """What ``endpoints.json`` holds: everything a client or test needs; ``admin``
+    is where the admin listener (/metrics, /healthz, /readyz) listens."""
     host, port = config.server.host, config.server.port
+    scheme = "https" if config.server.tls_cert else "http"
+    admin_url = f"http://{_public_host(admin[0])}:{admin[1]}" if admin else None
     return {
+        "admin": {
+            "metrics_url": f"{admin_url}/metrics",
+            "healthz_url": f"{admin_url}/healthz",
+            "readyz_url": f"{admin_url}/readyz",
+            "port": admin[1],
+        } if admin_url and admin else None,
         "s3": {
-            "endpoint": f"http://{_public_host(host)}:{port}",
+            "endpoint": f"{scheme}://{_public_host(host)}:{port}",
             "host": host,
             "port": port,
             "access_key": args.access_key,
@@ -168,6 +181,12 @@ def endpoints_document(args: argparse.Namespace, config: GatewayConfig,
             "memcached": swift.memcached,
             "pids": list(swift.pids),
         },
+        **({"s3api": {
+            "endpoint": swift.proxy_url,
+            "access_key": swift.test_user,  # tempauth's account:user
+            "secret_key": swift.test_key,
+            "region": "us-east-1",
+        }} if args.with_s3api else {}),
         "credentials": {
             "sqlite_path": config.credentials.sqlite_path,
             "encryption_key_file": str(key_path),
@@ -191,7 +210,9 @@ def _write_json_atomically(path: Path, document: dict[str, Any]) -> None:
 
 
 def _banner(document: dict[str, Any]) -> str:
-    s3, swift = document["s3"], document["swift"]
+    s3, swift, admin = document["s3"], document["swift"], document.get("admin")
+    metrics = ([f"  Metrics:        {admin['metrics_url']}  (/healthz, /readyz)"]
+               if admin else [])
     return "\n".join([
         "s3swift dev is running",
         f"  S3 endpoint:    {s3['endpoint']}  (region {s3['region']})",
@@ -202,6 +223,7 @@ def _banner(document: dict[str, Any]) -> str:
         f"  Swift key:      {swift['key']}",
         f"  Swift account:  {swift['account']}",
         f"  OS-EC2 API:     {document['identity_api']['url']}/v3  (X-Auth-Token: a Swift token)",
+        *metrics,
         "Press Ctrl-C to stop.",
     ])
 
@@ -225,16 +247,17 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
                       stop: asyncio.Event) -> int:
     """Start Swift and the gateway in ``data_dir`` (locked by us) and serve until ``stop``."""
     from gateway.identity_api.listener import IDENTITY_LISTENER
-    from gateway.server import start_gateway
+    from gateway.server import admin_address, bind, start_gateway
 
     endpoints_path = data_dir / ENDPOINTS_FILE
     endpoints_path.unlink(missing_ok=True)
 
     # Blocking on purpose: nothing else runs yet, and a signal that arrives
     # meanwhile is delivered to ``stop`` once the loop resumes.
-    embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True)
+    embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True,
+                             s3api=args.with_s3api)
     swift = embedded.start()
-    runner = None
+    gateway = None
     try:
         encryption_key, key_path = _encryption_key(data_dir)
         db_path = data_dir / CREDENTIALS_DB
@@ -246,9 +269,12 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
                                 format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if stop.is_set():
             return 0
-        runner = await start_gateway(config)
-        document = endpoints_document(args, config, swift, key_path,
-                                      runner.app[IDENTITY_LISTENER].url)
+        # Metrics are on in dev: on [server] metrics_port, or any free port.
+        admin_sock = bind(*admin_address(config), "[server] metrics_host and metrics_port")
+        admin = admin_sock.getsockname()[:2]
+        gateway = await start_gateway(config, admin_sock=admin_sock)
+        document = endpoints_document(args, config, swift, key_path, admin,
+                                      gateway.runner.app[IDENTITY_LISTENER].url)
         _write_json_atomically(endpoints_path, document)
         print(_banner(document), flush=True)
         await stop.wait()
@@ -256,8 +282,8 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
         return 0
     finally:
         endpoints_path.unlink(missing_ok=True)
-        if runner is not None:
-            await runner.cleanup()
+        if gateway is not None:
+            await gateway.stop()
         embedded.stop()
 
 
@@ -268,8 +294,13 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"s3swift dev: {exc}", file=sys.stderr)
         return 2
+    from gateway.server import StartupError
+
     try:
         return asyncio.run(_run(args, config))
+    except StartupError as exc:
+        print(f"s3swift dev: {exc}", file=sys.stderr)
+        return 1
     except DataDirBusy as exc:
         print(f"s3swift dev: {exc}", file=sys.stderr)
         return 1

@@ -105,7 +105,8 @@ class EmbeddedSwift:
 
     def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 1,
                  part_power: int = 8, log_level: str = "INFO",
-                 startup_timeout: float = 60.0, die_with_parent: bool = False) -> None:
+                 startup_timeout: float = 60.0, die_with_parent: bool = False,
+                 s3api: bool = False) -> None:
         self.root = Path(data_dir).resolve()
         self.etc = self.root / "etc"
         self.srv = self.root / "srv"
@@ -120,6 +121,8 @@ class EmbeddedSwift:
         # so a SIGKILLed `s3swift dev` leaves no orphans. Only for callers that
         # start from a long-lived (main) thread.
         self.die_with_parent = die_with_parent and sys.platform.startswith("linux")
+        # Swift's own s3api middleware in the proxy (benchmarks only).
+        self.s3api = s3api
         self._children: list[_Child] = []
         self._endpoints: SwiftEndpoints | None = None
 
@@ -228,7 +231,8 @@ class EmbeddedSwift:
                 common, ports.proxy, self.proxy_workers, f"{LOOPBACK}:{ports.memcached}",
                 {f"{ADMIN_ACCOUNT}_{ADMIN_USERNAME}":
                     f"{state['admin_key']} .admin .reseller_admin",
-                 f"{TEST_ACCOUNT}_{TEST_USERNAME}": f"{TEST_KEY} .admin"}),
+                 f"{TEST_ACCOUNT}_{TEST_USERNAME}": f"{TEST_KEY} .admin"},
+                s3api=self.s3api),
             "account-server.conf": account_server_conf(common, ports.account),
             "container-server.conf": container_server_conf(
                 common, ports.container),

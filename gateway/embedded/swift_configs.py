@@ -79,16 +79,24 @@ recon_cache_path = {common.recon_cache_path}
 
 
 def proxy_server_conf(common: CommonSettings, port: int, workers: int, memcached: str,
-                      users: dict[str, str]) -> str:
-    """The proxy: tempauth, SLO with S3's 10000-part limit, object versioning."""
+                      users: dict[str, str], s3api: bool = False) -> str:
+    """The proxy: tempauth, SLO with S3's 10000-part limit, object versioning.
+
+    ``s3api`` adds Swift's own S3 middleware before tempauth (a tempauth user
+    ``account:user`` is the access key, its password the secret), so the
+    benchmarks can compare the gateway with it on the same Swift. Off by
+    default: nothing else needs it.
+    """
     user_lines = "\n".join(f"user_{name} = {value}" for name, value in users.items())
+    s3api_filter = "s3api " if s3api else ""
+    s3api_section = S3API_SECTION if s3api else ""
     return _default_section(common, port, workers, "proxy-server") + f"""\
 expose_info = true
 
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk \
-tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
-
+{s3api_filter}tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+{s3api_section}
 [app:proxy-server]
 use = egg:swift#proxy
 account_autocreate = true
@@ -143,6 +151,14 @@ allow_object_versioning = true
 
 [filter:symlink]
 use = egg:swift#symlink
+"""
+
+
+S3API_SECTION = """
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+max_upload_part_num = 10000
 """
 
 

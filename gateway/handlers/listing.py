@@ -10,11 +10,11 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.authz.acl import Owner
-from gateway.handlers.common import count_param, key_encoder, owner_xml, s3_etag, xml_response
+from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.s3request import S3Request
 from gateway.storage.records import ListedObject, ListQuery, ObjectPage
 from gateway.timefmt import iso_from_swift_listing
-from gateway.xml import XMLWriter
+from gateway.xml import XMLWriter, escape
 
 MAX_KEYS = 1000
 
@@ -30,21 +30,28 @@ async def list_page(req: S3Request, prefix: str, delimiter: str, marker: str,
                                         ListQuery(prefix, delimiter, marker, max_keys))
 
 
+_STANDARD_END = "<StorageClass>STANDARD</StorageClass></Contents>"
+
+
+def object_fields_xml(obj: ListedObject) -> str:
+    """LastModified, ETag and Size of a listed object (ListObjects, ListObjectVersions),
+    as one string: a listing page writes a thousand of them."""
+    etag = escape(obj.etag.strip('"'))  # S3 quotes ETags: s3_etag, written escaped
+    return (f"<LastModified>{escape(iso_from_swift_listing(obj.last_modified))}</LastModified>"
+            f"<ETag>&quot;{etag}&quot;</ETag><Size>{obj.size}</Size>")
+
+
 def object_fields(doc: XMLWriter, obj: ListedObject) -> None:
-    """LastModified, ETag and Size of a listed object (ListObjects, ListObjectVersions)."""
-    doc.element("LastModified", iso_from_swift_listing(obj.last_modified))
-    doc.element("ETag", s3_etag(obj.etag))
-    doc.element("Size", obj.size)
+    doc.fragment(object_fields_xml(obj))
 
 
 def _contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str], str],
               owner: Owner | None) -> None:
     for obj in page.objects:
-        doc.start("Contents").element("Key", encode(obj.key))
-        object_fields(doc, obj)
+        doc.fragment(f"<Contents><Key>{escape(encode(obj.key))}</Key>{object_fields_xml(obj)}")
         if owner is not None:
             owner_xml(doc, owner)
-        doc.element("StorageClass", "STANDARD").end("Contents")
+        doc.fragment(_STANDARD_END)
     for common in page.prefixes:
         doc.start("CommonPrefixes").element("Prefix", encode(common)).end("CommonPrefixes")
 

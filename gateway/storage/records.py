@@ -72,9 +72,15 @@ class ObjectInfo:
         return self.parts_count is not None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ListedObject:
-    """An object as a listing shows it."""
+    """An object as a listing shows it.
+
+    Not frozen, unlike the other records: a frozen dataclass's ``__init__`` sets
+    each field through ``object.__setattr__``, about 3x the cost, and a listing
+    page builds a thousand of these (measured: ~2 ms of a 1,000-key page). Treat
+    it as read-only all the same.
+    """
 
     key: str
     etag: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,9 +98,12 @@ async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Toke
 class TokenProvider:
     """Caches the service token; renews it before expiry or after a 401."""
 
-    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig) -> None:
+    def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig,
+                 on_token: Callable[[], None] | None = None) -> None:
+        """``on_token`` is told of each token obtained (metrics)."""
         self._session = session
         self._config = config
+        self._on_token = on_token
         self._token: Token | None = None
         self._lock = asyncio.Lock()
 
@@ -112,6 +116,8 @@ class TokenProvider:
             if token is None or token.expires_at - RENEW_MARGIN_SECONDS <= time.monotonic():
                 fetch = _keystone if self._config.auth_type == "keystone" else _tempauth
                 token = self._token = await fetch(self._session, self._config)
+                if self._on_token is not None:
+                    self._on_token()
             return token
 
     def invalidate(self, stale: Token) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -47,16 +48,41 @@ def encode_query(params: Mapping[str, str] | None) -> str:
     return "?" + "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in params.items())
 
 
+class SwiftObserver(Protocol):
+    """Told of every Swift request (metrics, the access log's Swift time); the Swift
+    code stays free of what observes it. Called on the request's own task."""
+
+    def swift_answered(self, method: str, status: int, seconds: float) -> None: ...
+
+    def swift_unreachable(self, method: str, seconds: float) -> None: ...
+
+    def token_obtained(self) -> None: ...
+
+
+class _Unobserved:
+    def swift_answered(self, method: str, status: int, seconds: float) -> None:
+        pass
+
+    def swift_unreachable(self, method: str, seconds: float) -> None:
+        pass
+
+    def token_obtained(self) -> None:
+        pass
+
+
 class SwiftClient:
     """Sends requests to tenant accounts with the gateway's service token."""
 
     def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig,
-                 body_errors: tuple[type[BaseException], ...] = ()) -> None:
+                 body_errors: tuple[type[BaseException], ...] = (),
+                 observer: SwiftObserver | None = None) -> None:
         """``body_errors``: what a streamed body may raise on purpose (a failed
-        signature or checksum check); re-raised as itself, never as an outage."""
+        signature or checksum check); re-raised as itself, never as an outage.
+        ``observer`` times each request to its response head."""
         self._session = session
         self._config = config
-        self._tokens = TokenProvider(session, config)
+        self._observer: SwiftObserver = observer if observer is not None else _Unobserved()
+        self._tokens = TokenProvider(session, config, on_token=self._observer.token_obtained)
         self._body_errors = body_errors
 
     @classmethod
@@ -103,6 +129,7 @@ class SwiftClient:
             send_headers: dict[str, Any] = dict(headers or {})
             send_headers["X-Auth-Token"] = token.value
             url = URL(token.endpoint + path, encoded=True)
+            started = time.perf_counter()
             try:
                 resp = await self._session.request(method, url, headers=send_headers, data=data)
             except self._body_errors:
@@ -111,7 +138,9 @@ class SwiftClient:
                 body_error = self._find_body_error(exc)
                 if body_error is not None:
                     raise body_error from exc
+                self._observer.swift_unreachable(method, time.perf_counter() - started)
                 raise StoreUnavailable(f"Swift unreachable for {method}") from exc
+            self._observer.swift_answered(method, resp.status, time.perf_counter() - started)
             if resp.status == 401:
                 # Swift refused the gateway's own token (expired, or lost by
                 # tempauth's memcache): never the client's fault, never AccessDenied.
@@ -139,6 +168,16 @@ class SwiftClient:
                 return resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise StoreUnavailable("Swift unreachable for a token check") from exc
+
+    async def check_ready(self) -> None:
+        """Swift answers with a valid service token (readiness), else ``StoreUnavailable``.
+
+        A HEAD on an account no one uses: the reseller admin may HEAD any account,
+        so anything but a 5xx (a refused token is renewed once, then 503) is fine."""
+        resp = await self.request("HEAD", f"{self._config.reseller_prefix}s3swift-readiness")
+        resp.release()
+        if resp.status >= 500:
+            raise StoreUnavailable(f"Swift answered {resp.status}")
 
     async def close(self) -> None:
         await self._session.close()
