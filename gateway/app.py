@@ -8,8 +8,12 @@ from functools import partial
 from aiohttp import web
 
 from gateway import errors
-from gateway.appkeys import AUTH_SETTINGS, CONFIG, CREDENTIALS, STORE, SWIFT
+from gateway.appkeys import (
+    AUTH_SETTINGS, BUCKET_ACCESS, CONFIG, CREDENTIALS, POLICY_PORT, STORE, SWIFT)
 from gateway.auth.authenticate import AuthSettings
+from gateway.authz.cache import BucketAccessCache
+from gateway.authz.point import authorize, guard_missing
+from gateway.authz.policy_port import connect_policy
 from gateway.body import defer_continue
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
@@ -25,6 +29,7 @@ from gateway.observability.swift_observer import SwiftMetrics
 from gateway.routing import select_handler
 from gateway.s3request import S3_REQUEST
 from gateway.storage.base import Store
+from gateway.storage.errors import ObjectNotFound
 from gateway.swift.client import SwiftClient
 from gateway.swift.store import SwiftStore
 
@@ -36,7 +41,13 @@ MAX_REQUEST_HEADERS = 600
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
     s3_request = request[S3_REQUEST]
-    return await select_handler(s3_request)(s3_request)
+    handler = select_handler(s3_request)
+    await authorize(s3_request)
+    try:
+        return await handler(s3_request)
+    except ObjectNotFound:
+        guard_missing(s3_request)  # AccessDenied for whoever may not list the bucket
+        raise
 
 
 async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIterator[None]:
@@ -48,7 +59,7 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
                              body_errors=(errors.S3Error,),
                              observer=SwiftMetrics(app[TELEMETRY].metrics))
-    app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT])
+    app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT], config.registry)
     yield
     await app[STORE].close()
     if backend is not None:
@@ -95,6 +106,8 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
         max_clock_skew_seconds=config.server.max_clock_skew_seconds,
         max_presign_expires_seconds=config.server.max_presign_expires_seconds,
         region=config.server.region)
+    app[POLICY_PORT] = port = connect_policy()
+    app[BUCKET_ACCESS] = BucketAccessCache(port.parse)
     app.on_response_prepare.append(add_s3_headers)
     app.on_response_prepare.append(make_drain_hook(telemetry))
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))

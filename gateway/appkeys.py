@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.auth.authenticate import AuthSettings
+from gateway.authz.cache import BucketAccessCache
+from gateway.authz.policy_port import PolicyPort
 from gateway.config import GatewayConfig
 from gateway.credentials.base import CredentialStore
 from gateway.storage.base import Store
@@ -15,3 +17,5 @@ CREDENTIALS = web.AppKey("credentials", CredentialStore)
 AUTH_SETTINGS = web.AppKey("auth_settings", AuthSettings)
 SWIFT = web.AppKey("swift", SwiftClient)
 STORE = web.AppKey("store", Store)
+BUCKET_ACCESS = web.AppKey("bucket_access", BucketAccessCache)
+POLICY_PORT = web.AppKey("policy_port", PolicyPort)

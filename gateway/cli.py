@@ -1,4 +1,4 @@
-"""The ``s3swift`` command: ``serve``, ``dev`` and ``credentials``."""
+"""The ``s3swift`` command: ``serve``, ``dev``, ``credentials`` and ``buckets``."""
 
 from __future__ import annotations
 
@@ -56,6 +56,12 @@ def _credentials(args: argparse.Namespace) -> int:
     return cli.main(args)
 
 
+def _buckets(args: argparse.Namespace) -> int:
+    from gateway.authz import buckets_cli
+
+    return buckets_cli.main(args)
+
+
 def _version() -> str:
     """The installed distribution's version: one source of truth, pyproject.toml."""
     try:
@@ -87,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     creds = commands.add_parser("credentials", help="manage S3 credentials")
     credentials_cli.add_arguments(creds)
     creds.set_defaults(func=_credentials)
+
+    from gateway.authz import buckets_cli
+    buckets = commands.add_parser("buckets", help="list and repair the bucket-name registry")
+    buckets_cli.add_arguments(buckets)
+    buckets.set_defaults(func=_buckets)
     return parser
 
 

@@ -88,6 +88,13 @@ class SwiftConfig:
     pool_size: int = 256
     # Swift's default per-part and per-object limit; S3 caps single PUTs at 5 GiB.
     max_object_size: int = 5 * 1024**3
+    # The account holding the bucket-name registry (gateway.swift.registry), which
+    # only the gateway's service identity reaches; "" = <reseller_prefix>s3swift-registry.
+    registry_account: str = ""
+
+    @property
+    def registry(self) -> str:
+        return self.registry_account or f"{self.reseller_prefix}s3swift-registry"
 
 
 @dataclass

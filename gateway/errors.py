@@ -113,6 +113,12 @@ KeyTooLongError = _error("KeyTooLongError", 400, "Your key is too long.")
 MalformedPolicy = _error("MalformedPolicy", 400, "This policy contains invalid Json")
 MaxMessageLengthExceeded = _error(
     "MaxMessageLengthExceeded", 400, "Your request was too big.")
+MalformedACLError = _error(
+    "MalformedACLError", 400, "The XML you provided was not well-formed or did not validate "
+    "against our published schema")
+UnresolvableGrantByEmailAddress = _error(
+    "UnresolvableGrantByEmailAddress", 400,
+    "The e-mail address you provided does not match any account on record.")
 MalformedXML = _error(
     "MalformedXML", 400, "The XML you provided was not well-formed or did not validate "
     "against our published schema.")

@@ -135,8 +135,8 @@ async def context_middleware(request: web.Request, handler) -> web.StreamRespons
     auth = await authenticate(
         request, app[CREDENTIALS], app[AUTH_SETTINGS],
         virtual_host_bucket=target.bucket if target.virtual_host else None)
-    if auth is None:
-        raise errors.AccessDenied()
+    # No signature (auth None): the anonymous principal, which the authorization
+    # point (gateway.authz.point) admits only where an ACL or policy grants it.
     request[S3_REQUEST] = S3Request(
         http=request, request_id=request[REQUEST_ID], bucket=target.bucket, key=target.key,
         auth=auth, config=config, store=app[STORE])

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from gateway import errors
 from gateway.auth.authenticate import AuthResult
+from gateway.authz.acl import Owner
+from gateway.authz.identity import ANONYMOUS, Principal, canonical_id
 from gateway.config import GatewayConfig
 from gateway.forwarded import CLIENT_INFO, ClientInfo
 from gateway.storage.base import Store
+
+if TYPE_CHECKING:  # the authorization point imports this module
+    from gateway.authz.point import RequestAccess
 
 
 @dataclass
@@ -20,6 +26,10 @@ class S3Request:
     ``bucket`` and ``key`` are decoded; ``key`` is ``None`` for service and bucket
     requests. ``auth`` is ``None`` for an anonymous request. ``operation`` is the
     S3 operation's AWS name (``PutObject``), set once by routing.
+    ``bucket_account``: the account that owns ``bucket`` (the bucket registry's
+    answer, set by the authorization point), where its data lives.
+    ``access``: the authorization point's verdicts for this request
+    (``gateway.authz.point.RequestAccess``), for checks that need an object's ACL.
     """
 
     http: web.Request
@@ -30,17 +40,35 @@ class S3Request:
     config: GatewayConfig
     store: Store  # the storage backend (``gateway.storage``): handlers' only way to data
     operation: str = ""
+    bucket_account: str | None = None
+    access: RequestAccess | None = None
 
     @property
-    def account(self) -> str:
-        """The Swift account the request acts on (the credential's own, for now)."""
+    def principal(self) -> Principal:
+        """Who sends the request (``ANONYMOUS`` without a signature)."""
+        return ANONYMOUS if self.auth is None else Principal(self.auth.credential.account)
+
+    @property
+    def caller_account(self) -> str:
+        """The signer's own account (ListBuckets, CreateBucket); anonymous: AccessDenied."""
         if self.auth is None:
             raise errors.AccessDenied()
         return self.auth.credential.account
 
     @property
-    def owner_id(self) -> str:
-        return self.account
+    def account(self) -> str:
+        """The Swift account the request acts on: the bucket owner's, else the caller's."""
+        return self.bucket_account if self.bucket_account is not None else self.caller_account
+
+    @property
+    def owner(self) -> Owner:
+        """The owner of the account acted on (the bucket's owner), as S3 shows owners."""
+        return owner_of(self.account)
+
+    @property
+    def caller(self) -> Owner:
+        """The signer, as S3 shows owners and initiators."""
+        return owner_of(self.caller_account)
 
     @property
     def client(self) -> ClientInfo:
@@ -51,6 +79,11 @@ class S3Request:
     @property
     def query(self):  # noqa: ANN201 - aiohttp's MultiDictProxy[str]
         return self.http.query
+
+
+def owner_of(account: str) -> Owner:
+    """An account as S3 shows it: its canonical id and, as display name, its name."""
+    return Owner(canonical_id(account), account)
 
 
 REQUEST_ID = web.RequestKey("request_id", str)

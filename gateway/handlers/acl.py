@@ -1,39 +1,131 @@
-"""GetBucketAcl and GetObjectAcl: the owner's FULL_CONTROL, as Swift's s3api answers.
+"""Get/PutBucketAcl, Get/PutObjectAcl, and the ACL a write gives its object.
 
-The gateway keeps no ACLs: every bucket and object of an account belongs to
-the key's owner alone, which is exactly a private canned ACL. Tools that read
-ACLs before acting (s3cmd info, rclone, SDK sync helpers) get that answer
-instead of NotImplemented. Setting ACLs stays unsupported.
+A bucket's ACL is its ``acl`` bucket document (absent: private to its owner);
+an object's rides in its metadata (``ObjectInfo.acl``; absent: private to the
+bucket's owner, who then owns the object). Who may call these is decided by
+the authorization point (``gateway.authz.point``): READ_ACP/WRITE_ACP, and the
+bucket owner always for its bucket.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
-from gateway.handlers.common import owner_xml, xml_response
-from gateway.handlers.objects import require_bucket
-from gateway.s3request import S3Request
-from gateway.xml import XMLWriter
+from gateway import errors
+from gateway.authz.acl import Acl, Owner, private
+from gateway.authz.acl_input import acl_of_headers, acl_of_xml, acl_xml, has_acl_headers
+from gateway.authz.cache import ACL_DOCUMENT
+from gateway.authz.point import check_object, forget_bucket
+from gateway.body import read_small_body
+from gateway.handlers.common import xml_response
+from gateway.policy.ownership import BUCKET_OWNER_ENFORCED, BUCKET_OWNER_PREFERRED, OBJECT_WRITER
+from gateway.s3request import S3Request, owner_of
+from gateway.storage.records import NewObject
 
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-
-
-def owner_full_control(owner_id: str) -> XMLWriter:
-    doc = XMLWriter("AccessControlPolicy")
-    owner_xml(doc, owner_id)
-    doc.start("AccessControlList").start("Grant")
-    doc.start(f'Grantee xmlns:xsi="{_XSI}" xsi:type="CanonicalUser"')
-    doc.element("ID", owner_id).element("DisplayName", owner_id).end("Grantee")
-    doc.element("Permission", "FULL_CONTROL").end("Grant").end("AccessControlList")
-    return doc
+MAX_ACL_BODY = 64 * 1024
 
 
 async def get_bucket_acl(req: S3Request) -> web.StreamResponse:
-    await require_bucket(req)
-    return xml_response(owner_full_control(req.owner_id))
+    assert req.bucket is not None
+    await req.store.head_bucket(req.account, req.bucket)
+    acl = req.access.bucket_acl if req.access is not None else None
+    return xml_response(acl_xml(acl or private(req.owner)))
+
+
+async def put_bucket_acl(req: S3Request) -> web.StreamResponse:
+    assert req.bucket is not None
+    acl = await _requested_acl(req, req.owner, None)
+    _check_acl_write(req, acl, req.owner)
+    await req.store.put_bucket_document(req.account, req.bucket, ACL_DOCUMENT, acl.to_bytes())
+    await register_name(req)
+    forget_bucket(req, req.bucket)
+    return web.Response(status=200)
+
+
+async def register_name(req: S3Request) -> None:
+    """Adopt an unregistered bucket (a container made through Swift) into the
+    registry for its account; AccessDenied if another account took the name."""
+    assert req.bucket is not None
+    if req.access is None or req.access.registered:
+        return
+    if await req.store.claim_bucket_name(req.bucket, req.account) != req.account:
+        forget_bucket(req, req.bucket)
+        raise errors.AccessDenied()
 
 
 async def get_object_acl(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
-    await req.store.head_object(req.account, req.bucket, req.key)
-    return xml_response(owner_full_control(req.owner_id))
+    info = await req.store.head_object(req.account, req.bucket, req.key)
+    check_object(req, info)
+    return xml_response(acl_xml(Acl.from_bytes(info.acl) if info.acl else private(req.owner)))
+
+
+async def put_object_acl(req: S3Request) -> web.StreamResponse:
+    assert req.bucket is not None and req.key is not None
+    info = await req.store.head_object(req.account, req.bucket, req.key)
+    check_object(req, info)
+    owner = Acl.from_bytes(info.acl).owner if info.acl else req.owner
+    acl = await _requested_acl(req, owner, req.owner)
+    _check_acl_write(req, acl, owner)
+    await req.store.put_object_acl(req.account, req.bucket, req.key, info,
+                                   None if acl == private(req.owner) else acl.to_bytes())
+    return web.Response(status=200)
+
+
+async def _requested_acl(req: S3Request, owner: Owner, bucket_owner: Owner | None) -> Acl:
+    """Put*Acl's ACL: from headers or from an ``AccessControlPolicy`` body, not both."""
+    body = await read_small_body(req, MAX_ACL_BODY)
+    headers = req.http.headers
+    if has_acl_headers(headers):
+        if body.strip():
+            raise errors.UnexpectedContent()
+        acl = acl_of_headers(headers, owner, bucket_owner)
+        assert acl is not None
+        return acl
+    if not body.strip():
+        raise errors.MissingSecurityHeader(MissingHeaderName="x-amz-acl")
+    return acl_of_xml(body, owner)
+
+
+def with_object_acl(req: S3Request, new: NewObject) -> NewObject:
+    """``new`` with the ACL the write gives its object (``x-amz-acl``, grants)."""
+    return replace(new, acl=object_acl_of_write(req))
+
+
+def object_acl_of_write(req: S3Request) -> bytes | None:
+    """The stored ACL of an object this request writes: the writer owns it (the
+    bucket owner for an anonymous writer, under BucketOwnerEnforced, and under
+    BucketOwnerPreferred with ``bucket-owner-full-control``); ``None`` when that
+    is the default, private to the bucket's owner, so most objects carry nothing."""
+    bucket_owner = req.owner
+    headers = req.http.headers
+    canned = headers.get("x-amz-acl")
+    mode = req.access.ownership if req.access is not None else OBJECT_WRITER
+    if mode == BUCKET_OWNER_ENFORCED:
+        if has_acl_headers(headers) and canned != "bucket-owner-full-control":
+            raise errors.AccessControlListNotSupported()
+        return None
+    bucket_owner_takes = mode == BUCKET_OWNER_PREFERRED and canned == "bucket-owner-full-control"
+    principal = req.principal
+    writer = bucket_owner if principal.is_anonymous or bucket_owner_takes \
+        else owner_of(req.caller_account)
+    acl = acl_of_headers(headers, writer, bucket_owner) or private(writer)
+    if bucket_owner_takes:
+        acl = private(bucket_owner)
+    _check_acl_write(req, acl, writer)
+    return None if acl == private(bucket_owner) else acl.to_bytes()
+
+
+def _check_acl_write(req: S3Request, acl: Acl, owner: Owner) -> None:
+    """ACLs under the bucket's ownership controls and public access block: with
+    BucketOwnerEnforced only the owner's full control may be set
+    (``AccessControlListNotSupported``); BlockPublicAcls refuses public grants."""
+    access = req.access
+    if access is None:
+        return
+    if not access.acls_apply and acl != private(owner):
+        raise errors.AccessControlListNotSupported()
+    if access.block.block_public_acls and acl.is_public:
+        raise errors.AccessDenied()

@@ -8,7 +8,12 @@ import re
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.acl import private
+from gateway.authz.acl_input import acl_of_headers
+from gateway.authz.cache import ACL_DOCUMENT
+from gateway.authz.point import forget_bucket, remember_bucket
 from gateway.body import read_small_body
+from gateway.policy import ownership
 from gateway.handlers.common import xml_response
 from gateway.s3request import S3Request
 from gateway.storage import errors as store
@@ -64,17 +69,46 @@ def _check_location(req: S3Request, body: bytes) -> None:
 
 
 async def create_bucket(req: S3Request) -> web.StreamResponse:
+    """The name is claimed in the registry first (one owner gateway-wide: another
+    account's name is BucketAlreadyExists), then the container is made in the
+    caller's account; a container the account already had is adopted."""
     assert req.bucket is not None
     validate_bucket_name(req.bucket)
     _check_location(req, await read_small_body(req))
+    account = req.caller_account
+    acl = acl_of_headers(req.http.headers, req.caller)  # refused before anything is made
+    if acl == private(req.caller):
+        acl = None
+    mode = req.http.headers.get("x-amz-object-ownership")  # checked: unsupported_headers
+    effective = mode or req.config.buckets.default_object_ownership
+    if acl is not None and effective == ownership.BUCKET_OWNER_ENFORCED:
+        raise errors.InvalidBucketAclWithObjectOwnership()
+    owner = await req.store.claim_bucket_name(req.bucket, account)
+    forget_bucket(req, req.bucket)
+    if owner != account:
+        raise errors.BucketAlreadyExists(BucketName=req.bucket)
     try:
-        await req.store.create_bucket(req.account, req.bucket)
+        await req.store.create_bucket(account, req.bucket)
     except store.BucketAlreadyOwned:
         # S3's legacy rule in us-east-1: re-creating your own bucket succeeds and
         # leaves it as it is; every other region answers BucketAlreadyOwnedByYou.
         if req.config.server.region != LEGACY_REGION:
             raise
-    return web.Response(status=200, headers={"Location": f"/{req.bucket}"})
+        return _created(req.bucket)
+    except store.StoreError:
+        await req.store.release_bucket_name(req.bucket, account)
+        raise
+    if acl is not None:
+        await req.store.put_bucket_document(account, req.bucket, ACL_DOCUMENT, acl.to_bytes())
+    if mode is not None:
+        await req.store.put_bucket_document(account, req.bucket, ownership.DOCUMENT,
+                                            ownership.ownership_document(mode))
+    remember_bucket(req, req.bucket, account, acl, mode)
+    return _created(req.bucket)
+
+
+def _created(bucket: str) -> web.Response:
+    return web.Response(status=200, headers={"Location": f"/{bucket}"})
 
 
 async def head_bucket(req: S3Request) -> web.StreamResponse:
@@ -89,6 +123,8 @@ async def head_bucket(req: S3Request) -> web.StreamResponse:
 async def delete_bucket(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     await req.store.delete_bucket(req.account, req.bucket)  # with its uploads in progress
+    await req.store.release_bucket_name(req.bucket, req.account)  # the name is free again
+    forget_bucket(req, req.bucket)
     return web.Response(status=204)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.point import forget_bucket
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
 from gateway.handlers.delete_objects import require_digest_header, verify_digests
@@ -48,6 +49,7 @@ async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
         raise errors.AccessDenied("Access Denied: public policies are blocked by the "
                                   "BlockPublicPolicy block public access setting.")
     await req.store.put_bucket_document(req.account, req.bucket, DOCUMENT, body)
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=204)
 
 
@@ -67,6 +69,7 @@ async def get_bucket_policy(req: S3Request) -> web.StreamResponse:
 async def delete_bucket_policy(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     await req.store.delete_bucket_document(req.account, req.bucket, DOCUMENT)
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=204)
 
 

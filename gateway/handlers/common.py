@@ -9,6 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.acl import Owner
 from gateway.s3request import S3Request
 from gateway.xml import XMLWriter
 
@@ -27,8 +28,9 @@ def s3_etag(swift_etag: str | None) -> str:
     return f'"{value}"'
 
 
-def owner_xml(doc: XMLWriter, owner_id: str) -> None:
-    doc.start("Owner").element("ID", owner_id).element("DisplayName", owner_id).end("Owner")
+def owner_xml(doc: XMLWriter, owner: Owner, element: str = "Owner") -> None:
+    """An ``Owner`` (or ``Initiator``): canonical id and display name."""
+    doc.start(element).element("ID", owner.id).element("DisplayName", owner.name).end(element)
 
 
 _INTEGER = re.compile(r"-?[0-9]+")

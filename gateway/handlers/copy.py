@@ -15,13 +15,16 @@ UploadPartCopy (``gateway.handlers.upload_part_copy``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.point import access_to
 from gateway.checksums import Checksum
 from gateway.handlers.common import s3_etag, xml_response
+from gateway.handlers.acl import object_acl_of_write
 from gateway.handlers.copy_source import (
     COPY_SOURCE, CopyConditions, CopySource, check_copy_size, parse_copy_source)
 from gateway.handlers.object_headers import MAX_KEY_BYTES, check_key, new_object
@@ -41,18 +44,27 @@ TO_ITSELF = ("This copy request is illegal because it is trying to copy an objec
 Attempt = Callable[[CopySource, ObjectInfo], Awaitable[WriteResult]]
 
 
-async def head_source(req: S3Request, source: CopySource) -> ObjectInfo:
-    """The source's record in the caller's account: NoSuchBucket, NoSuchKey."""
-    if len(source.key.encode("utf-8")) > MAX_KEY_BYTES:  # no such key can exist
-        await req.store.head_bucket(req.account, source.bucket)
-        raise errors.NoSuchKey(Key=source.key)
-    return await req.store.head_object(req.account, source.bucket, source.key)
+async def head_source(req: S3Request, source: CopySource) -> tuple[CopySource, ObjectInfo]:
+    """The source (with its bucket owner's account) and its record, which the
+    principal must be able to read: NoSuchBucket, NoSuchKey (AccessDenied for
+    whoever may not list the source bucket)."""
+    access = await access_to(req, source.bucket)
+    try:
+        if len(source.key.encode("utf-8")) > MAX_KEY_BYTES:  # no such key can exist
+            await req.store.head_bucket(access.account, source.bucket)
+            raise errors.NoSuchKey(Key=source.key)
+        info = await req.store.head_object(access.account, source.bucket, source.key)
+    except (store.ObjectNotFound, errors.NoSuchKey):
+        if not access.may_list():
+            raise errors.AccessDenied() from None
+        raise
+    access.check_object("GetObject", info)
+    return dataclasses.replace(source, account=access.account), info
 
 
 async def read_source(req: S3Request) -> tuple[CopySource, ObjectInfo]:
     """``x-amz-copy-source`` parsed, its record, its ``x-amz-copy-source-if-*`` checked."""
-    source = parse_copy_source(req.http.headers[COPY_SOURCE])
-    info = await head_source(req, source)
+    source, info = await head_source(req, parse_copy_source(req.http.headers[COPY_SOURCE]))
     CopyConditions.from_headers(req.http.headers).check(info.etag, info.last_modified)
     return source, info
 
@@ -99,12 +111,16 @@ async def copy_object(req: S3Request) -> web.StreamResponse:
     directive = _directive(req)
     # REPLACE: the request's metadata, read and validated as PutObject reads it.
     replace = new_object(req.http.headers) if directive == "REPLACE" else None
+    object_acl = object_acl_of_write(req)  # never the source's
 
     async def attempt(source: CopySource, info: ObjectInfo) -> WriteResult:
-        if directive == "COPY" and source.bucket == bucket and source.key == key:
+        if directive == "COPY" and (source.bucket, source.key, source.account) == (
+                bucket, key, req.account):
             raise errors.InvalidRequest(TO_ITSELF)
         check_copy_size(info.size)
         return await req.store.copy_object(
-            req.account, bucket, key, CopySpec(source.bucket, info, new=replace))
+            req.account, bucket, key,
+            CopySpec(source.bucket, info, new=replace, acl=object_acl,
+                     source_account=source.account))
 
     return copy_result("CopyObjectResult", await pinned(req, attempt))

@@ -27,9 +27,13 @@ _RANGE = re.compile(r"bytes=(\d+)-(\d+)")
 
 @dataclass(frozen=True)
 class CopySource:
+    """``x-amz-copy-source``; ``account``: where the source bucket lives, once the
+    authorization point resolved its owner (``copy.read_source``)."""
+
     bucket: str
     key: str
     version_id: str | None = None
+    account: str | None = None
 
 
 def _invalid_source(value: str) -> errors.S3Error:

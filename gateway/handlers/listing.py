@@ -9,6 +9,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.acl import Owner
 from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.s3request import S3Request
 from gateway.storage.records import ListedObject, ListQuery, ObjectPage
@@ -45,7 +46,7 @@ def object_fields(doc: XMLWriter, obj: ListedObject) -> None:
 
 
 def _contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str], str],
-              owner: str | None) -> None:
+              owner: Owner | None) -> None:
     for obj in page.objects:
         doc.fragment(f"<Contents><Key>{escape(encode(obj.key))}</Key>{object_fields_xml(obj)}")
         if owner is not None:
@@ -91,7 +92,7 @@ async def list_objects(req: S3Request) -> web.StreamResponse:
     doc.element("IsTruncated", page.truncated)
     if "encoding-type" in req.query:
         doc.element("EncodingType", "url")
-    _contents(doc, page, encode, req.owner_id)
+    _contents(doc, page, encode, req.owner)
     return xml_response(doc)
 
 
@@ -121,5 +122,5 @@ async def list_objects_v2(req: S3Request) -> web.StreamResponse:
         doc.element("StartAfter", encode(start_after))
     if "encoding-type" in req.query:
         doc.element("EncodingType", "url")
-    _contents(doc, page, encode, req.owner_id if fetch_owner else None)
+    _contents(doc, page, encode, req.owner if fetch_owner else None)
     return xml_response(doc)

@@ -20,6 +20,7 @@ from gateway.handlers.common import xml_response
 from gateway.handlers.multipart_common import parse_part_number, upload_id_param
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
+from gateway.handlers.acl import object_acl_of_write
 from gateway.handlers.object_headers import check_key, md5_etag, new_object
 from gateway.reserved import has_reserved_param
 from gateway.s3request import S3Request
@@ -90,7 +91,8 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     check_key(req.key)
     # What PutObject would store; a Content-MD5 here would be of the (empty) request body.
-    new = replace(new_object(req.http.headers), content_md5=None)
+    new = replace(new_object(req.http.headers), content_md5=None,
+                  acl=object_acl_of_write(req))  # applied at Complete
     algorithm, kind = _checksum_settings(req)
     if has_reserved_param(new.content_type):
         # Content type parameters named s3gw_ carry the gateway's state.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.authz.acl import Acl
 from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.handlers.multipart_common import upload_id_param
 from gateway.s3request import S3Request
@@ -44,9 +45,11 @@ async def list_parts(req: S3Request) -> web.StreamResponse:
         if part.checksum is not None:
             doc.element("Checksum" + part.checksum.algorithm, part.checksum.value)
         doc.end("Part")
-    doc.start("Initiator").element("ID", req.owner_id).element("DisplayName", req.owner_id)
-    doc.end("Initiator")
-    owner_xml(doc, req.owner_id)
+    # The object's owner to be (the writer: CreateMultipartUpload recorded its ACL),
+    # who also initiated it.
+    owner = Acl.from_bytes(upload.new.acl).owner if upload.new.acl else req.owner
+    owner_xml(doc, owner, "Initiator")
+    owner_xml(doc, owner)
     doc.element("StorageClass", "STANDARD")
     doc.element("ChecksumAlgorithm", upload.checksum_algorithm)
     doc.element("ChecksumType", upload.checksum_type)
@@ -79,9 +82,8 @@ async def list_multipart_uploads(req: S3Request) -> web.StreamResponse:
     for upload in page.uploads:
         doc.start("Upload").element("Key", encode(upload.key))
         doc.element("UploadId", upload.upload_id)
-        doc.start("Initiator").element("ID", req.owner_id)
-        doc.element("DisplayName", req.owner_id).end("Initiator")
-        owner_xml(doc, req.owner_id)
+        owner_xml(doc, req.owner, "Initiator")
+        owner_xml(doc, req.owner)
         doc.element("StorageClass", "STANDARD")
         doc.element("Initiated", iso_from_datetime(upload.initiated))
         if upload.checksum_algorithm is not None and upload.checksum_type is not None:

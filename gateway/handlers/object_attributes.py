@@ -12,6 +12,7 @@ from aiohttp import web
 from multidict import CIMultiDictProxy
 
 from gateway import errors
+from gateway.authz.point import check_object
 from gateway.handlers.common import xml_response
 from gateway.s3request import S3Request
 from gateway.storage.etags import parts_in_etag
@@ -59,6 +60,7 @@ async def get_object_attributes(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     wanted = requested_attributes(req.http.headers)
     info = await req.store.head_object(req.account, req.bucket, req.key)
+    check_object(req, info)
     parts_count = parts_count_of(info)
     headers = req.http.headers
     marker = _count_header(headers, "x-amz-part-number-marker", 0)

@@ -9,6 +9,8 @@ import logging
 from gateway import errors
 from gateway.body import send_continue, streamed_upload
 from gateway.checksums import Checksum, checksum_mode
+from gateway.authz.point import check_object
+from gateway.handlers.acl import with_object_acl
 from gateway.handlers.multipart_common import part_number_query
 from gateway.handlers.object_headers import (
     check_key, new_object, response_overrides, s3_read_headers)
@@ -32,7 +34,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     http = req.http
     # Lengths, aws-chunked decoding and checksums: see gateway.body.
     upload = await streamed_upload(req, req.config.swift.max_object_size)
-    new = new_object(http.headers)
+    new = with_object_acl(req, new_object(http.headers))
     if_none_match = http.headers.get("If-None-Match")
     if if_none_match is not None and if_none_match.strip() != "*":
         raise errors.S3NotImplemented(Header="If-None-Match")  # S3 supports only "*" here
@@ -103,11 +105,18 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
     assert req.bucket is not None and req.key is not None
     options = _read_options(req, method)
     overrides = response_overrides(req.query)
+    if req.access is not None and not req.access.is_bucket_owner:
+        # Another account or anonymous: READ is checked before any condition or
+        # range, whose errors would tell that the key exists (one more HEAD, never
+        # on the owner's path).
+        check_object(req, await req.store.head_object(req.account, req.bucket, req.key))
     try:
         read = await req.store.get_object(req.account, req.bucket, req.key, options)
     except NotModified as exc:
+        check_object(req, exc.info)  # type: ignore[arg-type]
         return _not_modified(exc.info)  # type: ignore[arg-type]
     async with read:
+        check_object(req, read.info)  # the object's ACL came with its record
         headers = s3_read_headers(read.info, read.content_range)
         if read.checksum is not None:
             headers.update(read.checksum.response_headers())

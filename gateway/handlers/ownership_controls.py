@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.point import forget_bucket
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
 from gateway.handlers.delete_objects import require_digest_header, verify_digests
@@ -26,6 +27,7 @@ async def put_bucket_ownership_controls(req: S3Request) -> web.StreamResponse:
     mode = (parse(body, "OwnershipControls").findtext("Rule/ObjectOwnership") or "").strip()
     await req.store.put_bucket_document(req.account, req.bucket, ownership.DOCUMENT,
                                         ownership.ownership_document(mode))
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=200)
 
 
@@ -42,4 +44,5 @@ async def get_bucket_ownership_controls(req: S3Request) -> web.StreamResponse:
 async def delete_bucket_ownership_controls(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     await req.store.delete_bucket_document(req.account, req.bucket, ownership.DOCUMENT)
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=204)

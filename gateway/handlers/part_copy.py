@@ -50,7 +50,8 @@ async def upload_part_copy(req: S3Request) -> web.StreamResponse:
             check_copy_size(info.size)
         known = _known_checksum(info, algorithm) if algorithm and span is None else None
         return await req.store.copy_part(req.account, bucket, key, upload_id, number,
-                                         CopySpec(source.bucket, info, byte_range=span),
+                                         CopySpec(source.bucket, info, byte_range=span,
+                                                  source_account=source.account),
                                          known, algorithm)
 
     return copy_result("CopyPartResult", await pinned(req, attempt), with_type=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import errors
+from gateway.authz.point import forget_bucket
 from gateway.body import read_small_body
 from gateway.handlers.common import xml_response
 from gateway.handlers.delete_objects import require_digest_header, verify_digests
@@ -31,6 +32,7 @@ async def put_public_access_block(req: S3Request) -> web.StreamResponse:
     block = access_block.PublicAccessBlock.from_names(flags)
     await req.store.put_bucket_document(req.account, req.bucket, access_block.DOCUMENT,
                                         block.to_document())
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=200)
 
 
@@ -49,4 +51,5 @@ async def get_public_access_block(req: S3Request) -> web.StreamResponse:
 async def delete_public_access_block(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     await req.store.delete_bucket_document(req.account, req.bucket, access_block.DOCUMENT)
+    forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=204)

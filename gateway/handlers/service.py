@@ -97,14 +97,14 @@ async def list_buckets(req: S3Request) -> web.StreamResponse:
     page = page_of(req)
     # One more than the page, to know whether a token is due.
     wanted = None if page.limit is None else page.limit + 1
-    buckets = await req.store.list_buckets(req.account, prefix=page.prefix or "",
+    buckets = await req.store.list_buckets(req.caller_account, prefix=page.prefix or "",
                                            marker=page.after, limit=wanted)
     truncated = page.limit is not None and len(buckets) > page.limit
     if truncated:
         buckets = buckets[:page.limit]
     region = req.config.server.region
     doc = XMLWriter("ListAllMyBucketsResult")
-    owner_xml(doc, req.owner_id)
+    owner_xml(doc, req.caller)
     doc.start("Buckets")
     for bucket in buckets:
         doc.start("Bucket").element("Name", bucket.name)

@@ -1,18 +1,18 @@
 """Request headers that ask for S3 features this gateway does not implement.
 
 A request that asks for a feature the gateway lacks must fail before anything
-is stored: silently dropping SSE-C, an ACL or a retention date would store
+is stored: silently dropping SSE-C, a tag or a retention date would store
 something else than the client asked for. ``RULES`` is the one table of these
 headers; when a feature is implemented, its lines go away.
 
 Each rule names a header (or a name prefix), the operations it concerns (as
 routing names them in ``S3Request.operation``) and which values are already
 true of every object and bucket here (and so are accepted):
-``x-amz-storage-class: STANDARD``, ``x-amz-acl: private``... Any other value
+``x-amz-storage-class: STANDARD``... Any other value
 gets the error S3 itself gives for it (an unknown value: S3's
 ``InvalidArgument``; a bucket that lacks the feature: S3's error for such a
-bucket; otherwise ``NotImplemented``). Buckets here behave like S3 buckets
-with ``BucketOwnerEnforced`` object ownership (no ACLs) and no Object Lock.
+bucket; otherwise ``NotImplemented``). Buckets here have no Object Lock; ACLs
+are served (``gateway.authz``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from gateway.s3request import S3Request
 
 Refusal = Callable[[str, str], "errors.S3Error | None"]
 
-CANNED_ACLS = frozenset({
-    "private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-    "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"})
 SSE_METHODS = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})
 
 MissingObjectLock = errors.InvalidRequest  # S3's code for a bucket without Object Lock
@@ -51,10 +48,6 @@ def _accept(*accepted: str, otherwise: Refusal = _not_implemented,
         return otherwise(name, value)
 
     return refuse
-
-
-def _acl_refusal(error: type[errors.S3Error]) -> Refusal:
-    return lambda name, value: error()
 
 
 def _storage_class(name: str, value: str) -> errors.S3Error | None:
@@ -120,19 +113,10 @@ RULES: tuple[Rule, ...] = (
     Rule("x-amz-object-lock-legal-hold", OBJECT_WRITES, _object_lock),
     Rule("x-amz-bucket-object-lock-enabled", _ops("CreateBucket"),
          _accept("false", "False", known=frozenset({"true", "True"}))),
-    # ACLs: the owner has full control and nobody else any (S3's BucketOwnerEnforced).
-    Rule("x-amz-acl", OBJECT_WRITES,
-         _accept("private", "bucket-owner-full-control", known=CANNED_ACLS,
-                 otherwise=_acl_refusal(errors.AccessControlListNotSupported))),
-    Rule("x-amz-grant-", OBJECT_WRITES, _acl_refusal(errors.AccessControlListNotSupported)),
-    Rule("x-amz-acl", _ops("CreateBucket"),
-         _accept("private", known=CANNED_ACLS,
-                 otherwise=_acl_refusal(errors.InvalidBucketAclWithObjectOwnership))),
-    Rule("x-amz-grant-", _ops("CreateBucket"),
-         _acl_refusal(errors.InvalidBucketAclWithObjectOwnership)),
-    Rule("x-amz-object-ownership", _ops("CreateBucket"),
-         _accept("BucketOwnerEnforced",
-                 known=frozenset({"BucketOwnerPreferred", "ObjectWriter"}))),
+    # ACLs (x-amz-acl, x-amz-grant-*) are served: gateway.authz.acl_input.
+    Rule("x-amz-object-ownership", _ops("CreateBucket"),  # stored by CreateBucket
+         _accept("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter",
+                 known=frozenset())),
     # Tags and website redirects are not stored.
     Rule("x-amz-tagging", OBJECT_WRITES, _accept("")),
     Rule("x-amz-tagging-directive", _ops("CopyObject"), _tagging_directive),

@@ -69,7 +69,7 @@ async def list_object_versions(req: S3Request) -> web.StreamResponse:
         doc.start("Version").element("Key", encode(obj.key))
         doc.element("VersionId", NULL_VERSION).element("IsLatest", True)
         object_fields(doc, obj)
-        owner_xml(doc, req.owner_id)
+        owner_xml(doc, req.owner)
         doc.element("StorageClass", "STANDARD").end("Version")
     for common in page.prefixes:
         doc.start("CommonPrefixes").element("Prefix", encode(common)).end("CommonPrefixes")

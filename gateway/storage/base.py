@@ -59,6 +59,26 @@ class Store(Protocol):
         ``BucketNotFound``, ``BucketNotEmpty``."""
         raise _missing("delete_bucket")
 
+    # --- the bucket-name registry: one owner per name across the gateway ---------
+
+    async def claim_bucket_name(self, bucket: str, account: str) -> str:
+        """Register ``account`` as the owner of the name ``bucket`` unless another
+        account holds it, atomically (two claims racing: exactly one wins). The
+        owner after the call: ``account`` if it won or held it already."""
+        raise _missing("claim_bucket_name")
+
+    async def bucket_name_owner(self, bucket: str) -> str | None:
+        """The account holding the name ``bucket``, ``None`` if nobody does."""
+        raise _missing("bucket_name_owner")
+
+    async def release_bucket_name(self, bucket: str, account: str) -> None:
+        """Free the name if ``account`` holds it (DeleteBucket); no error otherwise."""
+        raise _missing("release_bucket_name")
+
+    async def registered_bucket_names(self) -> dict[str, str]:
+        """Every registered name and its owner (operators: ``s3swift buckets``)."""
+        raise _missing("registered_bucket_names")
+
     # --- per-bucket S3 configuration documents (tagging, cors, policy...) ----
 
     async def get_bucket_document(self, account: str, bucket: str, name: str) -> bytes | None:
@@ -124,6 +144,13 @@ class Store(Protocol):
         written with ``new``; ``checksum`` must be bound to that write's
         ``backend_etag``. False if it could not be stored (never raises for that)."""
         raise _missing("record_checksum")
+
+    async def put_object_acl(self, account: str, bucket: str, key: str,
+                             current: ObjectInfo, acl: bytes | None) -> None:
+        """Replace the ACL (``None``: the default, private to the bucket owner) of the
+        object ``current`` describes, keeping everything else it has;
+        ``BucketNotFound``, ``ObjectNotFound``."""
+        raise _missing("put_object_acl")
 
     async def delete_object(self, account: str, bucket: str, key: str) -> None:
         """Delete ``key`` (and a multipart object's parts); an absent key is no

@@ -28,7 +28,7 @@ async def _chunks(data: bytes) -> Body:
 def _metadata_of(info: ObjectInfo) -> NewObject:
     """What a COPY takes from the source: its content type, headers, user metadata."""
     return NewObject(content_type=info.content_type, content_headers=info.content_headers,
-                     user_metadata=info.user_metadata, tags=info.tags, acl=info.acl)
+                     user_metadata=info.user_metadata, tags=info.tags)
 
 
 class MemoryObjects(Store):
@@ -37,6 +37,7 @@ class MemoryObjects(Store):
     def __init__(self, max_object_bytes: int = MAX_OBJECT_BYTES) -> None:
         self.accounts: dict[str, dict[str, MemoryBucket]] = {}
         self.max_object_bytes = max_object_bytes
+        self.registry: dict[str, str] = {}
 
     def now(self) -> datetime:
         """The clock of every record (UTC); tests may replace it."""
@@ -227,7 +228,7 @@ class MemoryObjects(Store):
     def copy_source(self, account: str, spec: CopySpec, pin: bool = True) -> StoredObject:
         """The source, still the bytes ``spec.source`` describes (unless not ``pin``);
         ``ObjectNotFound`` (the source's names), ``PreconditionFailed``."""
-        found = self.accounts.get(account, {}).get(spec.source_bucket)
+        found = self.accounts.get(spec.source_account or account, {}).get(spec.source_bucket)
         source = found.objects.get(spec.source.key) if found is not None else None
         if source is None:
             raise store.ObjectNotFound(bucket=spec.source_bucket, key=spec.source.key)
@@ -243,11 +244,13 @@ class MemoryObjects(Store):
         other copy is a plain object keeping the source's checksum, only a
         FULL_OBJECT one of a multipart source."""
         objects = self.bucket(account, bucket).objects
-        onto_itself = spec.source_bucket == bucket and spec.source.key == key
+        onto_itself = (spec.source_bucket, spec.source.key) == (bucket, key) and \
+            spec.source_account in (None, account)
         current = objects.get(key)
         if onto_itself and current is not None and current.parts:
             source = self.copy_source(account, spec, pin=False)
             new = spec.new if spec.new is not None else _metadata_of(source.info)
+            new = replace(new, acl=spec.acl)
             info = replace(self.new_record(key, new, source.info.etag, source.info.size,
                                            source.info.checksum),
                            parts_count=source.info.parts_count,
@@ -260,7 +263,8 @@ class MemoryObjects(Store):
             checksum = checksum.unbound() if checksum.type == FULL_OBJECT else None
         etag = md5_hex(source.data)
         new = spec.new if spec.new is not None else _metadata_of(source.info)
-        info = self.new_record(key, new, etag, len(source.data), checksum)
+        info = self.new_record(key, replace(new, acl=spec.acl), etag, len(source.data),
+                               checksum)
         objects[key] = StoredObject(info, source.data)
         return WriteResult(etag, info.last_modified, info.checksum, etag)
 

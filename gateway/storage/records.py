@@ -199,12 +199,16 @@ class WriteResult:
 class CopySpec:
     """A server-side copy from ``source`` (as ``Store.head_object`` returned it,
     which pins the copy to those bytes). ``new``: REPLACE metadata; ``None``: COPY
-    the source's. ``byte_range``: (first, last) for UploadPartCopy."""
+    the source's. ``byte_range``: (first, last) for UploadPartCopy. ``acl``: the
+    destination's ACL (``None``: the default). ``source_account``: the source
+    bucket's owner's account when it is not the destination's."""
 
     source_bucket: str
     source: ObjectInfo
     new: NewObject | None = None
     byte_range: tuple[int, int] | None = None
+    acl: bytes | None = None  # the copy's own ACL (a copy never takes the source's)
+    source_account: str | None = None  # None: the destination's account
 
 
 @dataclass(frozen=True)

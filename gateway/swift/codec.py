@@ -14,6 +14,7 @@ user metadata          ``X-Object-Meta-*`` or packed ``X-Object-Meta-S3gw-Meta-<
 checksum               ``X-Object-Meta-S3gw-Checksum-*`` (bound to ``Etag``)
 parts count            ``X-Parts-Count`` (SLO, on a ``part-number`` read)
 completed upload       ``X-Object-Meta-S3gw-Upload-Id``
+ACL (if not default)   ``X-Object-Meta-S3gw-Acl`` (``gateway.authz.acl`` stored form)
 =====================  ===============================================
 
 Multipart uploads (``marker_headers``/``upload_info``, ``part_headers``/``part_info``,
@@ -66,6 +67,8 @@ from gateway.timefmt import parse_http_date
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 _META_LENGTH = len(SWIFT_META)
+# An object's ACL, when it has one of its own; copies never carry the source's.
+ACL_META = "X-Object-Meta-S3gw-Acl"
 # Object headers S3 stores and returns as they were sent.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
                   "Content-Language", "Expires")
@@ -96,8 +99,14 @@ def object_info(key: str, headers: Mapping[str, str]) -> ObjectInfo:
         checksum=stored_checksum(headers) if has_meta else None,
         parts_count=int(parts) if parts and parts.isdigit() else None,
         upload_id=headers.get(UPLOAD_ID_META),
+        acl=_acl_of(headers) if has_meta else None,
         backend_etag=headers.get("Etag") or "",
     )
+
+
+def _acl_of(headers: Mapping[str, str]) -> bytes | None:
+    value = headers.get(ACL_META)
+    return value.encode() if value else None
 
 
 def listed_object(entry: Mapping[str, object]) -> ListedObject:
@@ -125,6 +134,8 @@ def metadata_headers(new: NewObject) -> dict[str, str]:
     out["Content-Type"] = new.content_type
     if new.checksum is not None:
         out.update(new.checksum.swift_metadata())
+    if new.acl is not None:
+        out[ACL_META] = new.acl.decode()
     return out
 
 
@@ -172,15 +183,16 @@ def _carried_checksum(source: ObjectInfo, kind: CopyKind) -> Checksum | None:
     return checksum
 
 
-def copy_headers(source: ObjectInfo, new: NewObject | None, kind: CopyKind) -> dict[str, str]:
+def copy_headers(source: ObjectInfo, new: NewObject | None, kind: CopyKind,
+                 acl: bytes | None = None) -> dict[str, str]:
     """The Swift headers of a copy of ``source``: its metadata (COPY, ``new`` None)
     or ``new``'s (REPLACE; its length, MD5 and checksum are the source's business),
-    and the gateway state ``kind`` carries."""
+    the gateway state ``kind`` carries, and the copy's own ``acl``."""
     if new is None:
         new = NewObject(content_type=source.content_type or DEFAULT_CONTENT_TYPE,
                         content_headers=source.content_headers,
                         user_metadata=source.user_metadata)
-    out = metadata_headers(replace(new, checksum=_carried_checksum(source, kind)))
+    out = metadata_headers(replace(new, checksum=_carried_checksum(source, kind), acl=acl))
     if kind is CopyKind.MANIFEST_ONTO_ITSELF:
         if source.upload_id is not None:
             out[UPLOAD_ID_META] = source.upload_id
@@ -222,7 +234,7 @@ def upload_info(key: str, upload_id: str, headers: Mapping[str, str]) -> UploadI
     new = NewObject(
         content_type=strip_gateway_params(headers.get("Content-Type") or DEFAULT_CONTENT_TYPE),
         content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
-        user_metadata=metadata_of_object(headers))
+        user_metadata=metadata_of_object(headers), acl=_acl_of(headers))
     return UploadInfo(key=key, upload_id=upload_id,
                       initiated=parse_http_date(modified) if modified else None, new=new,
                       checksum_algorithm=headers.get(CHECKSUM_ALGORITHM_META),

@@ -27,9 +27,10 @@ class SwiftCopies(SwiftDeletes):
     async def copy_object(self, account: str, bucket: str, key: str,
                           spec: CopySpec) -> WriteResult:
         source = spec.source
-        onto_itself = spec.source_bucket == bucket and source.key == key
+        onto_itself = (spec.source_bucket, source.key) == (bucket, key) and \
+            spec.source_account in (None, account)
         kind = CopyKind.of(source, onto_itself)
-        headers = copy_headers(source, spec.new, kind)
+        headers = copy_headers(source, spec.new, kind, spec.acl)
         if kind is CopyKind.MANIFEST_ONTO_ITSELF:
             # Same manifest, same segments: nothing is replaced, nothing to clean.
             answer = await self._copy(account, bucket, key, spec, headers, pin=False,
@@ -56,7 +57,8 @@ class SwiftCopies(SwiftDeletes):
         or else the source's (``ObjectNotFound`` naming the source key)."""
         try:
             return await copy_put(self.swift, account, bucket, key, spec.source_bucket,
-                                    spec.source, headers, pin=pin, params=params)
+                                  spec.source, headers, pin=pin, params=params,
+                                  source_account=spec.source_account)
         except store.ObjectNotFound:
             await self.head_bucket(account, bucket)
             raise

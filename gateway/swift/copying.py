@@ -52,10 +52,12 @@ def range_header(span: tuple[int, int]) -> str:
 
 async def copy_put(swift: SwiftClient, account: str, container: str, obj: str,
                    source_bucket: str, source: ObjectInfo, headers: Mapping[str, str], *,
-                   pin: bool = True,
-                   params: Mapping[str, str] | None = None) -> Mapping[str, str]:
+                   pin: bool = True, params: Mapping[str, str] | None = None,
+                   source_account: str | None = None) -> Mapping[str, str]:
     """PUT ``container/obj`` copied from ``source_bucket/source.key`` with ``headers``
     (metadata, ``Range`` for a part); Swift's response headers of the new object.
+    ``source_account``: the source's account when not ``account`` (a copy from a
+    bucket of another account, which the caller was granted to read).
 
     Store errors name the source: ``ObjectNotFound`` (the source is gone, or the
     destination container: the caller checks), ``PreconditionFailed`` (the source
@@ -67,6 +69,8 @@ async def copy_put(swift: SwiftClient, account: str, container: str, obj: str,
                  "X-Fresh-Metadata": "true", "Content-Length": "0"})
     if pin and source.backend_etag:
         send["If-Match"] = source.backend_etag
+    if source_account is not None and source_account != account:
+        send["X-Copy-From-Account"] = source_account
     resp = await swift.request("PUT", account, container, obj, headers=send, params=params)
     resp.release()
     raise_for(resp, COPY_OUTCOMES, bucket=source_bucket, key=source.key)

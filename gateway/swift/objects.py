@@ -17,7 +17,7 @@ from gateway.storage import errors as store
 from gateway.storage.records import ObjectInfo, ReadOptions
 from gateway.swift.background import BackgroundWork
 from gateway.swift.buckets import SwiftBuckets
-from gateway.swift.codec import object_info
+from gateway.swift.codec import CopyKind, copy_headers, object_info
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.outcomes import raise_for
 from gateway.swift.segment_sweep import BucketAt, sweep_segments
@@ -50,6 +50,17 @@ class SwiftObjects(SwiftBuckets):
             raise await self.missing_object(account, bucket, key)
         raise_for(resp, {}, bucket=bucket, key=key)
         return object_info(key, resp.headers)
+
+    async def put_object_acl(self, account: str, bucket: str, key: str,
+                             current: ObjectInfo, acl: bytes | None) -> None:
+        """A Swift POST, which replaces every metadata header: it repeats what
+        ``current`` holds (as a copy onto itself would keep it) with the new ACL."""
+        headers = copy_headers(current, None, CopyKind.of(current, onto_itself=True), acl)
+        resp = await self.swift.request("POST", account, bucket, key, headers=headers)
+        resp.release()
+        if resp.status == 404:
+            raise await self.missing_object(account, bucket, key)
+        raise_for(resp, {}, bucket=bucket, key=key)
 
     async def delete_object(self, account: str, bucket: str, key: str) -> None:
         if not await self._delete_if_multipart(account, bucket, key):  # with its segments

@@ -39,7 +39,8 @@ class SwiftPartCopies(SwiftCompletes):
                         number: int, spec: CopySpec, checksum: Checksum | None = None,
                         checksum_algorithm: str | None = None) -> WriteResult:
         if checksum is None and checksum_algorithm is not None:
-            checksum = await hash_source(self.swift, account, spec.source_bucket, spec.source,
+            checksum = await hash_source(self.swift, spec.source_account or account,
+                                         spec.source_bucket, spec.source,
                                          checksum_algorithm, spec.byte_range)
         headers = {"Content-Type": part_content_type(checksum)}
         if checksum is not None:  # as an uploaded part's: content type and metadata
@@ -49,7 +50,8 @@ class SwiftPartCopies(SwiftCompletes):
         name = part_name(key, upload_id, number)
         try:
             answer = await copy_put(self.swift, account, segments_container(bucket), name,
-                                    spec.source_bucket, spec.source, headers)
+                                    spec.source_bucket, spec.source, headers,
+                                    source_account=spec.source_account)
         except store.ObjectNotFound:
             await self.head_bucket(account, bucket)
             raise

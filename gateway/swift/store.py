@@ -16,16 +16,20 @@ from gateway.swift.caches import SwiftCaches
 from gateway.swift.client import SwiftClient
 from gateway.swift.copies import SwiftCopies
 from gateway.swift.part_copies import SwiftPartCopies
+from gateway.swift.registry import SwiftRegistry
 
 
-class SwiftStore(SwiftPartCopies, SwiftCopies, Store):
+class SwiftStore(SwiftPartCopies, SwiftCopies, SwiftRegistry, Store):
     """Buckets (``swift.buckets``), objects (``swift.objects``, ``swift.reads``,
     ``swift.writes``, ``swift.deletes``), copies (``swift.copies``), listings
     (``swift.listing``), multipart uploads (``swift.uploads``,
-    ``swift.upload_listing``, ``swift.completes``, ``swift.part_copies``)."""
+    ``swift.upload_listing``, ``swift.completes``, ``swift.part_copies``), the
+    bucket-name registry (``swift.registry``) in ``registry_account``."""
 
-    def __init__(self, swift: SwiftClient) -> None:
+    def __init__(self, swift: SwiftClient, registry_account: str = "AUTH_s3swift-registry"
+                 ) -> None:
         self.swift = swift
+        self.registry_account = registry_account
         # Per instance, hence per application: see gateway.swift.caches.
         self.caches = SwiftCaches()
         # Segment sweeps run after the answer; drained in close().

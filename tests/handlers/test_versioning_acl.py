@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from gateway.authz.identity import canonical_id
 from tests.handlers.conftest import (
     ACCOUNT, S3_NS, S3Client, assert_error, fill_with_listing_keys)
 from tests.integration.listing_support import SORTED, model_split
@@ -107,12 +108,12 @@ async def test_acls_are_the_owners_full_control(s3: S3Client, path: str) -> None
     await s3.put_object(BUCKET, "a/b", b"x")
     reply = await s3.request("GET", path)
     assert reply.status == 200, reply.body
-    assert reply.text("Owner/ID") == ACCOUNT
+    assert reply.text("Owner/ID") == canonical_id(ACCOUNT)
     grants = reply.xml.findall(f"{S3_NS}AccessControlList/{S3_NS}Grant")
     assert len(grants) == 1
     grantee = grants[0].find(f"{S3_NS}Grantee")
     assert grantee is not None and grantee.get(XSI_TYPE) == "CanonicalUser"
-    assert grantee.findtext(f"{S3_NS}ID") == ACCOUNT
+    assert grantee.findtext(f"{S3_NS}ID") == canonical_id(ACCOUNT)
     assert grants[0].findtext(f"{S3_NS}Permission") == "FULL_CONTROL"
 
 

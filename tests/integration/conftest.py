@@ -304,28 +304,30 @@ def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
     return fill_listing_bucket(gateway_env, s3_client, swift_conn)
 
 
-@pytest.fixture
-def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, str]]:
+def create_credential(gateway_env: GatewayEnv, access_key: str | None = None,
+                      secret_key: str | None = None,
+                      account: str | None = None) -> tuple[str, str, str]:
     """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
 
     Defaults: a unique access key and secret, and a fresh unique account.
     """
+    suffix = uuid.uuid4().hex[:12]
+    access_key = access_key or f"AK{suffix.upper()}"
+    secret_key = secret_key or f"secret-{uuid.uuid4().hex}"
+    account = account or f"AUTH_it{suffix}"
+    result = subprocess.run(
+        s3swift_command("credentials", "create", "--data-dir", str(gateway_env.data_dir),
+                        "--access-key", access_key, "--secret-key", secret_key,
+                        "--account", account),
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, f"credentials create failed:\n{result.stdout}{result.stderr}"
+    return access_key, secret_key, account
 
-    def create(access_key: str | None = None, secret_key: str | None = None,
-               account: str | None = None) -> tuple[str, str, str]:
-        suffix = uuid.uuid4().hex[:12]
-        access_key = access_key or f"AK{suffix.upper()}"
-        secret_key = secret_key or f"secret-{uuid.uuid4().hex}"
-        account = account or f"AUTH_it{suffix}"
-        result = subprocess.run(
-            s3swift_command("credentials", "create", "--data-dir", str(gateway_env.data_dir),
-                            "--access-key", access_key, "--secret-key", secret_key,
-                            "--account", account),
-            capture_output=True, text=True, timeout=60, check=False)
-        assert result.returncode == 0, f"credentials create failed:\n{result.stdout}{result.stderr}"
-        return access_key, secret_key, account
 
-    return create
+@pytest.fixture
+def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, str]]:
+    """``create_credential`` for this session's gateway."""
+    return functools.partial(create_credential, gateway_env)
 
 
 @contextlib.contextmanager

@@ -148,9 +148,10 @@ def test_new_credential_works_at_once_and_accounts_are_isolated(
     other.put_object(Bucket="private-to-other", Key="k", Body=b"theirs")
     assert [b["Name"] for b in other.list_buckets()["Buckets"]] == ["private-to-other"]
     assert "private-to-other" not in [b["Name"] for b in s3_client.list_buckets()["Buckets"]]
+    # One namespace of bucket names: another's bucket is there, and not yours.
     with pytest.raises(ClientError) as exc:
         s3_client.get_object(Bucket="private-to-other", Key="k")
-    assert exc.value.response["Error"]["Code"] == "NoSuchBucket"
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"
     with pytest.raises(ClientError) as exc:
         other.get_object(Bucket=bucket, Key="anything")
-    assert exc.value.response["Error"]["Code"] == "NoSuchBucket"
+    assert exc.value.response["Error"]["Code"] == "AccessDenied"

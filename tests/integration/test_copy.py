@@ -174,7 +174,7 @@ def test_missing_source_and_buckets(s3_client: Any, bucket: str, source: str) ->
 
 def test_source_in_another_account_is_not_visible(s3_client: Any, gateway_env: Any,
                                                   bucket: str, make_credential: Any) -> None:
-    """Copy sources resolve in the caller's own account: another tenant's bucket is absent."""
+    """Another tenant's private bucket is there (one namespace) and not readable."""
     access_key, secret_key, _ = make_credential()
     other = boto3.client("s3", endpoint_url=gateway_env.endpoint, aws_access_key_id=access_key,
                          aws_secret_access_key=secret_key, region_name=gateway_env.region)
@@ -185,7 +185,7 @@ def test_source_in_another_account_is_not_visible(s3_client: Any, gateway_env: A
         with pytest.raises(ClientError) as info:
             s3_client.copy_object(Bucket=bucket, Key="stolen",
                                   CopySource={"Bucket": name, "Key": "secret"})
-        assert error_of(info) == ("NoSuchBucket", 404)
+        assert error_of(info) == ("AccessDenied", 403)
     finally:
         other.delete_object(Bucket=name, Key="secret")
         other.delete_bucket(Bucket=name)

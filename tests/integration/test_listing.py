@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from lxml import etree
 
+from gateway.authz.identity import canonical_id
 from tests.integration.listing_support import (
     ALL_KEYS, SORTED, body_of, collect, model, model_split, pages_needed, signed_get)
 from tests.integration.s3_support import error_of
@@ -363,7 +364,7 @@ def test_fetch_owner(s3_client: Any, listing_bucket: str, gateway_env: Any) -> N
     page = s3_client.list_objects_v2(Bucket=listing_bucket, Prefix="top00", FetchOwner=True)
     assert len(page["Contents"]) == 10
     for entry in page["Contents"]:
-        assert entry["Owner"]["ID"] == gateway_env.account
+        assert entry["Owner"]["ID"] == canonical_id(gateway_env.account)
         assert entry["Owner"]["DisplayName"]
     plain = s3_client.list_objects_v2(Bucket=listing_bucket, Prefix="top00", FetchOwner=False)
     assert all("Owner" not in e for e in plain["Contents"])
@@ -372,7 +373,7 @@ def test_fetch_owner(s3_client: Any, listing_bucket: str, gateway_env: Any) -> N
 def test_v1_shows_owner(s3_client: Any, listing_bucket: str, gateway_env: Any) -> None:
     page = s3_client.list_objects(Bucket=listing_bucket, Prefix="top01")
     assert len(page["Contents"]) == 10
-    assert all(e["Owner"]["ID"] == gateway_env.account for e in page["Contents"])
+    assert all(e["Owner"]["ID"] == canonical_id(gateway_env.account) for e in page["Contents"])
 
 
 def test_vhost_listing_matches_path_style(request: pytest.FixtureRequest, s3_client: Any,

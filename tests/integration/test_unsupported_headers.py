@@ -38,10 +38,9 @@ OBJECT_WRITE_CASES = {
     "glacier": ({"StorageClass": "GLACIER"}, "InvalidStorageClass", 400),
     "storage-class-unknown": ({"StorageClass": "FAST"}, "InvalidStorageClass", 400),
     "website-redirect": ({"WebsiteRedirectLocation": "/elsewhere"}, "NotImplemented", 501),
-    "acl-public-read": ({"ACL": "public-read"}, "AccessControlListNotSupported", 400),
     "acl-unknown": ({"ACL": "everyone"}, "InvalidArgument", 400),
-    "grant-read": ({"GrantRead": 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'},
-                   "AccessControlListNotSupported", 400),
+    "grant-by-email": ({"GrantRead": 'emailAddress="someone@example.com"'},
+                       "UnresolvableGrantByEmailAddress", 400),
 }
 ACCEPTED_OBJECT_WRITES = {
     "standard": {"StorageClass": "STANDARD"},
@@ -163,12 +162,13 @@ def test_sse_c_on_parts_and_reads_refused(s3_client: Any, bucket: str,
 
 
 BUCKET_CASES = {
-    "acl-public-read": ({"ACL": "public-read"}, "InvalidBucketAclWithObjectOwnership", 400),
     "acl-unknown": ({"ACL": "everyone"}, "InvalidArgument", 400),
-    "grant-read": ({"GrantRead": 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'},
-                   "InvalidBucketAclWithObjectOwnership", 400),
+    "acl-and-grant": ({"ACL": "private", "GrantRead": f'id="{"0" * 64}"'},
+                      "InvalidRequest", 400),
+    "acl-with-owner-enforced": ({"ACL": "public-read", "ObjectOwnership": "BucketOwnerEnforced"},
+                                "InvalidBucketAclWithObjectOwnership", 400),
     "object-lock": ({"ObjectLockEnabledForBucket": True}, "NotImplemented", 501),
-    "ownership-object-writer": ({"ObjectOwnership": "ObjectWriter"}, "NotImplemented", 501),
+    "ownership-unknown": ({"ObjectOwnership": "Everyone"}, "InvalidArgument", 400),
 }
 
 

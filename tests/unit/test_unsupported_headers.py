@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import errors
 from gateway.handlers import unsupported_headers as table
 from gateway.routing import ROUTES
 
@@ -24,19 +23,6 @@ def test_prefix_rules_match_only_their_prefix() -> None:
     assert not sse_c.matches("x-amz-server-side-encryption")
     exact = table.Rule("x-amz-server-side-encryption", frozenset(), table._not_implemented)
     assert not exact.matches("x-amz-server-side-encryption-customer-key")
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("private", None), ("bucket-owner-full-control", None),
-    ("public-read", errors.AccessControlListNotSupported),
-    ("authenticated-read", errors.AccessControlListNotSupported),
-    ("publicread", errors.InvalidArgument), ("", errors.InvalidArgument)])
-def test_object_acl_values(value: str, expected: type[errors.S3Error] | None) -> None:
-    rule = next(r for r in table.RULES if r.header == "x-amz-acl" and "PutObject" in r.operations)
-    error = rule.refuse("x-amz-acl", value)
-    assert (type(error) if error is not None else None) is expected
-    if isinstance(error, errors.InvalidArgument):
-        assert error.fields == {"ArgumentName": "x-amz-acl", "ArgumentValue": value}
 
 
 @pytest.mark.parametrize(("value", "code"), [
