@@ -146,9 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         s3 = cluster.endpoints["s3"]
         sides = {
             "sqlite": S3Side("sqlite", "SQLite key", sqlite_url, s3["access_key"],
-                             s3["secret_key"], s3["region"], "ks-bench"),
+                             s3["secret_key"], s3["region"], "ks-bench-sqlite"),
+            # Bucket names are gateway-wide (one owner each): one per side's account.
             "keystone": S3Side("keystone", "Keystone key", ks_url, key.access, key.secret,
-                               s3["region"], "ks-bench"),
+                               s3["region"], "ks-bench-keystone"),
         }
         summary = asyncio.run(bench(sides, server, rounds, ops))
         print(json.dumps(summary, indent=2))
