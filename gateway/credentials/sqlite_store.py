@@ -102,6 +102,16 @@ def make_fernet(encryption_key: str) -> Fernet:
                          "(32 url-safe base64-encoded bytes)") from None
 
 
+def decrypt_secret(fernet: Fernet, access_key: str, token: bytes) -> str:
+    """A stored secret in clear; ``CredentialDecryptionError`` under another key."""
+    try:
+        return fernet.decrypt(token).decode("utf-8")
+    except InvalidToken:
+        raise CredentialDecryptionError(
+            f"cannot decrypt the secret of access key {access_key!r}: the encryption "
+            f"key does not match the one it was stored with") from None
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -157,12 +167,7 @@ class SqliteCredentialStore:
         secret = self._secret_cache.get(token)
         if secret is not None:
             return secret
-        try:
-            secret = self._fernet.decrypt(token).decode("utf-8")
-        except InvalidToken:
-            raise CredentialDecryptionError(
-                f"cannot decrypt the secret of access key {access_key!r}: the encryption "
-                f"key does not match the one it was stored with") from None
+        secret = decrypt_secret(self._fernet, access_key, token)
         if len(self._secret_cache) >= _SECRET_CACHE_SIZE:
             self._secret_cache.pop(next(iter(self._secret_cache)))
         self._secret_cache[token] = secret

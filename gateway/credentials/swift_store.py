@@ -21,7 +21,7 @@ from cryptography.fernet import InvalidToken
 
 from gateway.credentials.base import Credential, StoredCredential, ignore_cache_result
 from gateway.credentials.sqlite_store import (
-    CredentialDecryptionError,
+    decrypt_secret,
     make_fernet,
     validate_access_key,
     validate_account,
@@ -243,12 +243,7 @@ class SwiftCredentialStore:
             created = datetime.fromisoformat(document["created_at"])
         except (ValueError, KeyError, TypeError, AttributeError):
             raise StoreUnavailable(f"credential record {access_key!r} is malformed") from None
-        try:
-            secret = self._fernet.decrypt(token).decode("utf-8")
-        except InvalidToken:
-            raise CredentialDecryptionError(
-                f"cannot decrypt the secret of access key {access_key!r}: the encryption "
-                f"key does not match the one it was stored with") from None
+        secret = decrypt_secret(self._fernet, access_key, token)
         return StoredCredential(access_key, secret, account, created, user_id)
 
     async def close(self) -> None:
