@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gateway.config_sections import GatewayConfig
 from gateway.policy.ownership import MODES as OWNERSHIP_MODES
-
-if TYPE_CHECKING:
-    from gateway.config import GatewayConfig
 
 # S3 adds only CRC64NVME to an upload sent without a checksum; "" turns that off.
 DEFAULT_CHECKSUMS = ("", "CRC64NVME")
