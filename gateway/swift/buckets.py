@@ -87,10 +87,16 @@ class SwiftBuckets:
         resp.release()
         # Uploads in progress and documents go with the bucket, as in S3; they would
         # otherwise come back with a bucket of the same name. Best effort.
-        for container in (uploads_container(bucket), segments_container(bucket)):
-            await empty_and_drop(self.swift, account, container)
-        await empty_and_drop(self.swift, account, DOCUMENTS_CONTAINER, prefix=bucket + "/",
-                             drop=False)
+        # Three independent cleanups: at once (each is at least one listing).
+        results = await asyncio.gather(
+            empty_and_drop(self.swift, account, uploads_container(bucket)),
+            empty_and_drop(self.swift, account, segments_container(bucket)),
+            empty_and_drop(self.swift, account, DOCUMENTS_CONTAINER, prefix=bucket + "/",
+                           drop=False),
+            return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     # --- per-bucket documents ----------------------------------------------------
 
