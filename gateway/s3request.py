@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -15,8 +15,26 @@ from gateway.config import GatewayConfig
 from gateway.forwarded import CLIENT_INFO, ClientInfo
 from gateway.storage.base import Store
 
-if TYPE_CHECKING:  # the authorization point imports this module
-    from gateway.authz.point import RequestAccess
+
+class BucketVerdicts(Protocol):
+    """What the authorization point decided for a request
+    (``gateway.authz.point.RequestAccess``), as handlers read it; declared here
+    because that module imports this one."""
+
+    bucket_acl: Any  # gateway.authz.acl.Acl | None
+    registered: bool
+    ownership: str
+    block: Any  # gateway.policy.access_block.PublicAccessBlock
+
+    @property
+    def acls_apply(self) -> bool: ...
+
+    @property
+    def is_bucket_owner(self) -> bool: ...
+
+    def may_list(self) -> bool: ...
+
+    def check_object(self, operation: str, info: Any) -> None: ...
 
 
 @dataclass
@@ -29,7 +47,7 @@ class S3Request:
     ``bucket_account``: the account that owns ``bucket`` (the bucket registry's
     answer, set by the authorization point), where its data lives.
     ``access``: the authorization point's verdicts for this request
-    (``gateway.authz.point.RequestAccess``), for checks that need an object's ACL.
+    (``BucketVerdicts``), for checks that need an object's ACL.
     """
 
     http: web.Request
@@ -41,7 +59,7 @@ class S3Request:
     store: Store  # the storage backend (``gateway.storage``): handlers' only way to data
     operation: str = ""
     bucket_account: str | None = None
-    access: RequestAccess | None = None
+    access: BucketVerdicts | None = None
 
     @property
     def principal(self) -> Principal:
