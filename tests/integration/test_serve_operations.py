@@ -144,31 +144,59 @@ def _refused(port: int) -> bool:
     return False
 
 
+def _signed_head(env: Any, method: str, path: str, body: bytes) -> bytes:
+    headers = rawhttp.sign_v4(method, f"https://127.0.0.1:{env.port}{path}", env.access_key,
+                              env.secret_key, env.region,
+                              headers={"Content-Length": str(len(body))},
+                              payload_hash=rawhttp.UNSIGNED)
+    return rawhttp.raw_head(method, path, {"Host": f"127.0.0.1:{env.port}", **headers})
+
+
+def _rest_of(sock: ssl.SSLSocket) -> bytes:
+    """Everything the server sends until it closes (a draining gateway closes)."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def test_sigterm_lets_an_upload_in_flight_finish_and_refuses_new_connections(
         tls_gateway: tuple[DevProcess, Path, str], s3_client: Any, bucket: str) -> None:
-    """The module's last test: the gateway drains and exits 0 (its fixture checks)."""
+    """The module's last test: the gateway drains and exits 0 (its fixture checks).
+    In flight at SIGTERM: a PutObject and a CompleteMultipartUpload (whose answer
+    is the keep-alive kind), each with half its body sent."""
     gateway, cert, metrics_url = tls_gateway
     admin = metrics_url.rsplit("/", 1)[0]
     env = gateway.env
     body = b"d" * (2 << 20)
     path = f"/{bucket}/in-flight"
-    headers = rawhttp.sign_v4("PUT", f"https://127.0.0.1:{env.port}{path}", env.access_key,
-                              env.secret_key, env.region,
-                              headers={"Content-Length": str(len(body))},
-                              payload_hash=rawhttp.UNSIGNED)
+    part = b"p" * 1024
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key="completed")["UploadId"]
+    etag = s3_client.upload_part(Bucket=bucket, Key="completed", UploadId=upload_id,
+                                 PartNumber=1, Body=part)["ETag"]
+    complete = (f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}"
+                f"</ETag></Part></CompleteMultipartUpload>").encode()
+    complete_path = f"/{bucket}/completed?uploadId={upload_id}"
     context = ssl.create_default_context(cafile=str(cert))
     raw = socket.create_connection(("127.0.0.1", env.port), timeout=60)
-    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
-        head = rawhttp.raw_head("PUT", path, {"Host": f"127.0.0.1:{env.port}", **headers})
-        sock.sendall(head + body[:len(body) // 2])
-        _poll(lambda: scrape(metrics_url)["s3swift_requests_in_flight"] == 1,
-              "the upload in flight")
+    raw_complete = socket.create_connection(("127.0.0.1", env.port), timeout=60)
+    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock, \
+            context.wrap_socket(raw_complete, server_hostname="127.0.0.1") as completing:
+        sock.sendall(_signed_head(env, "PUT", path, body) + body[:len(body) // 2])
+        completing.sendall(_signed_head(env, "POST", complete_path, complete)
+                           + complete[:len(complete) // 2])
+        _poll(lambda: scrape(metrics_url)["s3swift_requests_in_flight"] == 2,
+              "the upload and the Complete in flight")
         gateway.process.send_signal(signal.SIGTERM)
         _poll(lambda: get(f"{admin}/readyz")[0] == 503, "readiness to turn false")
         _poll(lambda: _refused(env.port), "new connections to be refused")
-        assert gateway.process.poll() is None  # still draining the upload
+        assert gateway.process.poll() is None  # still draining the two requests
         sock.sendall(body[len(body) // 2:])
         assert rawhttp.read_response_head(sock).startswith(b"HTTP/1.1 200")
+        completing.sendall(complete[len(complete) // 2:])
+        answer = _rest_of(completing)
+        assert answer.startswith(b"HTTP/1.1 200") and b"<CompleteMultipartUploadResult" in answer
     assert gateway.process.wait(30) == 0, gateway.output()
     assert s3_client.get_object(Bucket=bucket, Key="in-flight")["Body"].read() == body
+    assert s3_client.get_object(Bucket=bucket, Key="completed")["Body"].read() == part
     assert "Traceback" not in gateway.output()
