@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -44,7 +45,7 @@ from _procstats import CpuMeter, cpu_seconds_fine  # noqa: E402
 from _swift_recorder import SwiftRecorder  # noqa: E402
 
 SMALL_PHASES = ("put", "get", "head", "delete")
-LARGE_PHASES = ("put16", "get16")
+LARGE_PHASES = ("put16", "put16signed", "get16")  # put16signed: SigV4 signed payload
 LIST_PHASES = ("list",)  # ListObjectsV2 of LIST_KEYS keys, sequential
 LIST_PREFIX, LIST_KEYS = "lst/", 1000
 VOLATILE = re.compile(r"^(x-auth-token|x-timestamp|date|x-trans-id|etag|if-match|"
@@ -119,6 +120,9 @@ async def run_phase(side: S3Side, session: aiohttp.ClientSession, phase: str, ke
         for key in keys:  # sequential, one 16 MiB body at a time
             if phase == "put16":
                 await side.put(session, key, large, len(large))
+            elif phase == "put16signed":
+                await side.put(session, key, large, len(large),
+                               payload_hash=hashlib.sha256(large).hexdigest())
             else:
                 await side.get(session, key)
         return
