@@ -58,7 +58,8 @@ from enum import Enum
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
 from gateway.swift.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
-    listed_part_checksum, marker_checksum, marker_content_type, part_content_type,
+    listed_part_checksum, marker_checksum, marker_content_type, marker_parties,
+    part_content_type,
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
 from gateway.storage.records import (
     BucketInfo, ListedObject, NewObject, ObjectInfo, PartInfo, UploadInfo)
@@ -216,14 +217,17 @@ def listing_time(value: object) -> datetime | None:
 
 # --- multipart uploads ---------------------------------------------------------------
 
-def marker_headers(new: NewObject, algorithm: str | None, kind: str | None) -> dict[str, str]:
+def marker_headers(new: NewObject, algorithm: str | None, kind: str | None,
+                   initiator: str | None = None, owner: str | None = None) -> dict[str, str]:
     """An upload marker's PUT headers: ``new`` for the final object, the checksum
-    settings (also in the content type, for ListMultipartUploads), no body."""
+    settings (also in the content type, for ListMultipartUploads), the initiator
+    and owner accounts (in the content type only), no body."""
     out = metadata_headers(new)
     if algorithm is not None and kind is not None:
         out[CHECKSUM_ALGORITHM_META] = algorithm
         out[CHECKSUM_TYPE_META] = kind
-        out["Content-Type"] = marker_content_type(new.content_type, algorithm, kind)
+    out["Content-Type"] = marker_content_type(new.content_type, algorithm, kind, initiator,
+                                              owner)
     out["Content-Length"] = "0"
     return out
 
@@ -231,25 +235,31 @@ def marker_headers(new: NewObject, algorithm: str | None, kind: str | None) -> d
 def upload_info(key: str, upload_id: str, headers: Mapping[str, str]) -> UploadInfo:
     """An upload's record from its marker's (HEAD) headers."""
     modified = headers.get("Last-Modified")
+    content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
     new = NewObject(
-        content_type=strip_gateway_params(headers.get("Content-Type") or DEFAULT_CONTENT_TYPE),
+        content_type=strip_gateway_params(content_type),
         content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
         user_metadata=metadata_of_object(headers), acl=_acl_of(headers))
+    initiator, owner = marker_parties(content_type)
     return UploadInfo(key=key, upload_id=upload_id,
                       initiated=parse_http_date(modified) if modified else None, new=new,
                       checksum_algorithm=headers.get(CHECKSUM_ALGORITHM_META),
-                      checksum_type=headers.get(CHECKSUM_TYPE_META))
+                      checksum_type=headers.get(CHECKSUM_TYPE_META),
+                      initiator=initiator, owner=owner)
 
 
 def listed_upload(entry: Mapping[str, object]) -> UploadInfo:
-    """An upload of the ``+uploads`` listing (its checksum settings from the
-    marker's content type; the final object's metadata is not listed)."""
+    """An upload of the ``+uploads`` listing (its checksum settings, initiator and
+    owner from the marker's content type; the final object's metadata is not listed)."""
     key, upload_id = split_marker_name(str(entry["name"]))
-    settings = marker_checksum(str(entry.get("content_type") or ""))
+    content_type = str(entry.get("content_type") or "")
+    settings = marker_checksum(content_type)
     algorithm, kind = settings if settings is not None else (None, None)
+    initiator, owner = marker_parties(content_type)
     return UploadInfo(key=key, upload_id=upload_id,
                       initiated=listing_time(entry.get("last_modified")),
-                      checksum_algorithm=algorithm, checksum_type=kind)
+                      checksum_algorithm=algorithm, checksum_type=kind,
+                      initiator=initiator, owner=owner)
 
 
 def part_headers(length: int | None, checksum: Checksum | None,

@@ -272,6 +272,23 @@ async def test_an_upload_by_another_account_names_it_as_initiator_and_owner(
     listed = await s3.send("b", "GET", f"/uploads-b/theirs?uploadId={upload_id}")
     assert listed.text("Initiator/ID") == listed.text("Owner/ID") == canonical_id(ACCOUNTS["b"])
     assert listed.text("Owner/DisplayName") == ACCOUNTS["b"]
+    assert (await s3.send("a", "POST", "/uploads-b/mine?uploads")).status == 200
+    # BucketOwnerPreferred with bucket-owner-full-control: C initiates, A will own.
+    preferred = (b"<OwnershipControls><Rule><ObjectOwnership>BucketOwnerPreferred"
+                 b"</ObjectOwnership></Rule></OwnershipControls>")
+    md5 = base64.b64encode(hashlib.md5(preferred).digest()).decode()
+    reply = await s3.send("a", "PUT", "/uploads-b?ownershipControls", preferred,
+                          {"Content-MD5": md5})
+    assert reply.status == 200, reply.body
+    assert (await s3.send("c", "POST", "/uploads-b/given?uploads",
+                          headers={"x-amz-acl": "bucket-owner-full-control"})).status == 200
+    listing = await s3.send("a", "GET", "/uploads-b?uploads")
+    a, b, c = (canonical_id(ACCOUNTS[who]) for who in "abc")
+    assert list(zip(listing.texts("Upload/Key"), listing.texts("Upload/Initiator/ID"),
+                    listing.texts("Upload/Initiator/DisplayName"),
+                    listing.texts("Upload/Owner/ID"), strict=True)) == [
+        ("given", c, ACCOUNTS["c"], a), ("mine", a, ACCOUNTS["a"], a),
+        ("theirs", b, ACCOUNTS["b"], b)]
 
 
 async def test_conditions_and_ranges_tell_nothing_without_read(s3: Clients) -> None:

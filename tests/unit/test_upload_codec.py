@@ -73,3 +73,18 @@ def test_listed_upload() -> None:
     assert (upload.key, upload.upload_id) == ("a/b", "U1")
     assert (upload.checksum_algorithm, upload.checksum_type) == ("SHA256", "COMPOSITE")
     assert upload.initiated is not None and upload.initiated.microsecond == 500000
+
+
+def test_marker_names_initiator_and_owner_for_listings_and_heads() -> None:
+    headers = marker_headers(NEW, "CRC32", "COMPOSITE", "AUTH_b ob", "AUTH_c;x")
+    content_type = headers["Content-Type"]
+    assert content_type == ("text/plain;charset=utf-8;s3gw_upload_checksum=crc32.composite;"
+                            "s3gw_initiator=AUTH_b%20ob;s3gw_owner=AUTH_c%3Bx")
+    info = upload_info("k", "U", CIMultiDict(headers))
+    assert (info.initiator, info.owner, info.new) == ("AUTH_b ob", "AUTH_c;x", NEW)
+    listed = listed_upload({"name": upload_marker_name("k", "U"), "content_type": content_type})
+    assert (listed.initiator, listed.owner) == ("AUTH_b ob", "AUTH_c;x")
+    assert (listed.checksum_algorithm, listed.checksum_type) == ("CRC32", "COMPOSITE")
+    plain = listed_upload({"name": upload_marker_name("k", "U"),
+                           "content_type": marker_headers(NEW, None, None)["Content-Type"]})
+    assert (plain.initiator, plain.owner) == (None, None)
