@@ -14,7 +14,9 @@ user metadata          ``X-Object-Meta-*`` or packed ``X-Object-Meta-S3gw-Meta-<
 checksum               ``X-Object-Meta-S3gw-Checksum-*`` (bound to ``Etag``)
 parts count            ``X-Parts-Count`` (SLO, on a ``part-number`` read)
 completed upload       ``X-Object-Meta-S3gw-Upload-Id``
-ACL (if not default)   ``X-Object-Meta-S3gw-Acl`` (``gateway.authz.acl`` stored form)
+ACL (if not default)   ``X-Object-Meta-S3gw-Acl`` (``gateway.authz.acl`` stored form),
+                       or ``@<sha256>`` naming its record when it is too large
+                       (``gateway.swift.acl_records``)
 =====================  ===============================================
 
 Multipart uploads (``marker_headers``/``upload_info``, ``part_headers``/``part_info``,
@@ -50,6 +52,7 @@ so it is never carried.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -70,6 +73,10 @@ DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 _META_LENGTH = len(SWIFT_META)
 # An object's ACL, when it has one of its own; copies never carry the source's.
 ACL_META = "X-Object-Meta-S3gw-Acl"
+# An ACL up to this size rides in the object's metadata (every canned ACL does); a
+# larger one in a record the metadata names (``gateway.swift.acl_records``).
+INLINE_ACL_BYTES = 512
+RECORD_MARK = "@"  # a stored ACL is JSON, which starts with "{"
 # Object headers S3 stores and returns as they were sent.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
                   "Content-Language", "Expires")
@@ -105,6 +112,14 @@ def object_info(key: str, headers: Mapping[str, str]) -> ObjectInfo:
     )
 
 
+def stored_acl_value(acl: bytes) -> str:
+    """What an object's ACL metadata holds: the ACL, or ``@<sha256>`` naming its record
+    (a value read back from such metadata is kept as it is)."""
+    if len(acl) <= INLINE_ACL_BYTES or acl.startswith(RECORD_MARK.encode()):
+        return acl.decode()
+    return RECORD_MARK + hashlib.sha256(acl).hexdigest()
+
+
 def _acl_of(headers: Mapping[str, str]) -> bytes | None:
     value = headers.get(ACL_META)
     return value.encode() if value else None
@@ -136,7 +151,7 @@ def metadata_headers(new: NewObject) -> dict[str, str]:
     if new.checksum is not None:
         out.update(new.checksum.swift_metadata())
     if new.acl is not None:
-        out[ACL_META] = new.acl.decode()
+        out[ACL_META] = stored_acl_value(new.acl)
     return out
 
 
