@@ -11,6 +11,7 @@ from gateway.policy.malformed import (
     invalid_effect, malformed, missing_field, unknown_field)
 from gateway.policy.matchers import NameSet
 from gateway.policy.patterns import Wildcard, has_wildcard
+from gateway.policy.variables import Template, parse_template
 from gateway.policy.principals import Principals, parse_principals
 from gateway.policy.request import PolicyRequest
 
@@ -38,13 +39,26 @@ class Statement:
     not_resource: bool = False
     conditions: tuple[Condition, ...] = ()
     action_patterns: tuple[str, ...] = ()  # as written, for is_public
+    resource_templates: tuple[Template, ...] = ()  # resources with policy variables
 
     def applies(self, req: PolicyRequest, action: str) -> bool:
         """Whether the statement covers ``req``; ``action`` is ``req.action`` lower-cased."""
         return (self.principals.contains(req) != self.not_principal
                 and self.actions.contains(action) != self.not_action
-                and self.resources.contains(req.resource) != self.not_resource
+                and self._resource_matches(req)
                 and all(condition.holds(req.conditions) for condition in self.conditions))
+
+    def _resource_matches(self, req: PolicyRequest) -> bool:
+        """``Resource``/``NotResource``; one whose variable has no value makes the
+        statement invalid (it does not apply)."""
+        named = self.resources.contains(req.resource)
+        if self.resource_templates:
+            rendered = [t.render(req.conditions) for t in self.resource_templates]
+            if any(r is None for r in rendered):
+                return False
+            named = named or any(Wildcard.of(r.text, r.literal).matches(req.resource)
+                                 for r in rendered if r is not None)
+        return named != self.not_resource
 
     def covers_action(self, action: str) -> bool:
         return self.actions.contains(action.lower()) != self.not_action
@@ -105,7 +119,9 @@ def _one_of(raw: dict[str, object], name: str, invalid: str) -> tuple[object, bo
     return (raw[f"Not{name}"], True) if negated else (raw[name], False)
 
 
-def parse_statement(raw: object, bucket: str) -> Statement:
+def parse_statement(raw: object, bucket: str, variables: bool = False) -> Statement:
+    """``variables``: resources and condition values may hold policy variables
+    (Version 2012-10-17; ``gateway.policy.variables``)."""
     if not isinstance(raw, dict):
         raise malformed("Statement must be an object")
     for name in raw:
@@ -128,8 +144,11 @@ def parse_statement(raw: object, bucket: str) -> Statement:
         _check_resource(pattern, bucket)
     if not (not_action or not_resource):
         _check_applicable(named, resource_patterns)
-    conditions = parse_conditions(raw["Condition"]) if "Condition" in raw else ()
+    conditions = parse_conditions(raw["Condition"], variables) if "Condition" in raw else ()
+    templates = [parse_template(p) for p in resource_patterns] if variables else []
     return Statement(
         sid, raw["Effect"] == "Allow", parse_principals(principal),
-        NameSet.of(action_patterns, ignore_case=True), NameSet.of(resource_patterns),
-        not_principal, not_action, not_resource, conditions, tuple(action_patterns))
+        NameSet.of(action_patterns, ignore_case=True),
+        NameSet.of(p for p in resource_patterns if not variables or parse_template(p) is None),
+        not_principal, not_action, not_resource, conditions, tuple(action_patterns),
+        tuple(t for t in templates if t is not None))

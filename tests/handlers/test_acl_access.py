@@ -352,3 +352,18 @@ async def test_public_access_block(s3: Clients) -> None:
     assert (await s3.send(ANON, "GET", "/blocked/k")).status == 403  # public grants ignored
     assert_error(await s3.send("a", "PUT", "/blocked/new", b"x", {"x-amz-acl": "public-read"}),
                  "AccessDenied", 403)
+
+
+async def test_policy_variables_give_each_account_its_own_home(s3: Clients) -> None:
+    await _bucket(s3, "homes")
+    for who in ("b", "c"):
+        key = f"/homes/home/{ACCOUNTS[who]}/notes"
+        assert (await s3.send("a", "PUT", key, who.encode())).status == 200
+    await _put_policy(s3, "homes", _policy(
+        "Allow", "*", "s3:GetObject", "arn:aws:s3:::homes/home/${aws:username}/*"))
+    assert (await s3.send("b", "GET", f"/homes/home/{ACCOUNTS['b']}/notes")).body == b"b"
+    assert_error(await s3.send("b", "GET", f"/homes/home/{ACCOUNTS['c']}/notes"),
+                 "AccessDenied", 403)
+    assert (await s3.send("c", "GET", f"/homes/home/{ACCOUNTS['c']}/notes")).body == b"c"
+    assert_error(await s3.send(ANON, "GET", "/homes/home/anonymous/notes"),
+                 "AccessDenied", 403)  # no aws:username: the statement does not apply

@@ -155,15 +155,3 @@ def test_duplicate_sids_are_refused() -> None:
 ])
 def test_accepted_statements(fields: dict[str, Any]) -> None:
     assert len(policy(statement(**fields)).statements) == 1
-
-
-def test_policy_variables_are_refused_not_matched_literally() -> None:
-    with pytest.raises(errors.S3Error) as caught:
-        policy(statement(resource=f"arn:aws:s3:::{BUCKET}/home/${{aws:username}}/*"))
-    assert (caught.value.code, caught.value.status) == ("NotImplemented", 501)
-    condition = {"StringLike": {"s3:prefix": "home/${aws:userid}/*"}}
-    with pytest.raises(errors.S3Error):
-        policy(statement(action="s3:ListBucket", resource=BUCKET_ARN, Condition=condition))
-    old = json.dumps({"Version": "2008-10-17", "Statement": [
-        statement(resource=f"arn:aws:s3:::{BUCKET}/${{literal}}")]})
-    assert len(parse_policy(old, BUCKET).statements) == 1  # no variables before 2012
