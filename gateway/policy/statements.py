@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.policy.actions import BUCKET_ACTIONS, CANONICAL_ACTIONS, KNOWN_ACTIONS, OBJECT_ACTIONS
+from gateway.policy.condition_keys import actions_of_key
 from gateway.policy.conditions import Condition, parse_conditions
 from gateway.policy.malformed import (
-    ACTION_RESOURCE_MISMATCH, INVALID_ACTION, INVALID_PRINCIPAL, INVALID_RESOURCE,
+    ACTION_RESOURCE_MISMATCH, CONDITION_MISMATCH, INVALID_ACTION, INVALID_PRINCIPAL, INVALID_RESOURCE,
     invalid_effect, malformed, missing_field, unknown_field)
 from gateway.policy.matchers import NameSet
 from gateway.policy.patterns import Wildcard, has_wildcard
@@ -98,14 +99,26 @@ def _check_resource(resource: str, bucket: str) -> None:
         raise malformed(INVALID_RESOURCE)
 
 
-def _check_applicable(actions: list[frozenset[str]], resources: list[str]) -> None:
-    """Each action must be able to target one of the statement's resources."""
+def _check_applicable(actions: list[frozenset[str]], resources: list[str]) -> frozenset[str]:
+    """Each action must be able to target one of the statement's resources; the
+    actions that can (what the statement's conditions may apply to)."""
     has_object = any("/" in r[len(ARN_PREFIX):] for r in resources)
     has_bucket = any("/" not in r[len(ARN_PREFIX):] for r in resources)
+    targets = (OBJECT_ACTIONS if has_object else frozenset()) | (
+        BUCKET_ACTIONS if has_bucket else frozenset())
     for named in actions:
-        if not ((has_object and not named.isdisjoint(OBJECT_ACTIONS))
-                or (has_bucket and not named.isdisjoint(BUCKET_ACTIONS))):
+        if named.isdisjoint(targets):
             raise malformed(ACTION_RESOURCE_MISMATCH)
+    return frozenset().union(*actions) & targets
+
+
+def _check_conditions_apply(conditions: tuple[Condition, ...], actions: frozenset[str]) -> None:
+    """Each condition key must apply to one of the statement's actions on its resources
+    (``s3:prefix`` with only ``s3:GetObject`` is refused, as by AWS)."""
+    for condition in conditions:
+        applies_to = actions_of_key(condition.key)
+        if applies_to is not None and applies_to.isdisjoint(actions):
+            raise malformed(CONDITION_MISMATCH)
 
 
 def _one_of(raw: dict[str, object], name: str, invalid: str) -> tuple[object, bool]:
@@ -142,9 +155,12 @@ def parse_statement(raw: object, bucket: str, variables: bool = False) -> Statem
     resource_patterns = _strings(resource, INVALID_RESOURCE)
     for pattern in resource_patterns:
         _check_resource(pattern, bucket)
+    targeted = None
     if not (not_action or not_resource):
-        _check_applicable(named, resource_patterns)
+        targeted = _check_applicable(named, resource_patterns)
     conditions = parse_conditions(raw["Condition"], variables) if "Condition" in raw else ()
+    if targeted is not None:
+        _check_conditions_apply(conditions, targeted)
     templates = [parse_template(p) for p in resource_patterns] if variables else []
     return Statement(
         sid, raw["Effect"] == "Allow", parse_principals(principal),
