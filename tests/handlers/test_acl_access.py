@@ -85,6 +85,9 @@ CANNED = {
     "public-read-write": (frozenset({"list", "read", "write"}),
                           frozenset({"list", "read", "write"})),
     "authenticated-read": (frozenset({"list", "read"}), frozenset()),
+    "bucket-owner-read": (frozenset(), frozenset()),  # A writes: A owns the bucket
+    "bucket-owner-full-control": (frozenset(), frozenset()),
+    "log-delivery-write": (frozenset(), frozenset()),  # the LogDelivery group only
 }
 
 
@@ -367,3 +370,19 @@ async def test_policy_variables_give_each_account_its_own_home(s3: Clients) -> N
     assert (await s3.send("c", "GET", f"/homes/home/{ACCOUNTS['c']}/notes")).body == b"c"
     assert_error(await s3.send(ANON, "GET", "/homes/home/anonymous/notes"),
                  "AccessDenied", 403)  # no aws:username: the statement does not apply
+
+
+@pytest.mark.parametrize(("canned", "a_may"), [
+    ("private", set()), ("bucket-owner-read", {"GET"}),
+    ("bucket-owner-full-control", {"GET", "GET?acl", "PUT?acl"})])
+async def test_bucket_owner_acls_on_an_object_another_account_wrote(
+        s3: Clients, canned: str, a_may: set[str]) -> None:
+    await _bucket(s3, "drop-box", {"x-amz-acl": "public-read-write"})
+    reply = await s3.send("b", "PUT", "/drop-box/from-b", b"b", {"x-amz-acl": canned})
+    assert reply.status == 200, reply.body
+    for who, allowed in (("a", a_may), ("c", set())):
+        for method, query in (("GET", ""), ("GET", "?acl"), ("PUT", "?acl")):
+            headers = {"x-amz-acl": canned} if method == "PUT" else {}
+            got = await s3.send(who, method, f"/drop-box/from-b{query}", headers=headers)
+            assert (got.status == 200) is (method + query in allowed), (canned, who, method,
+                                                                       query, got.status)
