@@ -95,27 +95,40 @@ def with_object_acl(req: S3Request, new: NewObject) -> NewObject:
 
 
 def object_acl_of_write(req: S3Request) -> bytes | None:
-    """The stored ACL of an object this request writes: the writer owns it (the
-    bucket owner for an anonymous writer, under BucketOwnerEnforced, and under
-    BucketOwnerPreferred with ``bucket-owner-full-control``); ``None`` when that
-    is the default, private to the bucket's owner, so most objects carry nothing."""
+    """The stored ACL of an object this request writes, owned by
+    ``object_writer_account``; ``None`` when that is the default, private to the
+    bucket's owner, so most objects carry nothing."""
     bucket_owner = req.owner
     headers = req.http.headers
-    canned = headers.get("x-amz-acl")
-    mode = req.access.ownership if req.access is not None else OBJECT_WRITER
-    if mode == BUCKET_OWNER_ENFORCED:
-        if has_acl_headers(headers) and canned != "bucket-owner-full-control":
+    if _ownership(req) == BUCKET_OWNER_ENFORCED:
+        if has_acl_headers(headers) and headers.get("x-amz-acl") != "bucket-owner-full-control":
             raise errors.AccessControlListNotSupported()
         return None
-    bucket_owner_takes = mode == BUCKET_OWNER_PREFERRED and canned == "bucket-owner-full-control"
-    principal = req.principal
-    writer = bucket_owner if principal.is_anonymous or bucket_owner_takes \
-        else owner_of(req.caller_account)
+    writer = owner_of(object_writer_account(req))
     acl = acl_of_headers(headers, writer, bucket_owner) or private(writer)
-    if bucket_owner_takes:
+    if _bucket_owner_takes(req):
         acl = private(bucket_owner)
     _check_acl_write(req, acl, writer)
     return None if acl == private(bucket_owner) else acl.to_bytes()
+
+
+def object_writer_account(req: S3Request) -> str:
+    """The account that owns an object this request writes: the writer, but the
+    bucket's owner for an anonymous writer, under BucketOwnerEnforced, and under
+    BucketOwnerPreferred with ``bucket-owner-full-control``."""
+    if req.principal.is_anonymous or _ownership(req) == BUCKET_OWNER_ENFORCED \
+            or _bucket_owner_takes(req):
+        return req.account
+    return req.caller_account
+
+
+def _ownership(req: S3Request) -> str:
+    return req.access.ownership if req.access is not None else OBJECT_WRITER
+
+
+def _bucket_owner_takes(req: S3Request) -> bool:
+    return _ownership(req) == BUCKET_OWNER_PREFERRED \
+        and req.http.headers.get("x-amz-acl") == "bucket-owner-full-control"
 
 
 def _check_acl_write(req: S3Request, acl: Acl, owner: Owner) -> None:

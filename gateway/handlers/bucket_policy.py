@@ -4,6 +4,11 @@ The policy is validated (``gateway.policy.parse_policy``) and stored as sent,
 under the bucket document ``policy``; GetBucketPolicy returns those bytes.
 A public policy is refused while the bucket's BlockPublicPolicy is set. Who
 may call these is the authorization point's decision, not this module's.
+
+``x-amz-confirm-remove-self-bucket-access`` (a boolean) is accepted and changes
+nothing: S3 asks for it before a policy that would deny its own caller the
+policy operations, but here the bucket owner always keeps them
+(``gateway.authz.decision.OWNER_ALWAYS``), so no policy can lock it out.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from gateway.s3request import S3Request
 from gateway.xml import XMLWriter
 
 DOCUMENT = "policy"
+CONFIRM_REMOVE_SELF = "x-amz-confirm-remove-self-bucket-access"
 # Read past S3's limit, so parse_policy words the refusal of a policy a little too large.
 _BODY_LIMIT = 2 * MAX_POLICY_BYTES
 
@@ -36,6 +42,7 @@ def _decoded(body: bytes) -> str:
 async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
     require_digest_header(req.http.headers)
+    _check_confirm_remove_self(req)
     # Also NoSuchBucket before anything else, as S3.
     block = access_block.public_access_block(await req.store.get_bucket_document(
         req.account, req.bucket, access_block.DOCUMENT))
@@ -51,6 +58,13 @@ async def put_bucket_policy(req: S3Request) -> web.StreamResponse:
     await req.store.put_bucket_document(req.account, req.bucket, DOCUMENT, body)
     forget_bucket(req, req.bucket)  # the authorization point reads it anew
     return web.Response(status=204)
+
+
+def _check_confirm_remove_self(req: S3Request) -> None:
+    """The header is a boolean; anything else is S3's InvalidArgument."""
+    value = req.http.headers.get(CONFIRM_REMOVE_SELF)
+    if value is not None and value.strip().lower() not in ("true", "false"):
+        raise errors.InvalidArgument(ArgumentName=CONFIRM_REMOVE_SELF, ArgumentValue=value)
 
 
 async def stored_policy(req: S3Request) -> bytes:

@@ -20,7 +20,7 @@ from gateway.handlers.common import xml_response
 from gateway.handlers.multipart_common import parse_part_number, upload_id_param
 from gateway.handlers.multipart_complete import complete_multipart_upload
 from gateway.handlers.multipart_listing import list_multipart_uploads, list_parts
-from gateway.handlers.acl import object_acl_of_write
+from gateway.handlers.acl import object_acl_of_write, object_writer_account
 from gateway.handlers.object_headers import check_key, md5_etag, new_object
 from gateway.reserved import has_reserved_param
 from gateway.s3request import S3Request
@@ -99,8 +99,13 @@ async def create_multipart_upload(req: S3Request) -> web.StreamResponse:
         raise errors.InvalidArgument("Content type parameters starting with s3gw_ are "
                                      "reserved by this gateway.", ArgumentName="Content-Type",
                                      ArgumentValue=new.content_type)
-    upload_id = await req.store.create_upload(req.account, req.bucket, req.key, new,
-                                              algorithm, kind)
+    # Recorded only when not the bucket's owner (ListMultipartUploads shows both).
+    initiator = None if req.principal.is_anonymous else req.caller_account
+    owner = object_writer_account(req)
+    upload_id = await req.store.create_upload(
+        req.account, req.bucket, req.key, new, algorithm, kind,
+        initiator=None if initiator == req.account else initiator,
+        owner=None if owner == req.account else owner)
     doc = XMLWriter("InitiateMultipartUploadResult")
     doc.element("Bucket", req.bucket).element("Key", req.key).element("UploadId", upload_id)
     out_headers = {}

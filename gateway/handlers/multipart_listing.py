@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.authz.acl import Acl
 from gateway.handlers.common import count_param, key_encoder, owner_xml, xml_response
 from gateway.handlers.multipart_common import upload_id_param
-from gateway.s3request import S3Request
+from gateway.s3request import S3Request, owner_of
+from gateway.storage.records import UploadInfo
 from gateway.timefmt import iso_from_datetime
 from gateway.xml import XMLWriter
 
@@ -17,6 +17,13 @@ MAX_UPLOADS = 1000
 
 def int_param(req: S3Request, name: str, default: int, cap: int | None = None) -> int:
     return count_param(req.query.get(name), name, default, cap)
+
+
+def _parties_xml(req: S3Request, doc: XMLWriter, upload: UploadInfo) -> None:
+    """``Initiator`` (who called CreateMultipartUpload) and ``Owner`` (who will own
+    the object), as recorded with the upload; the bucket's owner when not recorded."""
+    owner_xml(doc, owner_of(upload.initiator) if upload.initiator else req.owner, "Initiator")
+    owner_xml(doc, owner_of(upload.owner) if upload.owner else req.owner)
 
 
 async def list_parts(req: S3Request) -> web.StreamResponse:
@@ -45,11 +52,7 @@ async def list_parts(req: S3Request) -> web.StreamResponse:
         if part.checksum is not None:
             doc.element("Checksum" + part.checksum.algorithm, part.checksum.value)
         doc.end("Part")
-    # The object's owner to be (the writer: CreateMultipartUpload recorded its ACL),
-    # who also initiated it.
-    owner = Acl.from_bytes(upload.new.acl).owner if upload.new.acl else req.owner
-    owner_xml(doc, owner, "Initiator")
-    owner_xml(doc, owner)
+    _parties_xml(req, doc, upload)
     doc.element("StorageClass", "STANDARD")
     doc.element("ChecksumAlgorithm", upload.checksum_algorithm)
     doc.element("ChecksumType", upload.checksum_type)
@@ -82,8 +85,7 @@ async def list_multipart_uploads(req: S3Request) -> web.StreamResponse:
     for upload in page.uploads:
         doc.start("Upload").element("Key", encode(upload.key))
         doc.element("UploadId", upload.upload_id)
-        owner_xml(doc, req.owner, "Initiator")
-        owner_xml(doc, req.owner)
+        _parties_xml(req, doc, upload)
         doc.element("StorageClass", "STANDARD")
         doc.element("Initiated", iso_from_datetime(upload.initiated))
         if upload.checksum_algorithm is not None and upload.checksum_type is not None:

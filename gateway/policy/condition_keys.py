@@ -56,3 +56,42 @@ def canonical_key(key: str) -> str:
     if _GLOBAL_NAME.fullmatch(key):
         return key
     raise malformed(INVALID_CONDITION_KEY)
+
+
+def _for(actions: str, *keys: str) -> dict[str, frozenset[str]]:
+    named = frozenset(f"s3:{action}" for action in actions.split())
+    return {f"s3:{key}": named for key in keys}
+
+
+_ACL_WRITES = "CreateBucket PutBucketAcl PutObject PutObjectAcl PutObjectVersionAcl"
+_VERSION_ACTIONS = """GetObjectVersion GetObjectVersionAcl GetObjectVersionAttributes
+GetObjectVersionTagging GetObjectVersionTorrent GetObjectVersionForReplication
+DeleteObjectVersion DeleteObjectVersionTagging PutObjectVersionAcl PutObjectVersionTagging"""
+# S3 keys that only some actions have (AWS's Service Authorization Reference); every
+# other key (aws:*, s3:authType, s3:signatureversion, s3:x-amz-content-sha256...)
+# applies to every action.
+KEY_ACTIONS: Mapping[str, frozenset[str]] = MappingProxyType({
+    **_for("ListBucket ListBucketVersions", "prefix", "delimiter", "max-keys"),
+    **_for(_VERSION_ACTIONS, "VersionId"),
+    **_for(_ACL_WRITES, "x-amz-acl", "x-amz-grant-read", "x-amz-grant-write",
+           "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"),
+    **_for("PutObject", "x-amz-copy-source", "x-amz-metadata-directive",
+           "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+           "x-amz-server-side-encryption-customer-algorithm", "x-amz-storage-class",
+           "x-amz-website-redirect-location", "if-match", "if-none-match",
+           "ObjectCreationOperation"),
+    **_for("PutObject PutObjectTagging PutObjectVersionTagging", "RequestObjectTagKeys"),
+    **_for("PutObject PutObjectRetention BypassGovernanceRetention", "object-lock-mode",
+           "object-lock-retain-until-date", "object-lock-remaining-retention-days"),
+    **_for("PutObject PutObjectLegalHold", "object-lock-legal-hold"),
+    **_for("CreateBucket", "LocationConstraint"),
+    **_for("CreateBucket PutBucketOwnershipControls", "x-amz-object-ownership"),
+})
+_REQUEST_TAG = "s3:RequestObjectTag/"
+
+
+def actions_of_key(key: str) -> frozenset[str] | None:
+    """The actions condition key ``key`` (documented spelling) applies to; ``None``: all."""
+    if key.startswith(_REQUEST_TAG):
+        return KEY_ACTIONS["s3:RequestObjectTagKeys"]
+    return KEY_ACTIONS.get(key)

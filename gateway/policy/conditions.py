@@ -7,7 +7,9 @@ AWS's rules for what a request does not carry: a negated operator
 ``Null`` tests exactly that. With several request values, ``ForAnyValue:``
 needs one to pass, ``ForAllValues:`` all of them (and holds when there are
 none); without a qualifier a positive operator needs one value to match and a
-negated one needs none to.
+negated one needs none to. The values of ``String...`` and ``Arn...`` operators
+may hold policy variables (``gateway.policy.variables``): such a condition is
+compiled per request, and one whose variable has no value does not hold.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 from gateway.policy.condition_keys import canonical_key
 from gateway.policy.malformed import (
     INVALID_IP, invalid_condition_type, invalid_condition_value, malformed)
-from gateway.policy.patterns import Wildcards
+from gateway.policy.patterns import Wildcard, Wildcards
+from gateway.policy.variables import Rendered, Template, has_variables, parse_template
 
 Compiler = Callable[[str, list[str]], Any]
 Test = Callable[[str, Any], bool]
@@ -179,6 +182,10 @@ OPERATORS: Mapping[str, Operator] = {
     **_ordered("Date", _date, _dates),
 }
 _BY_LOWER = {name.lower(): name for name in OPERATORS}
+# Operators whose values may hold policy variables, as IAM allows; the wildcard ones.
+_WITH_VARIABLES = frozenset(name for name in OPERATORS if name.startswith(("String", "Arn")))
+_WILDCARD_OPERATORS = frozenset(name for name in _WITH_VARIABLES
+                                if OPERATORS[name].compile is _wildcards)
 QUALIFIERS = ("ForAnyValue", "ForAllValues")
 
 
@@ -195,8 +202,16 @@ class Condition:
     qualifier: str = ""
     null_test: bool | None = None  # Null: True means "the key is absent"
     values: tuple[str, ...] = ()  # as written, for is_public
+    templates: tuple[Template, ...] = ()  # the values, when they hold variables
+    recompile: Callable[[list[Rendered]], Any] | None = None
 
     def holds(self, context: Mapping[str, Sequence[str]]) -> bool:
+        compiled = self.compiled
+        if self.recompile is not None:
+            rendered = [template.render(context) for template in self.templates]
+            if any(r is None for r in rendered):
+                return False  # a variable without a value: the statement is invalid
+            compiled = self.recompile(rendered)  # type: ignore[arg-type]
         values = context.get(self.key)
         if self.null_test is not None:
             return (not values) == self.null_test
@@ -204,7 +219,7 @@ class Condition:
             if self.qualifier:
                 return self.qualifier == "ForAllValues" or self.if_exists
             return self.negated or self.if_exists
-        compiled, test = self.compiled, self.test
+        test = self.test
         if self.qualifier == "ForAllValues":
             return all(test(v, compiled) != self.negated for v in values)
         if self.qualifier == "ForAnyValue" or not self.negated:
@@ -239,8 +254,18 @@ def _values(raw: object, operator: str) -> list[str]:
     return out
 
 
-def parse_conditions(block: object) -> tuple[Condition, ...]:
-    """A statement's Condition block -> its conditions (all must hold)."""
+def _recompiler(written: str, base: str) -> Callable[[list[Rendered]], Any]:
+    """How a condition with variables compiles its values once they are rendered."""
+    if base in _WILDCARD_OPERATORS:
+        return lambda rendered: Wildcards(tuple(Wildcard.of(r.text, r.literal)
+                                                for r in rendered))
+    compile_values = OPERATORS[base].compile
+    return lambda rendered: compile_values(written, [r.text for r in rendered])
+
+
+def parse_conditions(block: object, variables: bool = False) -> tuple[Condition, ...]:
+    """A statement's Condition block -> its conditions (all must hold); ``variables``:
+    values may hold policy variables (Version 2012-10-17)."""
     if not isinstance(block, dict):
         raise invalid_condition_type(str(block))
     conditions: list[Condition] = []
@@ -259,6 +284,13 @@ def parse_conditions(block: object) -> tuple[Condition, ...]:
                     "true" in booleans), values=tuple(values)))
                 continue
             operator = OPERATORS[base]
+            if variables and base in _WITH_VARIABLES and any(map(has_variables, values)):
+                templates = tuple(parse_template(v) or Template((v,)) for v in values)
+                conditions.append(Condition(
+                    written, key, None, operator.test, operator.negated, if_exists, qualifier,
+                    values=tuple(values), templates=templates,
+                    recompile=_recompiler(written, base)))
+                continue
             conditions.append(Condition(
                 written, key, operator.compile(written, values), operator.test,
                 operator.negated, if_exists, qualifier, values=tuple(values)))

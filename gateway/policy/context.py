@@ -3,6 +3,13 @@
 Built only for a bucket that has a policy, so requests to buckets without one
 pay nothing. Keys follow AWS's documented spelling; a key the request does not
 carry is left out (so ``Null`` and ``...IfExists`` see it as absent).
+
+Who the caller is, for conditions and policy variables: a signed request acts
+as its key's account, which plays the part of an AWS account's root, so
+``aws:PrincipalType`` is ``Account``, ``aws:username`` the account's name (the
+display name S3 shows, e.g. ``AUTH_test``) and ``aws:userid`` its canonical
+user id; an anonymous request has ``aws:PrincipalType`` ``Anonymous`` and
+``aws:userid`` ``anonymous``, and no ``aws:username``, as on AWS.
 """
 
 from __future__ import annotations
@@ -23,6 +30,17 @@ _HEADER_KEYS = (
 _QUERY_KEYS = (("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"),
                ("max-keys", "s3:max-keys"), ("versionId", "s3:VersionId"))
 _SIGNATURE_VERSIONS = {"v4": "AWS4-HMAC-SHA256", "v2": "AWS"}
+
+
+def _add_identity(context: dict[str, list[str]], req: S3Request) -> None:
+    principal = req.principal
+    if principal.account is None:
+        context["aws:PrincipalType"] = ["Anonymous"]
+        context["aws:userid"] = ["anonymous"]
+        return
+    context["aws:PrincipalType"] = ["Account"]
+    context["aws:username"] = [principal.account]
+    context["aws:userid"] = [principal.canonical_id or ""]
 
 
 def request_conditions(req: S3Request, now: datetime | None = None) -> dict[str, list[str]]:
@@ -47,6 +65,7 @@ def request_conditions(req: S3Request, now: datetime | None = None) -> dict[str,
     for name, key in _QUERY_KEYS:
         if name in query:
             context[key] = [query[name]]
+    _add_identity(context, req)
     if req.auth is not None:
         context["s3:signatureversion"] = [_SIGNATURE_VERSIONS.get(
             req.auth.signature_version, req.auth.signature_version)]

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway import errors
 from gateway.policy.malformed import (
     BAD_VERSION, DUPLICATE_SID, EMPTY_STATEMENT, INVALID_JSON, NO_STATEMENT, NOT_JSON_OBJECT,
     TOO_LARGE, malformed, unknown_field)
@@ -52,16 +51,6 @@ def _load(text: str) -> object:
         raise malformed(INVALID_JSON) from None
 
 
-def _uses_variables(statement: object) -> bool:
-    """Whether a statement's resources or condition values use ``${...}``, which this
-    gateway does not substitute (refused, rather than matched literally: a Deny
-    would silently deny nothing)."""
-    assert isinstance(statement, dict)
-    fields = [statement.get("Resource"), statement.get("NotResource"),
-              statement.get("Condition")]
-    return "${" in json.dumps(fields)
-
-
 def parse_policy(text: str, bucket: str) -> BucketPolicy:
     """Parse and validate a bucket policy for ``bucket``; MalformedPolicy as S3 words it."""
     document = _load(text)
@@ -79,9 +68,9 @@ def parse_policy(text: str, bucket: str) -> BucketPolicy:
     raw_statements = raw if isinstance(raw, list) else [raw]
     if not raw_statements:
         raise malformed(EMPTY_STATEMENT)
-    statements = tuple(parse_statement(item, bucket) for item in raw_statements)
-    if version == "2012-10-17" and any(_uses_variables(item) for item in raw_statements):
-        raise errors.S3NotImplemented("Policy variables (${...}) are not implemented")
+    # Policy variables exist from 2012-10-17 on; older policies read ${...} as text.
+    variables = version == "2012-10-17"
+    statements = tuple(parse_statement(item, bucket, variables) for item in raw_statements)
     sids = [s.sid for s in statements if s.sid]
     if len(sids) != len(set(sids)):
         raise malformed(DUPLICATE_SID)

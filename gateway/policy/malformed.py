@@ -15,6 +15,7 @@ INVALID_ACTION = "Policy has invalid action"
 INVALID_RESOURCE = "Policy has invalid resource"
 INVALID_PRINCIPAL = "Invalid principal in policy"
 ACTION_RESOURCE_MISMATCH = "Action does not apply to any resource(s) in statement"
+CONDITION_MISMATCH = "Conditions do not apply to combination of actions and resources in statement"
 INVALID_CONDITION_KEY = "Policy has an invalid condition key"
 INVALID_IP = "Invalid IP address in Conditions"
 

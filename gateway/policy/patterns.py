@@ -21,8 +21,12 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def _segment(text: str) -> re.Pattern[str]:
-    return re.compile("".join("." if ch == "?" else re.escape(ch) for ch in text), re.DOTALL)
+def _segment(text: str, offset: int = 0,
+             literal: frozenset[int] = frozenset()) -> re.Pattern[str]:
+    """``text`` (at ``offset`` in its pattern) as a regex: ``?`` any one character,
+    unless its position is ``literal``."""
+    return re.compile("".join("." if ch == "?" and offset + i not in literal else re.escape(ch)
+                              for i, ch in enumerate(text)), re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,28 @@ class Wildcard:
     middle: tuple[re.Pattern[str], ...]
 
     @classmethod
-    def of(cls, pattern: str) -> Wildcard:
+    def of(cls, pattern: str, literal: frozenset[int] = frozenset()) -> Wildcard:
+        """``literal``: positions of ``*`` and ``?`` that stand for themselves (a policy
+        variable's value, or the escapes ``${*}`` and ``${?}``)."""
+        if literal:
+            return cls._of_pieces(pattern, literal)
         parts = pattern.split("*")
         if len(parts) == 1:
             return cls(_segment(pattern), len(pattern), None, 0, ())
         return cls(_segment(parts[0]), len(parts[0]), _segment(parts[-1]), len(parts[-1]),
                    tuple(_segment(p) for p in parts[1:-1] if p))
+
+    @classmethod
+    def _of_pieces(cls, pattern: str, literal: frozenset[int]) -> Wildcard:
+        stars = [i for i, ch in enumerate(pattern) if ch == "*" and i not in literal]
+        if not stars:
+            return cls(_segment(pattern, 0, literal), len(pattern), None, 0, ())
+        starts = [0, *(i + 1 for i in stars)]
+        ends = [*stars, len(pattern)]
+        pieces = [(pattern[a:b], a) for a, b in zip(starts, ends, strict=True)]
+        (head, _), (tail, tail_at) = pieces[0], pieces[-1]
+        return cls(_segment(head, 0, literal), len(head), _segment(tail, tail_at, literal),
+                   len(tail), tuple(_segment(p, at, literal) for p, at in pieces[1:-1] if p))
 
     def matches(self, text: str) -> bool:
         if self.tail is None:

@@ -37,7 +37,7 @@ def _pins_caller(condition: Condition) -> bool:
             ipaddress.ip_network(value, strict=False).prefixlen > 0
             for value in condition.values)
     return (condition.key in _PINNING_KEYS and condition.operator in _FIXED_OPERATORS
-            and not any(has_wildcard(value) for value in condition.values))
+            and not any(has_wildcard(value) or "${" in value for value in condition.values))
 
 
 def statement_is_public(statement: Statement) -> bool:

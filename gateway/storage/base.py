@@ -189,8 +189,11 @@ class Store(Protocol):
 
     async def create_upload(self, account: str, bucket: str, key: str, new: NewObject,
                             checksum_algorithm: str | None = None,
-                            checksum_type: str | None = None) -> str:
-        """Start an upload; its id. ``BucketNotFound``, ``KeyTooLong``."""
+                            checksum_type: str | None = None, initiator: str | None = None,
+                            owner: str | None = None) -> str:
+        """Start an upload; its id. ``initiator``/``owner``: kept for ``UploadInfo``
+        and listed by ``list_uploads`` at no extra cost (``None``: the bucket's
+        owner). ``BucketNotFound``, ``KeyTooLong``."""
         raise _missing("create_upload")
 
     async def get_upload(self, account: str, bucket: str, key: str, upload_id: str,

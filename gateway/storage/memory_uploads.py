@@ -31,14 +31,16 @@ class MemoryUploads(MemoryObjects):
 
     async def create_upload(self, account: str, bucket: str, key: str, new: NewObject,
                             checksum_algorithm: str | None = None,
-                            checksum_type: str | None = None) -> str:
+                            checksum_type: str | None = None, initiator: str | None = None,
+                            owner: str | None = None) -> str:
         uploads = self.bucket(account, bucket).uploads
         if len(key.encode("utf-8")) > MAX_KEY_BYTES:
             raise store.KeyTooLong(bucket=bucket, key=key)
         upload_id = uuid.uuid4().hex
         uploads[upload_id] = MemoryUpload(UploadInfo(
             key=key, upload_id=upload_id, initiated=self.now(), new=new,
-            checksum_algorithm=checksum_algorithm, checksum_type=checksum_type))
+            checksum_algorithm=checksum_algorithm, checksum_type=checksum_type,
+            initiator=initiator, owner=owner))
         return upload_id
 
     async def get_upload(self, account: str, bucket: str, key: str, upload_id: str,

@@ -213,7 +213,12 @@ class CopySpec:
 
 @dataclass(frozen=True)
 class UploadInfo:
-    """A multipart upload in progress and what Create was given for the final object."""
+    """A multipart upload in progress and what Create was given for the final object.
+
+    ``initiator``: the account that called CreateMultipartUpload; ``owner``: the
+    account that will own the object. ``None`` for either: the bucket's owner
+    (also an anonymous initiator's stand-in, and uploads that recorded neither).
+    """
 
     key: str
     upload_id: str
@@ -221,6 +226,8 @@ class UploadInfo:
     new: NewObject = field(default_factory=NewObject)
     checksum_algorithm: str | None = None
     checksum_type: str | None = None
+    initiator: str | None = None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)

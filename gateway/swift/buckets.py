@@ -103,7 +103,7 @@ class SwiftBuckets:
     async def get_bucket_document(self, account: str, bucket: str, name: str) -> bytes | None:
         exists, resp = await asyncio.gather(
             self.head_bucket(account, bucket),
-            self.swift.request("GET", account, DOCUMENTS_CONTAINER, _document(bucket, name)),
+            self.swift.request("GET", account, DOCUMENTS_CONTAINER, document_name(bucket, name)),
             return_exceptions=True)
         if isinstance(resp, BaseException):
             if isinstance(exists, BaseException):
@@ -124,28 +124,35 @@ class SwiftBuckets:
         if len(document) > MAX_DOCUMENT_BYTES:
             raise store.EntityTooLarge(bucket=bucket, max_size=MAX_DOCUMENT_BYTES)
         await self.head_bucket(account, bucket)
+        await self.put_document(account, document_name(bucket, name), document)
+
+    async def put_document(self, account: str, name: str, document: bytes,
+                           conditions: dict[str, str] | None = None) -> None:
+        """PUT ``name`` into the account's documents container (made on first use);
+        ``conditions``: ``If-None-Match: *`` keeps an existing one (no error)."""
         for attempt in (1, 2):
             resp = await self.swift.request(
-                "PUT", account, DOCUMENTS_CONTAINER, _document(bucket, name), data=document,
+                "PUT", account, DOCUMENTS_CONTAINER, name, data=document,
                 headers={"Content-Type": "application/octet-stream",
-                         "Content-Length": str(len(document))})
+                         "Content-Length": str(len(document)), **(conditions or {})})
             if resp.status == 404 and attempt == 1:  # first document of the account
                 resp.release()
                 created = await self.swift.request("PUT", account, DOCUMENTS_CONTAINER)
                 raise_for(created, {})
                 created.release()
                 continue
-            raise_for(resp, {})
+            raise_for(resp, {}, ok=(412,))
             resp.release()
             return
 
     async def delete_bucket_document(self, account: str, bucket: str, name: str) -> None:
         await self.head_bucket(account, bucket)
         resp = await self.swift.request("DELETE", account, DOCUMENTS_CONTAINER,
-                                        _document(bucket, name))
+                                        document_name(bucket, name))
         raise_for(resp, {}, ok=(404,))
         resp.release()
 
 
-def _document(bucket: str, name: str) -> str:
+def document_name(bucket: str, name: str) -> str:
+    """A bucket's document's object name in ``DOCUMENTS_CONTAINER``."""
     return f"{bucket}/{name}"

@@ -14,7 +14,9 @@ user metadata          ``X-Object-Meta-*`` or packed ``X-Object-Meta-S3gw-Meta-<
 checksum               ``X-Object-Meta-S3gw-Checksum-*`` (bound to ``Etag``)
 parts count            ``X-Parts-Count`` (SLO, on a ``part-number`` read)
 completed upload       ``X-Object-Meta-S3gw-Upload-Id``
-ACL (if not default)   ``X-Object-Meta-S3gw-Acl`` (``gateway.authz.acl`` stored form)
+ACL (if not default)   ``X-Object-Meta-S3gw-Acl`` (``gateway.authz.acl`` stored form),
+                       or ``@<sha256>`` naming its record when it is too large
+                       (``gateway.swift.acl_records``)
 =====================  ===============================================
 
 Multipart uploads (``marker_headers``/``upload_info``, ``part_headers``/``part_info``,
@@ -50,6 +52,7 @@ so it is never carried.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -58,7 +61,8 @@ from enum import Enum
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
 from gateway.swift.multipart_layout import (
     CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
-    listed_part_checksum, marker_checksum, marker_content_type, part_content_type,
+    listed_part_checksum, marker_checksum, marker_content_type, marker_parties,
+    part_content_type,
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
 from gateway.storage.records import (
     BucketInfo, ListedObject, NewObject, ObjectInfo, PartInfo, UploadInfo)
@@ -69,6 +73,10 @@ DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 _META_LENGTH = len(SWIFT_META)
 # An object's ACL, when it has one of its own; copies never carry the source's.
 ACL_META = "X-Object-Meta-S3gw-Acl"
+# An ACL up to this size rides in the object's metadata (every canned ACL does); a
+# larger one in a record the metadata names (``gateway.swift.acl_records``).
+INLINE_ACL_BYTES = 512
+RECORD_MARK = "@"  # a stored ACL is JSON, which starts with "{"
 # Object headers S3 stores and returns as they were sent.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding",
                   "Content-Language", "Expires")
@@ -104,6 +112,14 @@ def object_info(key: str, headers: Mapping[str, str]) -> ObjectInfo:
     )
 
 
+def stored_acl_value(acl: bytes) -> str:
+    """What an object's ACL metadata holds: the ACL, or ``@<sha256>`` naming its record
+    (a value read back from such metadata is kept as it is)."""
+    if len(acl) <= INLINE_ACL_BYTES or acl.startswith(RECORD_MARK.encode()):
+        return acl.decode()
+    return RECORD_MARK + hashlib.sha256(acl).hexdigest()
+
+
 def _acl_of(headers: Mapping[str, str]) -> bytes | None:
     value = headers.get(ACL_META)
     return value.encode() if value else None
@@ -135,7 +151,7 @@ def metadata_headers(new: NewObject) -> dict[str, str]:
     if new.checksum is not None:
         out.update(new.checksum.swift_metadata())
     if new.acl is not None:
-        out[ACL_META] = new.acl.decode()
+        out[ACL_META] = stored_acl_value(new.acl)
     return out
 
 
@@ -216,14 +232,17 @@ def listing_time(value: object) -> datetime | None:
 
 # --- multipart uploads ---------------------------------------------------------------
 
-def marker_headers(new: NewObject, algorithm: str | None, kind: str | None) -> dict[str, str]:
+def marker_headers(new: NewObject, algorithm: str | None, kind: str | None,
+                   initiator: str | None = None, owner: str | None = None) -> dict[str, str]:
     """An upload marker's PUT headers: ``new`` for the final object, the checksum
-    settings (also in the content type, for ListMultipartUploads), no body."""
+    settings (also in the content type, for ListMultipartUploads), the initiator
+    and owner accounts (in the content type only), no body."""
     out = metadata_headers(new)
     if algorithm is not None and kind is not None:
         out[CHECKSUM_ALGORITHM_META] = algorithm
         out[CHECKSUM_TYPE_META] = kind
-        out["Content-Type"] = marker_content_type(new.content_type, algorithm, kind)
+    out["Content-Type"] = marker_content_type(new.content_type, algorithm, kind, initiator,
+                                              owner)
     out["Content-Length"] = "0"
     return out
 
@@ -231,25 +250,31 @@ def marker_headers(new: NewObject, algorithm: str | None, kind: str | None) -> d
 def upload_info(key: str, upload_id: str, headers: Mapping[str, str]) -> UploadInfo:
     """An upload's record from its marker's (HEAD) headers."""
     modified = headers.get("Last-Modified")
+    content_type = headers.get("Content-Type") or DEFAULT_CONTENT_TYPE
     new = NewObject(
-        content_type=strip_gateway_params(headers.get("Content-Type") or DEFAULT_CONTENT_TYPE),
+        content_type=strip_gateway_params(content_type),
         content_headers={name: headers[name] for name in STORED_HEADERS if name in headers},
         user_metadata=metadata_of_object(headers), acl=_acl_of(headers))
+    initiator, owner = marker_parties(content_type)
     return UploadInfo(key=key, upload_id=upload_id,
                       initiated=parse_http_date(modified) if modified else None, new=new,
                       checksum_algorithm=headers.get(CHECKSUM_ALGORITHM_META),
-                      checksum_type=headers.get(CHECKSUM_TYPE_META))
+                      checksum_type=headers.get(CHECKSUM_TYPE_META),
+                      initiator=initiator, owner=owner)
 
 
 def listed_upload(entry: Mapping[str, object]) -> UploadInfo:
-    """An upload of the ``+uploads`` listing (its checksum settings from the
-    marker's content type; the final object's metadata is not listed)."""
+    """An upload of the ``+uploads`` listing (its checksum settings, initiator and
+    owner from the marker's content type; the final object's metadata is not listed)."""
     key, upload_id = split_marker_name(str(entry["name"]))
-    settings = marker_checksum(str(entry.get("content_type") or ""))
+    content_type = str(entry.get("content_type") or "")
+    settings = marker_checksum(content_type)
     algorithm, kind = settings if settings is not None else (None, None)
+    initiator, owner = marker_parties(content_type)
     return UploadInfo(key=key, upload_id=upload_id,
                       initiated=listing_time(entry.get("last_modified")),
-                      checksum_algorithm=algorithm, checksum_type=kind)
+                      checksum_algorithm=algorithm, checksum_type=kind,
+                      initiator=initiator, owner=owner)
 
 
 def part_headers(length: int | None, checksum: Checksum | None,

@@ -31,6 +31,7 @@ class SwiftCopies(SwiftDeletes):
             spec.source_account in (None, account)
         kind = CopyKind.of(source, onto_itself)
         headers = copy_headers(source, spec.new, kind, spec.acl)
+        await self.keep_acl_record(account, bucket, spec.acl)
         if kind is CopyKind.MANIFEST_ONTO_ITSELF:
             # Same manifest, same segments: nothing is replaced, nothing to clean.
             answer = await self._copy(account, bucket, key, spec, headers, pin=False,

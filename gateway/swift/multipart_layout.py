@@ -45,6 +45,13 @@ drops every ``s3gw_`` parameter before the final object's content type is
 built from the marker's, and CreateMultipartUpload refuses a content type that
 already carries one (``gateway.reserved.has_reserved_param``).
 
+An upload created by another account than the bucket's owner (a grantee with
+WRITE), or whose object another account will own, also carries
+``s3gw_initiator=<account>`` and ``s3gw_owner=<account>`` (percent-encoded:
+RFC 7230 token characters only), so ListMultipartUploads names the real
+initiator and owner from the same listing, with no HEAD per upload. Absent, the
+bucket's owner is both.
+
 Upload ids start with the creation time in hex, so the uploads of one key list
 in the order they were initiated, as in S3.
 """
@@ -55,6 +62,7 @@ import base64
 import os
 import time
 from collections.abc import Mapping
+from urllib.parse import quote, unquote
 
 from gateway.checksums import (
     ALGORITHMS, COMPOSITE, DIGEST_SIZES, FULL_OBJECT, Checksum, binding_holds)
@@ -64,6 +72,8 @@ from gateway.reserved import (
 MARKER_SEPARATOR = "\x01"
 CHECKSUM_PARAM = "s3gw_checksum"
 UPLOAD_CHECKSUM_PARAM = "s3gw_upload_checksum"
+INITIATOR_PARAM = "s3gw_initiator"
+OWNER_PARAM = "s3gw_owner"
 GATEWAY_PARAM_PREFIX = CONTENT_TYPE_PARAM_PREFIX
 UPLOAD_CHECKSUM_TYPES = (COMPOSITE, FULL_OBJECT)
 PART_CONTENT_TYPE = "application/octet-stream"
@@ -136,11 +146,28 @@ def strip_gateway_params(content_type: str) -> str:
     return ";".join([base, *kept])
 
 
-def marker_content_type(content_type: str, algorithm: str | None, kind: str | None) -> str:
-    """An upload marker's content type: the client's, plus the checksum settings."""
-    if algorithm is None or kind is None:
-        return content_type
-    return f"{content_type};{UPLOAD_CHECKSUM_PARAM}={algorithm.lower()}.{kind.lower()}"
+def marker_content_type(content_type: str, algorithm: str | None, kind: str | None,
+                        initiator: str | None = None, owner: str | None = None) -> str:
+    """An upload marker's content type: the client's, plus the checksum settings and
+    the accounts that initiated the upload and will own the object (when given)."""
+    if algorithm is not None and kind is not None:
+        content_type += f";{UPLOAD_CHECKSUM_PARAM}={algorithm.lower()}.{kind.lower()}"
+    if initiator is not None:
+        content_type += f";{INITIATOR_PARAM}={quote(initiator, safe='')}"
+    if owner is not None:
+        content_type += f";{OWNER_PARAM}={quote(owner, safe='')}"
+    return content_type
+
+
+def marker_parties(content_type: str) -> tuple[str | None, str | None]:
+    """(initiator, owner) accounts from a marker's content type; ``None`` when absent."""
+    found: dict[str, str] = {}
+    if INITIATOR_PARAM in content_type or OWNER_PARAM in content_type:
+        for param in content_type.split(";")[1:]:
+            name, _, value = param.strip().partition("=")
+            if name in (INITIATOR_PARAM, OWNER_PARAM) and value:
+                found[name] = unquote(value)
+    return found.get(INITIATOR_PARAM), found.get(OWNER_PARAM)
 
 
 def marker_checksum(content_type: str) -> tuple[str, str] | None:

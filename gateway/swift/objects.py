@@ -16,7 +16,7 @@ from collections.abc import Awaitable
 from gateway.storage import errors as store
 from gateway.storage.records import ObjectInfo, ReadOptions
 from gateway.swift.background import BackgroundWork
-from gateway.swift.buckets import SwiftBuckets
+from gateway.swift.acl_records import SwiftAclRecords
 from gateway.swift.codec import CopyKind, copy_headers, object_info
 from gateway.swift.caches import SwiftCaches
 from gateway.swift.outcomes import raise_for
@@ -26,7 +26,7 @@ from gateway.swift.multipart_layout import UPLOAD_ID_META
 log = logging.getLogger("gateway")
 
 
-class SwiftObjects(SwiftBuckets):
+class SwiftObjects(SwiftAclRecords):
     """``Store``'s object records and deletes (reads: ``swift.reads``)."""
 
     caches: SwiftCaches
@@ -49,13 +49,14 @@ class SwiftObjects(SwiftBuckets):
         if resp.status == 404:
             raise await self.missing_object(account, bucket, key)
         raise_for(resp, {}, bucket=bucket, key=key)
-        return object_info(key, resp.headers)
+        return await self.with_acl_record(account, bucket, object_info(key, resp.headers))
 
     async def put_object_acl(self, account: str, bucket: str, key: str,
                              current: ObjectInfo, acl: bytes | None) -> None:
         """A Swift POST, which replaces every metadata header: it repeats what
         ``current`` holds (as a copy onto itself would keep it) with the new ACL."""
         headers = copy_headers(current, None, CopyKind.of(current, onto_itself=True), acl)
+        await self.keep_acl_record(account, bucket, acl)
         resp = await self.swift.request("POST", account, bucket, key, headers=headers)
         resp.release()
         if resp.status == 404:

@@ -83,7 +83,8 @@ class SwiftReads(SwiftObjects):
                       resp: aiohttp.ClientResponse) -> ObjectRead:
         number = options.part_number
         if resp.status == 304:
-            raise store.NotModified(object_info(key, resp.headers))
+            raise store.NotModified(
+                await self.with_acl_record(account, bucket, object_info(key, resp.headers)))
         if resp.status == 404:
             resp.release()
             raise await self.missing_object(account, bucket, key)
@@ -94,7 +95,7 @@ class SwiftReads(SwiftObjects):
             raise store.RangeNotSatisfiable(requested=options.byte_range or "",
                                             size=size or None)
         raise_for(resp, GET_OBJECT, bucket=bucket, key=key)
-        info = object_info(key, resp.headers)
+        info = await self.with_acl_record(account, bucket, object_info(key, resp.headers))
         if options.if_match is not None and not etag_matches(options.if_match, info.etag):
             raise store.PreconditionFailed(condition="If-Match")
         if options.if_none_match is not None and etag_matches(options.if_none_match, info.etag):

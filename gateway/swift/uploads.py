@@ -36,10 +36,12 @@ class SwiftUploads(SwiftDeletes):
 
     async def create_upload(self, account: str, bucket: str, key: str, new: NewObject,
                             checksum_algorithm: str | None = None,
-                            checksum_type: str | None = None) -> str:
+                            checksum_type: str | None = None, initiator: str | None = None,
+                            owner: str | None = None) -> str:
         """One marker PUT (the bucket's first upload also creates the hidden containers)."""
         await self.head_bucket(account, bucket)
-        headers = marker_headers(new, checksum_algorithm, checksum_type)
+        headers = marker_headers(new, checksum_algorithm, checksum_type, initiator, owner)
+        await self.keep_acl_record(account, bucket, new.acl)  # Complete names it too
         upload_id = new_upload_id()
         at = self.upload_at(account, bucket, key, upload_id)
         container, name = at.marker

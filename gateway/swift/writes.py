@@ -40,6 +40,7 @@ class SwiftWrites(SwiftReads):
             if not etag_matches(conditions.if_match, current.etag):
                 raise store.PreconditionFailed("If-Match", bucket=bucket, key=key)
         headers = put_headers(new)
+        await self.keep_acl_record(account, bucket, new.acl)
         if conditions is not None and conditions.if_none_match_star:
             headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
         # Usually cached; else asked while the body streams (a task costs ~5 us).

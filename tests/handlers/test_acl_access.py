@@ -85,6 +85,9 @@ CANNED = {
     "public-read-write": (frozenset({"list", "read", "write"}),
                           frozenset({"list", "read", "write"})),
     "authenticated-read": (frozenset({"list", "read"}), frozenset()),
+    "bucket-owner-read": (frozenset(), frozenset()),  # A writes: A owns the bucket
+    "bucket-owner-full-control": (frozenset(), frozenset()),
+    "log-delivery-write": (frozenset(), frozenset()),  # the LogDelivery group only
 }
 
 
@@ -272,6 +275,23 @@ async def test_an_upload_by_another_account_names_it_as_initiator_and_owner(
     listed = await s3.send("b", "GET", f"/uploads-b/theirs?uploadId={upload_id}")
     assert listed.text("Initiator/ID") == listed.text("Owner/ID") == canonical_id(ACCOUNTS["b"])
     assert listed.text("Owner/DisplayName") == ACCOUNTS["b"]
+    assert (await s3.send("a", "POST", "/uploads-b/mine?uploads")).status == 200
+    # BucketOwnerPreferred with bucket-owner-full-control: C initiates, A will own.
+    preferred = (b"<OwnershipControls><Rule><ObjectOwnership>BucketOwnerPreferred"
+                 b"</ObjectOwnership></Rule></OwnershipControls>")
+    md5 = base64.b64encode(hashlib.md5(preferred).digest()).decode()
+    reply = await s3.send("a", "PUT", "/uploads-b?ownershipControls", preferred,
+                          {"Content-MD5": md5})
+    assert reply.status == 200, reply.body
+    assert (await s3.send("c", "POST", "/uploads-b/given?uploads",
+                          headers={"x-amz-acl": "bucket-owner-full-control"})).status == 200
+    listing = await s3.send("a", "GET", "/uploads-b?uploads")
+    a, b, c = (canonical_id(ACCOUNTS[who]) for who in "abc")
+    assert list(zip(listing.texts("Upload/Key"), listing.texts("Upload/Initiator/ID"),
+                    listing.texts("Upload/Initiator/DisplayName"),
+                    listing.texts("Upload/Owner/ID"), strict=True)) == [
+        ("given", c, ACCOUNTS["c"], a), ("mine", a, ACCOUNTS["a"], a),
+        ("theirs", b, ACCOUNTS["b"], b)]
 
 
 async def test_conditions_and_ranges_tell_nothing_without_read(s3: Clients) -> None:
@@ -335,3 +355,34 @@ async def test_public_access_block(s3: Clients) -> None:
     assert (await s3.send(ANON, "GET", "/blocked/k")).status == 403  # public grants ignored
     assert_error(await s3.send("a", "PUT", "/blocked/new", b"x", {"x-amz-acl": "public-read"}),
                  "AccessDenied", 403)
+
+
+async def test_policy_variables_give_each_account_its_own_home(s3: Clients) -> None:
+    await _bucket(s3, "homes")
+    for who in ("b", "c"):
+        key = f"/homes/home/{ACCOUNTS[who]}/notes"
+        assert (await s3.send("a", "PUT", key, who.encode())).status == 200
+    await _put_policy(s3, "homes", _policy(
+        "Allow", "*", "s3:GetObject", "arn:aws:s3:::homes/home/${aws:username}/*"))
+    assert (await s3.send("b", "GET", f"/homes/home/{ACCOUNTS['b']}/notes")).body == b"b"
+    assert_error(await s3.send("b", "GET", f"/homes/home/{ACCOUNTS['c']}/notes"),
+                 "AccessDenied", 403)
+    assert (await s3.send("c", "GET", f"/homes/home/{ACCOUNTS['c']}/notes")).body == b"c"
+    assert_error(await s3.send(ANON, "GET", "/homes/home/anonymous/notes"),
+                 "AccessDenied", 403)  # no aws:username: the statement does not apply
+
+
+@pytest.mark.parametrize(("canned", "a_may"), [
+    ("private", set()), ("bucket-owner-read", {"GET"}),
+    ("bucket-owner-full-control", {"GET", "GET?acl", "PUT?acl"})])
+async def test_bucket_owner_acls_on_an_object_another_account_wrote(
+        s3: Clients, canned: str, a_may: set[str]) -> None:
+    await _bucket(s3, "drop-box", {"x-amz-acl": "public-read-write"})
+    reply = await s3.send("b", "PUT", "/drop-box/from-b", b"b", {"x-amz-acl": canned})
+    assert reply.status == 200, reply.body
+    for who, allowed in (("a", a_may), ("c", set())):
+        for method, query in (("GET", ""), ("GET", "?acl"), ("PUT", "?acl")):
+            headers = {"x-amz-acl": canned} if method == "PUT" else {}
+            got = await s3.send(who, method, f"/drop-box/from-b{query}", headers=headers)
+            assert (got.status == 200) is (method + query in allowed), (canned, who, method,
+                                                                       query, got.status)

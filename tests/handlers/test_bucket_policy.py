@@ -103,3 +103,34 @@ async def test_block_public_policy_refuses_only_public_policies(bucket: S3Client
     assert_error(await put_policy(bucket, PUBLIC_READ), "AccessDenied", 403)
     assert await bucket.store.get_bucket_document(ACCOUNT, BUCKET, "policy") is None
     assert (await put_policy(bucket, TO_ONE_ACCOUNT)).status == 204
+
+
+LOCKED = "lockout"  # made by CreateBucket, so registered: its policy applies
+DENY_EVERYONE_EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+    "Resource": [f"arn:aws:s3:::{LOCKED}", f"arn:aws:s3:::{LOCKED}/*"]}]})
+
+
+@pytest.mark.parametrize("confirm", ["true", "false", "TRUE"])
+async def test_confirm_remove_self_bucket_access_is_a_boolean_and_locks_nobody_out(
+        s3: S3Client, confirm: str) -> None:
+    assert (await s3.request("PUT", f"/{LOCKED}")).status == 200
+    body = DENY_EVERYONE_EVERYTHING.encode()
+    headers = {**md5(body), "x-amz-confirm-remove-self-bucket-access": confirm}
+    reply = await s3.request("PUT", f"/{LOCKED}?policy", body=body, headers=headers)
+    assert reply.status == 204, reply.body
+    assert_error(await s3.request("GET", f"/{LOCKED}"), "AccessDenied", 403)  # denied
+    got = await s3.request("GET", f"/{LOCKED}?policy")  # the owner keeps the policy
+    assert got.body == body
+    assert (await s3.request("DELETE", f"/{LOCKED}?policy")).status == 204
+    assert (await s3.request("GET", f"/{LOCKED}")).status == 200
+
+
+async def test_confirm_remove_self_bucket_access_refuses_a_non_boolean(
+        bucket: S3Client) -> None:
+    body = PUBLIC_READ.encode()
+    headers = {**md5(body), "x-amz-confirm-remove-self-bucket-access": "yes"}
+    reply = await bucket.request("PUT", f"/{BUCKET}?policy", body=body, headers=headers)
+    assert_error(reply, "InvalidArgument", 400)
+    assert reply.xml.findtext("ArgumentName") == "x-amz-confirm-remove-self-bucket-access"
+    assert await bucket.store.get_bucket_document(ACCOUNT, BUCKET, "policy") is None

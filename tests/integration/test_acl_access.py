@@ -280,3 +280,24 @@ def test_policy_by_principal_prefix_and_ip_over_acls(
     _denied(lambda: c.client.list_objects_v2(Bucket=name))
     blocked = requests.get(f"{gateway_env.endpoint}/{name}/blocked-1", timeout=30)
     assert blocked.status_code == 403 and "<Code>AccessDenied</Code>" in blocked.text
+
+
+def test_uploads_name_their_initiator_and_owner(accounts: dict[str, Account],
+                                                names: list[str]) -> None:
+    """B (granted WRITE on A's bucket) starts an upload: A's ListMultipartUploads and
+    B's ListParts name B as initiator and owner, read from the one marker listing."""
+    a, b = accounts["a"], accounts["b"]
+    name = _name("uploads")
+    names.append(name)
+    a.client.create_bucket(Bucket=name, GrantWrite=f'id="{b.id}"',
+                           GrantFullControl=f'id="{a.id}"')
+    theirs = b.client.create_multipart_upload(Bucket=name, Key="theirs")["UploadId"]
+    a.client.create_multipart_upload(Bucket=name, Key="mine")
+    listed = a.client.list_multipart_uploads(Bucket=name)["Uploads"]
+    assert [(u["Key"], u["Initiator"], u["Owner"]) for u in listed] == [
+        ("mine", {"ID": a.id, "DisplayName": a.account}, {"ID": a.id, "DisplayName": a.account}),
+        ("theirs", {"ID": b.id, "DisplayName": b.account},
+         {"ID": b.id, "DisplayName": b.account})]
+    parts = a.client.list_parts(Bucket=name, Key="theirs", UploadId=theirs)
+    assert parts["Initiator"] == parts["Owner"] == {"ID": b.id, "DisplayName": b.account}
+    # No Abort (each waits out the settle period): DeleteBucket drops the uploads.

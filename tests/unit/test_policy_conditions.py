@@ -37,8 +37,8 @@ CASES: list[tuple[dict[str, Any], dict[str, Sequence[str]], bool]] = [
      {"s3:signatureversion": ["AWS4-HMAC-SHA256"]}, True),
     ({"StringEquals": {"s3:authType": "REST-QUERY-STRING"}},
      {"s3:authType": ["REST-HEADER"]}, False),
-    ({"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
-     {"s3:x-amz-acl": ["bucket-owner-full-control"]}, True),
+    ({"StringEquals": {"s3:max-keys": "bucket-owner-full-control"}},  # any key, any value
+     {"s3:max-keys": ["bucket-owner-full-control"]}, True),
     ({"StringEquals": {"s3:delimiter": "/"}}, {"s3:delimiter": ["/"]}, True),
     ({"StringEquals": {"S3:PREFIX": "a"}}, {"s3:prefix": ["a"]}, True),  # keys ignore case
     ({"StringEquals": {"s3:ExistingObjectTag/Team": "red"}},
@@ -94,14 +94,14 @@ CASES: list[tuple[dict[str, Any], dict[str, Sequence[str]], bool]] = [
     ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": ["192.0.2.1"]}, True),
     ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": ["10.1.2.3"]}, False),
     # Null
-    ({"Null": {"s3:x-amz-acl": "true"}}, {}, True),
-    ({"Null": {"s3:x-amz-acl": "true"}}, {"s3:x-amz-acl": ["private"]}, False),
-    ({"Null": {"s3:x-amz-acl": "false"}}, {"s3:x-amz-acl": ["private"]}, True),
-    ({"Null": {"s3:x-amz-acl": False}}, {}, False),
+    ({"Null": {"s3:delimiter": "true"}}, {}, True),
+    ({"Null": {"s3:delimiter": "true"}}, {"s3:delimiter": ["private"]}, False),
+    ({"Null": {"s3:delimiter": "false"}}, {"s3:delimiter": ["private"]}, True),
+    ({"Null": {"s3:delimiter": False}}, {}, False),
     # IfExists
-    ({"StringEqualsIfExists": {"s3:x-amz-acl": "private"}}, {}, True),
-    ({"StringEqualsIfExists": {"s3:x-amz-acl": "private"}},
-     {"s3:x-amz-acl": ["public-read"]}, False),
+    ({"StringEqualsIfExists": {"s3:delimiter": "private"}}, {}, True),
+    ({"StringEqualsIfExists": {"s3:delimiter": "private"}},
+     {"s3:delimiter": ["public-read"]}, False),
     ({"NumericLessThanIfExists": {"s3:max-keys": "10"}}, {"s3:max-keys": ["5"]}, True),
     # several values and the set qualifiers
     ({"StringEquals": {"s3:prefix": "a"}}, {"s3:prefix": ["b", "a"]}, True),

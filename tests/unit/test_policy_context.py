@@ -8,6 +8,7 @@ from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
 
 from gateway.auth.authenticate import AuthResult
+from gateway.authz.identity import canonical_id
 from gateway.credentials.base import Credential
 from gateway.policy.context import request_conditions
 from gateway.s3request import S3Request
@@ -34,7 +35,8 @@ def test_a_signed_listing() -> None:
         "s3:x-amz-content-sha256": ["UNSIGNED-PAYLOAD"], "s3:prefix": ["home/"],
         "s3:delimiter": ["/"], "s3:max-keys": ["10"],
         "s3:signatureversion": ["AWS4-HMAC-SHA256"], "s3:authType": ["REST-HEADER"],
-        "aws:PrincipalAccount": ["AUTH_bob"],
+        "aws:PrincipalAccount": ["AUTH_bob"], "aws:PrincipalType": ["Account"],
+        "aws:username": ["AUTH_bob"], "aws:userid": [canonical_id("AUTH_bob")],
     } | ({"aws:SourceIp": [req.http.remote]} if req.http.remote else {})
 
 
@@ -52,3 +54,10 @@ def test_an_anonymous_request_has_no_signature_keys() -> None:
     context = request_conditions(s3_request("/b/k", {}, None), NOW)
     assert not {"s3:signatureversion", "s3:authType", "aws:PrincipalAccount",
                 "aws:UserAgent"} & set(context)
+
+
+def test_an_anonymous_caller_is_anonymous() -> None:
+    context = request_conditions(s3_request("/b", {}, None), NOW)
+    assert context["aws:PrincipalType"] == ["Anonymous"]
+    assert context["aws:userid"] == ["anonymous"]
+    assert "aws:username" not in context

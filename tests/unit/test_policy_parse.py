@@ -144,7 +144,9 @@ def test_duplicate_sids_are_refused() -> None:
                    "Service": "logging.s3.amazonaws.com"}},
     {"principal": {"AWS": "*"}},
     {"resource": f"arn:aws:s3:::{BUCKET}/a?c/*"},
-    {"Condition": {"StringLikeIfExists": {"S3:ExistingObjectTag/Team": "x*"},
+    {"action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+     "resource": [BUCKET_ARN, OBJECTS_ARN],
+     "Condition": {"StringLikeIfExists": {"S3:ExistingObjectTag/Team": "x*"},
                    "ForAllValues:StringEquals": {"aws:RequestTag/Env": ["a", "b"]},
                    "NumericGreaterThanEquals": {"s3:max-keys": 5},
                    "Bool": {"aws:SecureTransport": True},
@@ -157,13 +159,35 @@ def test_accepted_statements(fields: dict[str, Any]) -> None:
     assert len(policy(statement(**fields)).statements) == 1
 
 
-def test_policy_variables_are_refused_not_matched_literally() -> None:
-    with pytest.raises(errors.S3Error) as caught:
-        policy(statement(resource=f"arn:aws:s3:::{BUCKET}/home/${{aws:username}}/*"))
-    assert (caught.value.code, caught.value.status) == ("NotImplemented", 501)
-    condition = {"StringLike": {"s3:prefix": "home/${aws:userid}/*"}}
-    with pytest.raises(errors.S3Error):
-        policy(statement(action="s3:ListBucket", resource=BUCKET_ARN, Condition=condition))
-    old = json.dumps({"Version": "2008-10-17", "Statement": [
-        statement(resource=f"arn:aws:s3:::{BUCKET}/${{literal}}")]})
-    assert len(parse_policy(old, BUCKET).statements) == 1  # no variables before 2012
+@pytest.mark.parametrize(("fields", "refused"), [
+    ({"Condition": {"StringEquals": {"s3:prefix": "home/"}}}, True),  # GetObject lists nothing
+    ({"action": "s3:ListBucket", "resource": BUCKET_ARN,
+      "Condition": {"StringEquals": {"s3:prefix": "home/"}}}, False),
+    ({"action": ["s3:GetObject", "s3:ListBucket"], "resource": [BUCKET_ARN, OBJECTS_ARN],
+      "Condition": {"StringEquals": {"s3:max-keys": "5"}}}, False),  # one action has it
+    ({"action": "s3:ListBucket", "resource": BUCKET_ARN,
+      "Condition": {"StringEquals": {"s3:x-amz-acl": "private"}}}, True),
+    ({"action": "s3:PutObject", "Condition": {"StringEquals": {"s3:x-amz-acl": "private"}}},
+     False),
+    ({"action": "s3:PutObject",
+      "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "red"}}}, False),
+    ({"action": "s3:DeleteObject",
+      "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "red"}}}, True),
+    ({"action": "s3:GetObject", "Condition": {"Null": {"s3:VersionId": "true"}}}, True),
+    ({"action": "s3:*", "Condition": {"StringEquals": {"s3:x-amz-copy-source": "a/b"}}},
+     False),
+    # Keys of every action, and global keys, fit any statement.
+    ({"Condition": {"StringEquals": {"s3:signatureversion": "AWS4-HMAC-SHA256",
+                                     "aws:SourceIp": "x", "s3:authType": "REST-HEADER"}}},
+     False),
+    ({"action": None, "NotAction": "s3:ListBucket",  # NotAction: nothing to check against
+      "Condition": {"StringEquals": {"s3:prefix": "home/"}}}, False),
+])
+def test_condition_keys_must_apply_to_the_statements_actions(fields: dict[str, Any],
+                                                               refused: bool) -> None:
+    text = policy_text(statement(**fields))
+    if refused:
+        assert malformed_message(text) == ("Conditions do not apply to combination of "
+                                           "actions and resources in statement")
+    else:
+        assert len(parse_policy(text, BUCKET).statements) == 1

@@ -9,7 +9,7 @@ import pytest
 from gateway.policy import is_public
 from gateway.policy.actions import ACTIONS, KNOWN_ACTIONS, OWNER_ALWAYS_ALLOWED
 from gateway.routing import NOT_IMPLEMENTED, ROUTES
-from tests.unit.policy_support import policy, statement
+from tests.unit.policy_support import BUCKET_ARN, policy, statement
 
 
 @pytest.mark.parametrize(("fields", "public"), [
@@ -26,7 +26,8 @@ from tests.unit.policy_support import policy, statement
     ({"Condition": {"StringLike": {"aws:SourceArn": "arn:aws:s3:::x"}}}, False),
     ({"Condition": {"StringLike": {"aws:SourceArn": "arn:aws:s3:::*"}}}, True),
     ({"Condition": {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}}, True),
-    ({"Condition": {"StringEquals": {"s3:prefix": "home/"}}}, True),
+    ({"action": "s3:ListBucket", "resource": BUCKET_ARN,
+      "Condition": {"StringEquals": {"s3:prefix": "home/"}}}, True),
     ({"Condition": {"Bool": {"aws:SecureTransport": "true"}}}, True),
 ])
 def test_is_public(fields: dict[str, Any], public: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from multidict import CIMultiDict
 
 from gateway.checksums import Checksum
@@ -10,7 +12,7 @@ from gateway.swift.multipart_layout import (
     upload_marker_name)
 from gateway.storage.records import NewObject
 from gateway.swift.codec import (
-    listed_upload, manifest_headers, marker_headers, part_checksum_headers, part_headers,
+    ACL_META, listed_upload, metadata_headers, object_info, manifest_headers, marker_headers, part_checksum_headers, part_headers,
     part_info, upload_info)
 
 NEW = NewObject(content_type="text/plain;charset=utf-8",
@@ -73,3 +75,29 @@ def test_listed_upload() -> None:
     assert (upload.key, upload.upload_id) == ("a/b", "U1")
     assert (upload.checksum_algorithm, upload.checksum_type) == ("SHA256", "COMPOSITE")
     assert upload.initiated is not None and upload.initiated.microsecond == 500000
+
+
+def test_marker_names_initiator_and_owner_for_listings_and_heads() -> None:
+    headers = marker_headers(NEW, "CRC32", "COMPOSITE", "AUTH_b ob", "AUTH_c;x")
+    content_type = headers["Content-Type"]
+    assert content_type == ("text/plain;charset=utf-8;s3gw_upload_checksum=crc32.composite;"
+                            "s3gw_initiator=AUTH_b%20ob;s3gw_owner=AUTH_c%3Bx")
+    info = upload_info("k", "U", CIMultiDict(headers))
+    assert (info.initiator, info.owner, info.new) == ("AUTH_b ob", "AUTH_c;x", NEW)
+    listed = listed_upload({"name": upload_marker_name("k", "U"), "content_type": content_type})
+    assert (listed.initiator, listed.owner) == ("AUTH_b ob", "AUTH_c;x")
+    assert (listed.checksum_algorithm, listed.checksum_type) == ("CRC32", "COMPOSITE")
+    plain = listed_upload({"name": upload_marker_name("k", "U"),
+                           "content_type": marker_headers(NEW, None, None)["Content-Type"]})
+    assert (plain.initiator, plain.owner) == (None, None)
+
+
+def test_a_large_acl_is_named_by_its_digest_and_a_reference_passes_through() -> None:
+    small = NewObject(acl=b'{"owner":["o",""],"grants":[]}')
+    assert metadata_headers(small)[ACL_META] == small.acl.decode()
+    large = b'{"owner":["o",""],"grants":[' + b",".join([b'["READ","Group","u",""]'] * 40) + b"]}"
+    reference = metadata_headers(NewObject(acl=large))[ACL_META]
+    assert reference == "@" + hashlib.sha256(large).hexdigest()
+    # A marker's reference, handed to the manifest by Complete, stays the same name.
+    assert metadata_headers(NewObject(acl=reference.encode()))[ACL_META] == reference
+    assert object_info("k", CIMultiDict({ACL_META: reference})).acl == reference.encode()
