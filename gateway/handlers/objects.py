@@ -7,7 +7,7 @@ from aiohttp import web
 import logging
 
 from gateway import errors
-from gateway.body import send_continue, streamed_upload
+from gateway.body import streamed_upload
 from gateway.checksums import Checksum, checksum_mode
 from gateway.authz.point import check_object
 from gateway.handlers.acl import with_object_acl
@@ -41,14 +41,18 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     if_match = http.headers.get("If-Match")
     if if_match is not None:
         await _check_if_match(req, if_match)  # before the client sends a byte
-    if http.headers.get("Expect", "").lower() == "100-continue":
-        await require_bucket(req)  # all checks before the client sends a byte
-        await send_continue(http)
-    await upload.add_default_checksum(req.config.server.default_checksum)
+    # With Expect: 100-continue the store refuses a missing bucket before it pulls
+    # the body (whose first pull sends 100), unless the body is read ahead here.
+    withheld = http.headers.get("Expect", "").lower() == "100-continue"
+    default_checksum = req.config.server.default_checksum
+    if withheld and upload.reads_ahead(default_checksum):
+        await require_bucket(req)
+    await upload.add_default_checksum(default_checksum)
     new = upload.object_to_store(new)
     stored = await req.store.put_object(
         req.account, req.bucket, req.key, new, upload.chunks,
-        WriteConditions(if_none_match_star=if_none_match is not None))
+        WriteConditions(if_none_match_star=if_none_match is not None),
+        body_withheld=withheld)
     upload.bind_to(stored.backend_etag)
     if upload.checksum_in_trailer and upload.checksum is not None:
         await _record_checksum(req, new, upload.checksum)

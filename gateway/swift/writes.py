@@ -33,7 +33,8 @@ class SwiftWrites(SwiftReads):
 
     async def put_object(self, account: str, bucket: str, key: str, new: NewObject,
                          body: Body | bytes,
-                         conditions: WriteConditions | None = None) -> WriteResult:
+                         conditions: WriteConditions | None = None, *,
+                         body_withheld: bool = False) -> WriteResult:
         if conditions is not None and conditions.if_match is not None:
             # Swift cannot check it on a PUT: checked against a HEAD just before it.
             current = await self.head_object(account, bucket, key)
@@ -42,6 +43,10 @@ class SwiftWrites(SwiftReads):
         headers = put_headers(new)
         if conditions is not None and conditions.if_none_match_star:
             headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
+        if body_withheld and new.content_length != 0:
+            # Swift's proxy checks the container (404) and If-None-Match (412) before
+            # it answers 100; aiohttp pulls the body, i.e. asks the client, only then.
+            headers["Expect"] = "100-continue"
         # Usually cached; else asked while the body streams (a task costs ~5 us).
         may_hold = self.caches.segments.known(account, bucket)
         presence = (asyncio.ensure_future(self._may_hold_multipart(account, bucket))
