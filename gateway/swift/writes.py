@@ -24,6 +24,11 @@ from gateway.timefmt import parse_http_date
 
 log = logging.getLogger("gateway")
 
+# A body up to this size is read before its PUT and sent as bytes: aiohttp then
+# writes head and body at once, with no writer task or per-chunk iteration, and
+# can resend it if Swift refuses the service token. Larger bodies stream.
+GATHERED_BODY = 64 * 1024
+
 PUT_OUTCOMES: OutcomeMap = {
     404: store.BucketNotFound, 400: store.InvalidWrite, 412: store.PreconditionFailed}
 
@@ -40,6 +45,10 @@ class SwiftWrites(SwiftReads):
             current = await self.head_object(account, bucket, key)
             if not etag_matches(conditions.if_match, current.etag):
                 raise store.PreconditionFailed("If-Match", bucket=bucket, key=key)
+        length = new.content_length
+        if (not isinstance(body, bytes) and not body_withheld and length is not None
+                and length <= GATHERED_BODY):
+            body = b"".join([chunk async for chunk in body])  # checks run as it is read
         headers = put_headers(new)
         if conditions is not None and conditions.if_none_match_star:
             headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
