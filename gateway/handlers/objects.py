@@ -21,6 +21,10 @@ from gateway.storage.records import NewObject, ObjectInfo, ReadOptions, WriteCon
 
 log = logging.getLogger("gateway")
 
+# GetObject bodies up to this size are read from the store before the response
+# starts (the memory held per request is at most this); larger ones stream.
+WHOLE_READ = 64 * 1024
+
 
 async def require_bucket(req: S3Request) -> None:
     """``NoSuchBucket`` unless the bucket exists."""
@@ -125,6 +129,11 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
         if read.checksum is not None:
             headers.update(read.checksum.response_headers())
         headers.update(overrides)
+        if method == "GET" and read.length is not None and read.length <= WHOLE_READ:
+            # Read whole, sent with the head in one response: no per-chunk writes,
+            # and a read that stops half way is still an S3 error, not a cut.
+            body = b"".join([chunk async for chunk in read.body])
+            return web.Response(status=read.status, headers=headers, body=body)
         out = web.StreamResponse(status=read.status, headers=headers)
         if read.length is not None:
             out.content_length = read.length
