@@ -56,7 +56,7 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     stored = await req.store.put_object(
         req.account, req.bucket, req.key, new, upload.chunks,
         WriteConditions(if_none_match_star=if_none_match is not None),
-        body_withheld=withheld)
+        body_withheld=withheld and not upload.read_ahead)  # read ahead: 100 is sent
     upload.bind_to(stored.backend_etag)
     if upload.checksum_in_trailer and upload.checksum is not None:
         await _record_checksum(req, new, upload.checksum)
