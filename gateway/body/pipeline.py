@@ -91,6 +91,12 @@ class UploadBody:
         self.compute_checksum(algorithm)
         await self.read_small_body(swift_headers)
 
+    def reads_ahead(self, algorithm: str) -> bool:
+        """True when ``add_default_checksum(algorithm)`` reads the body before the PUT."""
+        length = self.content_length
+        return (bool(algorithm) and self.checksum_request is None and not self.computed
+                and length is not None and length <= SMALL_BODY)
+
     async def read_small_body(self, swift_headers: dict[str, str] | None = None) -> None:
         """Read a small body whose checksum is computed before the PUT, so the value
         goes in ``swift_headers`` and needs no POST afterwards.

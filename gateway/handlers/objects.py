@@ -7,7 +7,7 @@ from aiohttp import web
 import logging
 
 from gateway import errors
-from gateway.body import send_continue, streamed_upload
+from gateway.body import streamed_upload
 from gateway.checksums import Checksum, checksum_mode
 from gateway.authz.point import check_object
 from gateway.handlers.acl import with_object_acl
@@ -20,6 +20,10 @@ from gateway.storage.errors import NotModified, ReadInterrupted, StoreError
 from gateway.storage.records import NewObject, ObjectInfo, ReadOptions, WriteConditions
 
 log = logging.getLogger("gateway")
+
+# GetObject bodies up to this size are read from the store before the response
+# starts (the memory held per request is at most this); larger ones stream.
+WHOLE_READ = 64 * 1024
 
 
 async def require_bucket(req: S3Request) -> None:
@@ -41,14 +45,18 @@ async def put_object(req: S3Request) -> web.StreamResponse:
     if_match = http.headers.get("If-Match")
     if if_match is not None:
         await _check_if_match(req, if_match)  # before the client sends a byte
-    if http.headers.get("Expect", "").lower() == "100-continue":
-        await require_bucket(req)  # all checks before the client sends a byte
-        await send_continue(http)
-    await upload.add_default_checksum(req.config.server.default_checksum)
+    # With Expect: 100-continue the store refuses a missing bucket before it pulls
+    # the body (whose first pull sends 100), unless the body is read ahead here.
+    withheld = http.headers.get("Expect", "").lower() == "100-continue"
+    default_checksum = req.config.server.default_checksum
+    if withheld and upload.reads_ahead(default_checksum):
+        await require_bucket(req)
+    await upload.add_default_checksum(default_checksum)
     new = upload.object_to_store(new)
     stored = await req.store.put_object(
         req.account, req.bucket, req.key, new, upload.chunks,
-        WriteConditions(if_none_match_star=if_none_match is not None))
+        WriteConditions(if_none_match_star=if_none_match is not None),
+        body_withheld=withheld and not upload.read_ahead)  # read ahead: 100 is sent
     upload.bind_to(stored.backend_etag)
     if upload.checksum_in_trailer and upload.checksum is not None:
         await _record_checksum(req, new, upload.checksum)
@@ -121,6 +129,11 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
         if read.checksum is not None:
             headers.update(read.checksum.response_headers())
         headers.update(overrides)
+        if method == "GET" and read.length is not None and read.length <= WHOLE_READ:
+            # Read whole, sent with the head in one response: no per-chunk writes,
+            # and a read that stops half way is still an S3 error, not a cut.
+            body = b"".join([chunk async for chunk in read.body])
+            return web.Response(status=read.status, headers=headers, body=body)
         out = web.StreamResponse(status=read.status, headers=headers)
         if read.length is not None:
             out.content_length = read.length

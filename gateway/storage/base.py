@@ -127,13 +127,17 @@ class Store(Protocol):
 
     async def put_object(self, account: str, bucket: str, key: str, new: NewObject,
                          body: Body | bytes,
-                         conditions: WriteConditions | None = None) -> WriteResult:
+                         conditions: WriteConditions | None = None, *,
+                         body_withheld: bool = False) -> WriteResult:
         """Store ``body`` as ``key``, replacing any object (and a replaced multipart
         object's parts). Nothing is stored if ``body`` raises: the exception
         propagates as itself. ``new.content_length``, when given, is the body's
         exact length (``None``: unknown, streamed); a body of another length fails
         the write and stores nothing. ``conditions.if_match`` is checked against
         the current object just before the write (``ObjectNotFound`` if none).
+        ``body_withheld``: the client waits for ``100 Continue`` before it sends the
+        body (pulling the first chunk sends it), so a missing bucket or a failed
+        ``If-None-Match`` is raised before the first chunk is pulled.
         ``BucketNotFound``, ``PreconditionFailed``, ``BodyMismatch``
         (``new.content_md5``), ``InvalidWrite``, ``EntityTooLarge``."""
         raise _missing("put_object")

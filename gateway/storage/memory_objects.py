@@ -199,8 +199,12 @@ class MemoryObjects(Store):
 
     async def put_object(self, account: str, bucket: str, key: str, new: NewObject,
                          body: Body | bytes,
-                         conditions: WriteConditions | None = None) -> WriteResult:
-        self.bucket(account, bucket)
+                         conditions: WriteConditions | None = None, *,
+                         body_withheld: bool = False) -> WriteResult:
+        if body_withheld:  # refused before the client is asked for its body
+            self.check_write(self.bucket(account, bucket).objects, bucket, key, conditions)
+        else:
+            self.bucket(account, bucket)
         data = await self.read_body(body, bucket)
         if new.content_length is not None and len(data) != new.content_length:
             raise store.InvalidWrite("body length differs from content_length",

@@ -24,6 +24,11 @@ from gateway.timefmt import parse_http_date
 
 log = logging.getLogger("gateway")
 
+# A body up to this size is read before its PUT and sent as bytes: aiohttp then
+# writes head and body at once, with no writer task or per-chunk iteration, and
+# can resend it if Swift refuses the service token. Larger bodies stream.
+GATHERED_BODY = 64 * 1024
+
 PUT_OUTCOMES: OutcomeMap = {
     404: store.BucketNotFound, 400: store.InvalidWrite, 412: store.PreconditionFailed}
 
@@ -33,16 +38,25 @@ class SwiftWrites(SwiftReads):
 
     async def put_object(self, account: str, bucket: str, key: str, new: NewObject,
                          body: Body | bytes,
-                         conditions: WriteConditions | None = None) -> WriteResult:
+                         conditions: WriteConditions | None = None, *,
+                         body_withheld: bool = False) -> WriteResult:
         if conditions is not None and conditions.if_match is not None:
             # Swift cannot check it on a PUT: checked against a HEAD just before it.
             current = await self.head_object(account, bucket, key)
             if not etag_matches(conditions.if_match, current.etag):
                 raise store.PreconditionFailed("If-Match", bucket=bucket, key=key)
+        length = new.content_length
+        if (not isinstance(body, bytes) and not body_withheld and length is not None
+                and length <= GATHERED_BODY):
+            body = b"".join([chunk async for chunk in body])  # checks run as it is read
         headers = put_headers(new)
         await self.keep_acl_record(account, bucket, new.acl)
         if conditions is not None and conditions.if_none_match_star:
             headers["If-None-Match"] = "*"  # Swift refuses the PUT (412) if the key exists
+        if body_withheld and new.content_length != 0:
+            # Swift's proxy checks the container (404) and If-None-Match (412) before
+            # it answers 100; aiohttp pulls the body, i.e. asks the client, only then.
+            headers["Expect"] = "100-continue"
         # Usually cached; else asked while the body streams (a task costs ~5 us).
         may_hold = self.caches.segments.known(account, bucket)
         presence = (asyncio.ensure_future(self._may_hold_multipart(account, bucket))

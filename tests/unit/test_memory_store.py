@@ -286,6 +286,22 @@ async def test_put_conditions_and_digests(memory: MemoryStore) -> None:
         await small.put_object(ACCOUNT, "b", "k", NewObject(), b"four")
 
 
+async def test_a_withheld_body_is_refused_before_it_is_pulled(memory: MemoryStore) -> None:
+    pulled: list[bytes] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        pulled.append(b"asked")  # the first pull is what sends 100 Continue
+        yield b"v2"
+
+    await put(memory, "k", b"v1")
+    with pytest.raises(store.PreconditionFailed):
+        await memory.put_object(ACCOUNT, "b", "k", NewObject(), body(),
+                                WriteConditions(if_none_match_star=True), body_withheld=True)
+    with pytest.raises(store.BucketNotFound):
+        await memory.put_object(ACCOUNT, "nope", "k", NewObject(), body(), body_withheld=True)
+    assert pulled == []
+
+
 async def test_a_failing_body_stores_nothing(memory: MemoryStore) -> None:
     async def broken() -> AsyncIterator[bytes]:
         yield b"partial"
