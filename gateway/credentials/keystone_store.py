@@ -46,8 +46,6 @@ class KeystoneSource(Protocol):
     async def s3tokens(self, access: str, string_to_sign: bytes,
                        signature: str) -> tuple[bool, TokenInfo | None]: ...
 
-    async def close(self) -> None: ...
-
 
 @dataclass(frozen=True)
 class KeyVerdict:
@@ -58,7 +56,11 @@ class KeyVerdict:
 
 
 class KeystoneCredentialStore:
-    """Looks keys up in Keystone with the service identity, through a ``KeyCache``."""
+    """Looks keys up in Keystone with the service identity, through a ``KeyCache``.
+
+    ``source`` (the application's ``KeystoneClient``) is borrowed, not owned:
+    the application closes it once, after every user of it.
+    """
 
     def __init__(self, source: KeystoneSource, config: KeystoneConfig, reseller_prefix: str,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -78,12 +80,13 @@ class KeystoneCredentialStore:
         self.on_cache: Callable[[bool], None] = ignore_cache_result  # metrics, if any
 
     @classmethod
-    def from_config(cls, config: KeystoneConfig, reseller_prefix: str) -> KeystoneCredentialStore:
-        return cls(KeystoneClient(config), config, reseller_prefix)
+    def on_client(cls, client: KeystoneClient, reseller_prefix: str) -> KeystoneCredentialStore:
+        """The store on the application's Keystone client, with its ``[keystone]`` settings."""
+        return cls(client, client.config, reseller_prefix)
 
     @property
     def source(self) -> KeystoneSource:
-        """The Keystone client, shared with whoever else needs Keystone (e.g. OS-EC2)."""
+        """The Keystone client this store borrows."""
         return self._source
 
     async def lookup(self, access_key: str) -> Credential | None:
@@ -174,4 +177,4 @@ class KeystoneCredentialStore:
         return RemoteVerdict(True, Credential(access_key, "", self._prefix + token.project_id))
 
     async def close(self) -> None:
-        await self._source.close()
+        """Nothing to release: the Keystone client belongs to the application."""
