@@ -90,17 +90,21 @@ class KeystoneCredentialStore:
         return self._source
 
     async def lookup(self, access_key: str) -> Credential | None:
-        found, verdict = self.cache.get(access_key, self._clock())
+        now = self._clock()
+        found, verdict = self.cache.get(access_key, now)
         self.on_cache(found)
         if not found:
-            verdict = await self._resolve(access_key)
+            verdict = await asyncio.shield(self._lookup_task(access_key))
+        elif (verdict is not None and access_key not in self._pending
+              and self.cache.refresh_due(access_key, now)):
+            self._lookup_task(access_key)  # renewed in the background; this request goes on
         if verdict is None:
             return None
         if verdict.refused:
             raise CredentialRefused(access_key)
         return verdict.credential
 
-    async def _resolve(self, access_key: str) -> KeyVerdict | None:
+    def _lookup_task(self, access_key: str) -> asyncio.Task[KeyVerdict | None]:
         """One Keystone lookup per key at a time, in its own task: concurrent misses
         share it, and a client that disconnects does not cancel it for the others."""
         task = self._pending.get(access_key)
@@ -108,7 +112,7 @@ class KeystoneCredentialStore:
             task = asyncio.ensure_future(self._fetch(access_key))
             self._pending[access_key] = task
             task.add_done_callback(partial(self._settled, access_key))
-        return await asyncio.shield(task)
+        return task
 
     def _settled(self, access_key: str, task: asyncio.Task[KeyVerdict | None]) -> None:
         self._pending.pop(access_key, None)
@@ -177,4 +181,8 @@ class KeystoneCredentialStore:
         return RemoteVerdict(True, Credential(access_key, "", self._prefix + token.project_id))
 
     async def close(self) -> None:
-        """Nothing to release: the Keystone client belongs to the application."""
+        """Stop lookups still running; the Keystone client belongs to the application."""
+        pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
