@@ -1,15 +1,25 @@
 """Keystone-backed keys against SQLite keys: small GET/PUT at concurrency 16.
 
 Starts ``s3swift dev`` (Swift), a real Keystone (``.venv-keystone``, as the
-Keystone tests start it) and two ``s3swift serve`` gateways with one worker
-each on that Swift: one with the SQLite store, one with ``[credentials]
-backend = "keystone"``. Both get the same 4 KiB PUT-then-GET rounds (sides
-alternating) and the report gives the steady-state ratio (keystone / sqlite
-ops/s; the target is >= 0.95), the cache hit rate and the Keystone requests
-per 1,000 S3 requests, counted from Keystone's own access log.
+Keystone tests start it) and two 1-worker ``s3swift serve`` gateways of this
+tree on that Swift: one with the SQLite store, one with ``[credentials]
+backend = "keystone"``. They run many short paired rounds (4 KiB PUTs, then
+GETs of them; the side that goes first alternates), so the machine's drift
+hits both sides of a pair alike. Reported, one line per figure:
 
-    .venv/bin/python benchmarks/keystone.py --quick    # ~1-2 min
-    .venv/bin/python benchmarks/keystone.py            # ~3-5 min
+- the throughput ratio (keystone / sqlite ops/s) of each pair: its median,
+  quartiles and range (target >= 0.95; on a shared machine the range is Swift's
+  noise, the median is the figure);
+- each gateway's CPU per request (its process' CPU time from /proc, which does
+  not depend on how busy the machine is) and the CPU ratio sqlite / keystone
+  (>= 0.95: the Keystone path costs the gateway no more than SQLite's);
+- the credential cache hit rate during the measured rounds (the Keystone
+  gateway's own counters) and the Keystone requests per 1,000 S3 requests,
+  counted from Keystone's own access log.
+
+    .venv/bin/python benchmarks/keystone.py            # ~2-4 min
+    .venv/bin/python benchmarks/keystone.py --quick    # ~1-2 min, a smoke run
+    .venv/bin/python benchmarks/keystone.py --profile /tmp/ks-prof   # + py-spy
 """
 
 from __future__ import annotations
@@ -19,11 +29,14 @@ import asyncio
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +47,40 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from _clients import S3Side, make_session  # noqa: E402
-from _cluster import Cluster, _http_answers, free_port, s3swift_command  # noqa: E402
-from _harness import run_ops  # noqa: E402
+from _cluster import Cluster, _http_answers, free_port  # noqa: E402
+from _harness import Profiler, run_ops  # noqa: E402
+from _procstats import cpu_pressure_stalled_us, cpu_seconds_fine  # noqa: E402
 from tests.integration.keystone_support import KeystoneServer, start_keystone  # noqa: E402
 
 SIZE = 4096
 CONCURRENCY = 16
+TARGET = 0.95
+OPS = ("put", "get")
+
+
+@dataclass
+class Gateway:
+    """One 1-worker ``s3swift serve`` of this tree (``PYTHONPATH``), its S3 side and
+    what its rounds measured."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    side: S3Side
+    ops_s: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
+    cpu_s: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPS})
 
 
 def start_serve(cluster: Cluster, root: Path, name: str,
                 env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     config = cluster.write_serve_config(root / f"{name}.toml", port, 1)
-    log = open(root / f"{name}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([*s3swift_command(), "serve", "--config", str(config)],
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **env_extra}, start_new_session=True)
-    log.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("S3SWIFT_")}
+    env.update(env_extra, PYTHONPATH=str(HERE.parent))
+    with open(root / f"{name}.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config)],
+            cwd=HERE.parent, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env, start_new_session=True)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while not _http_answers(endpoint + "/"):
@@ -61,68 +91,142 @@ def start_serve(cluster: Cluster, root: Path, name: str,
     return proc, endpoint
 
 
+def cache_lookups(metrics_url: str) -> dict[str, float]:
+    """The gateway's own credential cache counters: ``{"hit": n, "miss": n}``."""
+    with urllib.request.urlopen(metrics_url, timeout=30) as resp:
+        text = resp.read().decode()
+    prefix = "s3swift_credential_cache_lookups_total{"
+    return {result: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            for result in ("hit", "miss") if line.startswith(f'{prefix}result="{result}"}}')}
+
+
 def keystone_lines(server: KeystoneServer) -> list[str]:
     path = server.access_log
     return path.read_text(errors="replace").splitlines() if path.exists() else []
 
 
-async def small_round(session: aiohttp.ClientSession, side: S3Side, ops: int,
-                      round_no: int) -> dict[str, float]:
-    body = os.urandom(SIZE)
-    digest = hashlib.sha256(body).hexdigest()
+async def one_round(session: aiohttp.ClientSession, gw: Gateway, ops: int, round_no: int,
+                    body: bytes, digest: str, record: bool = True) -> None:
+    """``ops`` PUTs, then GETs of them; throughput and the gateway's CPU per phase."""
     keys = [f"small/r{round_no}/{i:06d}" for i in range(ops)]
 
     async def put(i: int) -> int:
-        await side.put(session, keys[i], body, SIZE, digest)
+        await gw.side.put(session, keys[i], body, SIZE, digest)
         return SIZE
 
     async def get(i: int) -> int:
-        return await side.get(session, keys[i])
+        return await gw.side.get(session, keys[i])
 
-    put_done, _, _, put_s = await run_ops(ops, CONCURRENCY, put, None)
-    get_done, _, _, get_s = await run_ops(ops, CONCURRENCY, get, None)
-    return {"put_ops_s": put_done / put_s, "get_ops_s": get_done / get_s,
-            "requests": put_done + get_done}
+    for op, call in (("put", put), ("get", get)):
+        cpu0 = cpu_seconds_fine([gw.proc.pid])
+        done, _, _, seconds = await run_ops(ops, CONCURRENCY, call, None)
+        cpu = cpu_seconds_fine([gw.proc.pid]) - cpu0
+        if record:
+            gw.ops_s[op].append(done / seconds)
+            gw.cpu_s[op].append(cpu / done)
 
 
-async def bench(sides: dict[str, S3Side], server: KeystoneServer, rounds: int,
-                ops: int) -> dict[str, Any]:
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+def spread(values: list[float]) -> str:
+    """``median [q1-q3, min-max]`` of ``values``."""
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return f"{median:.3f} [quartiles {q1:.3f}-{q3:.3f}, range {min(values):.3f}-{max(values):.3f}]"
+
+
+def verdict(value: float) -> str:
+    return "meets" if value >= TARGET else "BELOW"
+
+
+async def bench(sqlite: Gateway, keystone: Gateway, server: KeystoneServer, metrics_url: str,
+                pairs: int, ops: int, profiler: Profiler) -> dict[str, Any]:
+    body = os.urandom(SIZE)
+    digest = hashlib.sha256(body).hexdigest()
     async with make_session(CONCURRENCY * 2) as session:
-        for side in sides.values():
-            await side.create_bucket(session)
-            await small_round(session, side, 32, -1)  # warm: connections, caches
+        for gw in (sqlite, keystone):
+            await gw.side.create_bucket(session)
+            await one_round(session, gw, 64, -1, body, digest, record=False)  # warm-up
         before = len(keystone_lines(server))
-        for round_no in range(rounds):
-            order = list(sides) if round_no % 2 == 0 else list(reversed(sides))
-            for name in order:
-                results[name].append(await small_round(session, sides[name], ops, round_no))
+        lookups_before = cache_lookups(metrics_url)
+        spies = profiler.start("keystone-gateway", [keystone.proc.pid]) + \
+            profiler.start("sqlite-gateway", [sqlite.proc.pid])
+        psi0, t0 = cpu_pressure_stalled_us(), time.perf_counter()
+        for pair in range(pairs):
+            order = (sqlite, keystone) if pair % 2 == 0 else (keystone, sqlite)
+            for gw in order:
+                await one_round(session, gw, ops, pair, body, digest)
+        wall = time.perf_counter() - t0
+        psi1 = cpu_pressure_stalled_us()
+        profiler.stop("gateways", spies)
         during = keystone_lines(server)[before:]
-    s3_requests = sum(r["requests"] for r in results["keystone"])
-    credential_reads = sum(1 for line in during if "/v3/credentials/" in line)
-    summary: dict[str, Any] = {"rounds": rounds, "ops_per_round": ops,
-                               "concurrency": CONCURRENCY, "size": SIZE}
-    for op in ("put_ops_s", "get_ops_s"):
-        per_side = {name: sum(r[op] for r in rs) / len(rs) for name, rs in results.items()}
-        summary[op] = {k: round(v, 1) for k, v in per_side.items()}
-        summary[op]["ratio"] = round(per_side["keystone"] / per_side["sqlite"], 3)
-        summary[op]["round_ratios"] = [round(k[op] / s[op], 3) for k, s in
-                                       zip(results["keystone"], results["sqlite"])]
-    summary["keystone_requests"] = len(during)
-    summary["keystone_requests_per_1000_s3"] = round(1000 * len(during) / s3_requests, 3)
-    summary["cache_hit_rate"] = round(1 - credential_reads / s3_requests, 5)
+        lookups = {k: v - lookups_before.get(k, 0.0)
+                   for k, v in cache_lookups(metrics_url).items()}
+    s3_requests = pairs * ops * len(OPS)
+    summary: dict[str, Any] = {
+        "pairs": pairs, "ops_per_side_per_pair": ops, "concurrency": CONCURRENCY,
+        "size": SIZE, "measured_seconds": round(wall, 1),
+        "cpu_pressure": None if psi0 is None or psi1 is None
+        else round(min(1.0, (psi1 - psi0) / 1e6 / wall), 3),
+        "keystone_requests": len(during),
+        "keystone_requests_per_1000_s3": round(1000 * len(during) / s3_requests, 3),
+        "cache_lookups": lookups,
+        "cache_hit_rate": round(lookups.get("hit", 0.0) / max(sum(lookups.values()), 1.0), 5),
+        "keystone_credential_reads": sum(1 for line in during if "/v3/credentials/" in line),
+    }
+    for op in OPS:
+        throughput = [k / s for k, s in zip(keystone.ops_s[op], sqlite.ops_s[op])]
+        cpu_ratio = [s / k for k, s in zip(keystone.cpu_s[op], sqlite.cpu_s[op])]
+        summary[op] = {
+            "throughput_ratio_per_pair": [round(r, 3) for r in throughput],
+            "throughput_ratio_median": round(statistics.median(throughput), 3),
+            "ops_s_median": {gw.name: round(statistics.median(gw.ops_s[op]), 1)
+                             for gw in (sqlite, keystone)},
+            "cpu_ms_per_request": {gw.name: round(1000 * statistics.median(gw.cpu_s[op]), 4)
+                                   for gw in (sqlite, keystone)},
+            "cpu_ratio_per_pair": [round(r, 3) for r in cpu_ratio],
+            "cpu_ratio_median": round(statistics.median(cpu_ratio), 3),
+            "_throughput_spread": spread(throughput), "_cpu_spread": spread(cpu_ratio),
+        }
     return summary
+
+
+def report(summary: dict[str, Any]) -> list[str]:
+    """One self-explanatory line per figure."""
+    lines = [f"setup: {summary['pairs']} pairs x {summary['ops_per_side_per_pair']} PUT + "
+             f"{summary['ops_per_side_per_pair']} GET per side, {SIZE} B objects, concurrency "
+             f"{CONCURRENCY}, 1-worker gateways; measured {summary['measured_seconds']} s, "
+             f"CPU pressure {summary['cpu_pressure']} (0 = idle machine, 1 = oversubscribed)"]
+    for op in OPS:
+        fig, name = summary[op], op.upper()
+        lines.append(f"{name} throughput ratio keystone/sqlite, median of pairs: "
+                     f"{fig.pop('_throughput_spread')} (target >= {TARGET}: "
+                     f"{verdict(fig['throughput_ratio_median'])}; ops/s sqlite "
+                     f"{fig['ops_s_median']['sqlite']}, keystone {fig['ops_s_median']['keystone']})")
+        lines.append(f"{name} gateway CPU ms/request: sqlite {fig['cpu_ms_per_request']['sqlite']}, "
+                     f"keystone {fig['cpu_ms_per_request']['keystone']}; ratio sqlite/keystone "
+                     f"{fig.pop('_cpu_spread')} (target >= {TARGET}: "
+                     f"{verdict(fig['cpu_ratio_median'])})")
+    lookups = summary["cache_lookups"]
+    lines.append(f"credential cache hit rate (keystone gateway's own counters, measured "
+                 f"rounds): {summary['cache_hit_rate']:.5f} ({lookups.get('hit', 0):.0f} hits, "
+                 f"{lookups.get('miss', 0):.0f} misses)")
+    lines.append(f"Keystone requests per 1,000 S3 requests (Keystone's access log, measured "
+                 f"rounds): {summary['keystone_requests_per_1000_s3']} "
+                 f"({summary['keystone_requests']} in all, "
+                 f"{summary['keystone_credential_reads']} credential reads: background "
+                 f"renewals of the one key, about one per 3/4 of the 60 s cache time)")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 rounds of 200 ops per side")
-    parser.add_argument("--rounds", type=int)
-    parser.add_argument("--ops", type=int, help="PUTs (then GETs) per side per round")
+    parser.add_argument("--quick", action="store_true", help="8 pairs of 100 ops per side")
+    parser.add_argument("--pairs", type=int, help="paired rounds (default 30)")
+    parser.add_argument("--ops", type=int, help="PUTs (then GETs) per side per round "
+                                                "(default 150)")
+    parser.add_argument("--profile", type=Path, help="py-spy both gateways into this directory")
     parser.add_argument("--output", default=str(HERE / "keystone_results.json"))
     args = parser.parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 4)
-    ops = args.ops or (200 if args.quick else 1000)
+    pairs = args.pairs or (8 if args.quick else 30)
+    ops = args.ops or (100 if args.quick else 150)
     root = Path(tempfile.mkdtemp(prefix="s3swift-ks-bench-"))
     cluster = Cluster(root, serve_workers=0)
     server: KeystoneServer | None = None
@@ -138,22 +242,27 @@ def main(argv: list[str] | None = None) -> int:
         _, service = admin.service_user("service-password")
         sqlite_proc, sqlite_url = start_serve(cluster, root, "sqlite", {})
         procs.append(sqlite_proc)
+        metrics_port = free_port()
         ks_proc, ks_url = start_serve(cluster, root, "keystone", {
+            "S3SWIFT_SERVER_METRICS_PORT": str(metrics_port),
             "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
             "S3SWIFT_KEYSTONE_AUTH_URL": server.url, "S3SWIFT_KEYSTONE_USER": service,
             "S3SWIFT_KEYSTONE_PASSWORD": "service-password"})
         procs.append(ks_proc)
         s3 = cluster.endpoints["s3"]
-        sides = {
-            "sqlite": S3Side("sqlite", "SQLite key", sqlite_url, s3["access_key"],
-                             s3["secret_key"], s3["region"], "ks-bench-sqlite"),
-            # Bucket names are gateway-wide (one owner each): one per side's account.
-            "keystone": S3Side("keystone", "Keystone key", ks_url, key.access, key.secret,
-                               s3["region"], "ks-bench-keystone"),
-        }
-        summary = asyncio.run(bench(sides, server, rounds, ops))
-        print(json.dumps(summary, indent=2))
+        # Bucket names are gateway-wide (one owner each): one per side's account.
+        sqlite = Gateway("sqlite", sqlite_proc, S3Side(
+            "sqlite", "SQLite key", sqlite_url, s3["access_key"], s3["secret_key"],
+            s3["region"], "ks-bench-sqlite"))
+        keystone = Gateway("keystone", ks_proc, S3Side(
+            "keystone", "Keystone key", ks_url, key.access, key.secret, s3["region"],
+            "ks-bench-keystone"))
+        summary = asyncio.run(bench(sqlite, keystone, server,
+                                    f"http://127.0.0.1:{metrics_port}/metrics", pairs, ops,
+                                    Profiler(args.profile)))
+        print("\n".join(report(summary)), flush=True)
         Path(args.output).write_text(json.dumps(summary, indent=2) + "\n")
+        print(f"details (per-pair ratios): {args.output}")
         return 0
     finally:
         for proc in procs:

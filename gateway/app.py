@@ -9,7 +9,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.appkeys import (
-    AUTH_SETTINGS, BUCKET_ACCESS, CONFIG, CREDENTIALS, POLICY_PORT, STORE, SWIFT)
+    AUTH_SETTINGS, BUCKET_ACCESS, CONFIG, CREDENTIALS, KEYSTONE, POLICY_PORT, STORE, SWIFT)
 from gateway.auth.authenticate import AuthSettings
 from gateway.authz.cache import BucketAccessCache
 from gateway.authz.point import authorize, guard_missing
@@ -20,6 +20,7 @@ from gateway.credentials.base import CredentialStore
 from gateway.credentials.factory import build_store
 from gateway.identity_api.listener import IDENTITY_LISTENER, IdentityListener, serve_identity_api
 from gateway.forwarded import TrustedProxies
+from gateway.keystone.client import KeystoneClient
 from gateway.middlewares import add_s3_headers, context_middleware, error_middleware
 from gateway.observability.access_log import AccessLog
 from gateway.observability.metrics import GatewayMetrics
@@ -50,6 +51,19 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         raise
 
 
+async def _keystone(app: web.Application) -> AsyncIterator[None]:
+    """One Keystone client (one session) for every use of Keystone: credential
+    lookups, OS-EC2 token checks and the Swift service identity; closed once,
+    after all of them (``cleanup_ctx`` unwinds in reverse)."""
+    config = app[CONFIG]
+    if not config.keystone.auth_url and config.swift.auth_type != "keystone":
+        yield
+        return
+    app[KEYSTONE] = client = KeystoneClient(config.keystone)
+    yield
+    await client.close()
+
+
 async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIterator[None]:
     """The storage backend for the application's lifetime: one pooled ClientSession
     to Swift, and the store's caches (``gateway.swift.store``); or ``backend``
@@ -58,7 +72,8 @@ async def _swift_store(app: web.Application, backend: Store | None) -> AsyncIter
     # A streamed body's own S3 errors (signature, checksum) pass through as themselves.
     app[SWIFT] = SwiftClient(SwiftClient.create_session(config), config,
                              body_errors=(errors.S3Error,),
-                             observer=SwiftMetrics(app[TELEMETRY].metrics))
+                             observer=SwiftMetrics(app[TELEMETRY].metrics),
+                             keystone=app.get(KEYSTONE))
     app[STORE] = backend if backend is not None else SwiftStore(app[SWIFT], config.registry)
     yield
     await app[STORE].close()
@@ -72,7 +87,7 @@ async def _credentials(app: web.Application, store: CredentialStore | None) -> A
     config = app[CONFIG]
     app[CREDENTIALS] = store if store is not None else build_store(
         config.credentials, config.swift.reseller_prefix, swift=app[SWIFT],
-        keystone=config.keystone)
+        keystone=app.get(KEYSTONE))
     if hasattr(app[CREDENTIALS], "on_cache"):  # a caching store: count hits and misses
         app[CREDENTIALS].on_cache = app[TELEMETRY].metrics.credential_cache
     yield
@@ -110,6 +125,7 @@ def create_app(config: GatewayConfig, store: CredentialStore | None = None,
     app[BUCKET_ACCESS] = BucketAccessCache(port.parse)
     app.on_response_prepare.append(add_s3_headers)
     app.on_response_prepare.append(make_drain_hook(telemetry))
+    app.cleanup_ctx.append(_keystone)
     app.cleanup_ctx.append(partial(_swift_store, backend=backend))
     app.cleanup_ctx.append(partial(_credentials, store=store))
     # The OS-EC2 API's own port, when [identity_api] enabled: same store, same Swift client.

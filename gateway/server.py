@@ -26,6 +26,7 @@ from gateway.app import create_app
 from gateway.config import GatewayConfig
 from gateway.credentials.factory import build_store, build_swift_store
 from gateway.http_server import S3AppRunner, drain
+from gateway.keystone.client import KeystoneClient
 from gateway.observability.admin import create_admin_app
 from gateway.observability.multiprocess import forget_worker
 from gateway.observability.observer import TELEMETRY, Telemetry, access_logger_class
@@ -126,11 +127,14 @@ async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | No
 async def _check_credentials(config: GatewayConfig) -> None:
     if config.credentials.backend == "swift":
         return  # checked once Swift authentication is known to work
+    keystone = KeystoneClient(config.keystone)  # opens no connection here
     try:
         store = build_store(config.credentials, config.swift.reseller_prefix,
-                            keystone=config.keystone)
+                            keystone=keystone)
     except (ValueError, OSError, sqlite3.Error) as exc:
         raise StartupError(f"[credentials] {exc}") from None
+    finally:
+        await keystone.close()
     await store.close()
 
 

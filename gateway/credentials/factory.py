@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gateway.config import CredentialsConfig, KeystoneConfig
+from gateway.config import CredentialsConfig
 from gateway.credentials.base import Credential, CredentialStore
 from gateway.credentials.keystone_store import KeystoneCredentialStore
 from gateway.credentials.sqlite_store import SqliteCredentialStore
@@ -13,6 +13,7 @@ from gateway.credentials.static_store import StaticCredentialStore
 
 if TYPE_CHECKING:
     from gateway.credentials.swift_store import SwiftCredentialStore
+    from gateway.keystone.client import KeystoneClient
     from gateway.swift.client import SwiftClient
 
 # The layout ``s3swift dev --data-dir D`` creates.
@@ -32,17 +33,18 @@ def normalize_account(account: str, reseller_prefix: str = "AUTH_") -> str:
 
 def build_store(config: CredentialsConfig, reseller_prefix: str = "AUTH_",
                 swift: SwiftClient | None = None,
-                keystone: KeystoneConfig | None = None) -> CredentialStore:
+                keystone: KeystoneClient | None = None) -> CredentialStore:
     """The store ``config.backend`` names, ready for lookups; the ``swift`` backend
-    works on the application's ``swift`` client, ``keystone`` on ``[keystone]``."""
+    works on the application's ``swift`` client, the ``keystone`` one on its
+    ``keystone`` client (which the caller closes)."""
     if config.backend == "swift":
         if swift is None:
             raise ValueError("credentials backend 'swift' needs the gateway's Swift client")
         return build_swift_store(config, reseller_prefix, swift)
     if config.backend == "keystone":
-        if keystone is None or not keystone.auth_url:
+        if keystone is None or not keystone.config.auth_url:
             raise ValueError("credentials backend 'keystone' needs [keystone] auth_url")
-        return KeystoneCredentialStore.from_config(keystone, reseller_prefix)
+        return KeystoneCredentialStore.on_client(keystone, reseller_prefix)
     if config.backend == "sqlite":
         if not config.sqlite_path:
             raise ValueError("credentials backend 'sqlite' needs [credentials] sqlite_path")

@@ -46,8 +46,6 @@ class KeystoneSource(Protocol):
     async def s3tokens(self, access: str, string_to_sign: bytes,
                        signature: str) -> tuple[bool, TokenInfo | None]: ...
 
-    async def close(self) -> None: ...
-
 
 @dataclass(frozen=True)
 class KeyVerdict:
@@ -58,7 +56,11 @@ class KeyVerdict:
 
 
 class KeystoneCredentialStore:
-    """Looks keys up in Keystone with the service identity, through a ``KeyCache``."""
+    """Looks keys up in Keystone with the service identity, through a ``KeyCache``.
+
+    ``source`` (the application's ``KeystoneClient``) is borrowed, not owned:
+    the application closes it once, after every user of it.
+    """
 
     def __init__(self, source: KeystoneSource, config: KeystoneConfig, reseller_prefix: str,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -78,26 +80,31 @@ class KeystoneCredentialStore:
         self.on_cache: Callable[[bool], None] = ignore_cache_result  # metrics, if any
 
     @classmethod
-    def from_config(cls, config: KeystoneConfig, reseller_prefix: str) -> KeystoneCredentialStore:
-        return cls(KeystoneClient(config), config, reseller_prefix)
+    def on_client(cls, client: KeystoneClient, reseller_prefix: str) -> KeystoneCredentialStore:
+        """The store on the application's Keystone client, with its ``[keystone]`` settings."""
+        return cls(client, client.config, reseller_prefix)
 
     @property
     def source(self) -> KeystoneSource:
-        """The Keystone client, shared with whoever else needs Keystone (e.g. OS-EC2)."""
+        """The Keystone client this store borrows."""
         return self._source
 
     async def lookup(self, access_key: str) -> Credential | None:
-        found, verdict = self.cache.get(access_key, self._clock())
+        now = self._clock()
+        found, verdict = self.cache.get(access_key, now)
         self.on_cache(found)
         if not found:
-            verdict = await self._resolve(access_key)
+            verdict = await asyncio.shield(self._lookup_task(access_key))
+        elif (verdict is not None and access_key not in self._pending
+              and self.cache.refresh_due(access_key, now)):
+            self._lookup_task(access_key)  # renewed in the background; this request goes on
         if verdict is None:
             return None
         if verdict.refused:
             raise CredentialRefused(access_key)
         return verdict.credential
 
-    async def _resolve(self, access_key: str) -> KeyVerdict | None:
+    def _lookup_task(self, access_key: str) -> asyncio.Task[KeyVerdict | None]:
         """One Keystone lookup per key at a time, in its own task: concurrent misses
         share it, and a client that disconnects does not cancel it for the others."""
         task = self._pending.get(access_key)
@@ -105,7 +112,7 @@ class KeystoneCredentialStore:
             task = asyncio.ensure_future(self._fetch(access_key))
             self._pending[access_key] = task
             task.add_done_callback(partial(self._settled, access_key))
-        return await asyncio.shield(task)
+        return task
 
     def _settled(self, access_key: str, task: asyncio.Task[KeyVerdict | None]) -> None:
         self._pending.pop(access_key, None)
@@ -174,4 +181,8 @@ class KeystoneCredentialStore:
         return RemoteVerdict(True, Credential(access_key, "", self._prefix + token.project_id))
 
     async def close(self) -> None:
-        await self._source.close()
+        """Stop lookups still running; the Keystone client belongs to the application."""
+        pending = list(self._pending.values())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

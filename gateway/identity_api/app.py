@@ -22,7 +22,7 @@ from gateway.storage.errors import StoreError
 log = logging.getLogger("gateway")
 
 # Keystone's v3 path, and the v2.0 one a provider documents under /identity.
-PREFIXES = ("/v3", "/identity/v2.0")
+PREFIXES = (ec2.V3_PREFIX, "/identity/v2.0")
 
 
 @web.middleware
@@ -62,8 +62,9 @@ def create_identity_app(store: ManagedCredentialStore, validator: TokenValidator
     for prefix in PREFIXES:
         collection = prefix + "/users/{user_id}/credentials/OS-EC2"
         member = collection + "/{access}"
-        app.router.add_get(collection, ec2.list_credentials, allow_head=False)
+        head = prefix == ec2.V3_PREFIX  # Keystone's v3 answers HEAD as GET; its v2.0 did not
+        app.router.add_get(collection, ec2.list_credentials, allow_head=head)
         app.router.add_post(collection, ec2.create_credential)
-        app.router.add_get(member, ec2.get_credential, allow_head=False)
+        app.router.add_get(member, ec2.get_credential, allow_head=head)
         app.router.add_delete(member, ec2.delete_credential)
     return app

@@ -3,7 +3,9 @@
 ``POST`` creates a key (201), ``GET`` lists a user's keys or shows one (200),
 ``DELETE`` removes one (204). Keys are Keystone-shaped (32 hex digits each);
 an access key that is not the user's is "EC2 access key not found." (401), as
-Keystone answers for an unknown one.
+Keystone answers for an unknown one. Under ``/v3`` every credential carries
+``links.self`` and a list the collection's ``links``, as Keystone's v3 wraps
+them; the v2.0 spelling has no links (Keystone's v2.0 controller had none).
 """
 
 from __future__ import annotations
@@ -25,9 +27,19 @@ RESELLER_PREFIX = web.AppKey("identity_reseller_prefix", str)
 KEY_NOT_FOUND = "EC2 access key not found."
 
 
-def _credential_body(cred: StoredCredential, prefix: str) -> dict[str, Any]:
-    return {"user_id": cred.user_id, "tenant_id": cred.account.removeprefix(prefix),
-            "access": cred.access_key, "secret": cred.secret_key, "trust_id": None}
+V3_PREFIX = "/v3"
+
+
+def _credential_body(request: web.Request, cred: StoredCredential) -> dict[str, Any]:
+    """Keystone's ``credential`` document, with its ``links`` under ``/v3``."""
+    body: dict[str, Any] = {
+        "user_id": cred.user_id,
+        "tenant_id": cred.account.removeprefix(request.app[RESELLER_PREFIX]),
+        "access": cred.access_key, "secret": cred.secret_key, "trust_id": None}
+    if request.path.startswith(V3_PREFIX + "/"):
+        body["links"] = {"self": f"{request.url.origin()}{V3_PREFIX}/users/"
+                                 f"{cred.user_id}/credentials/OS-EC2/{cred.access_key}"}
+    return body
 
 
 async def _authorize(request: web.Request, action: str, account: str | None) -> str:
@@ -56,16 +68,16 @@ async def _users_key(request: web.Request, action: str) -> StoredCredential:
 async def list_credentials(request: web.Request) -> web.Response:
     """``GET .../OS-EC2``: the user's keys, secrets included (as Keystone lists them)."""
     user_id = await _authorize(request, "ec2_list_credentials", None)
-    prefix = request.app[RESELLER_PREFIX]
     mine = [c for c in await request.app[STORE].list_credentials() if c.user_id == user_id]
     allowed = []
     for cred in mine:  # a key of an account the token no longer reaches stays hidden
         access = await request.app[VALIDATOR].authorize(
             request.headers.get("X-Auth-Token", ""), user_id, cred.account)
         if access is Access.ALLOWED:
-            allowed.append(_credential_body(cred, prefix))
-    body = {"credentials": allowed,
-            "links": {"self": str(request.url), "previous": None, "next": None}}
+            allowed.append(_credential_body(request, cred))
+    body: dict[str, Any] = {"credentials": allowed}
+    if request.path.startswith(V3_PREFIX + "/"):
+        body["links"] = {"self": str(request.url), "previous": None, "next": None}
     return web.json_response(body)
 
 
@@ -88,14 +100,13 @@ async def create_credential(request: web.Request) -> web.Response:
             uuid.uuid4().hex, uuid.uuid4().hex, account, user_id)
     except ValueError:
         raise NotFound(f"Could not find project: {tenant_id}.") from None
-    body = {"credential": _credential_body(cred, request.app[RESELLER_PREFIX])}
-    return web.json_response(body, status=201)
+    return web.json_response({"credential": _credential_body(request, cred)}, status=201)
 
 
 async def get_credential(request: web.Request) -> web.Response:
     """``GET .../OS-EC2/{access}``."""
     cred = await _users_key(request, "ec2_get_credential")
-    return web.json_response({"credential": _credential_body(cred, request.app[RESELLER_PREFIX])})
+    return web.json_response({"credential": _credential_body(request, cred)})
 
 
 async def delete_credential(request: web.Request) -> web.Response:

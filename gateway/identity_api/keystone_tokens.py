@@ -55,6 +55,3 @@ class KeystoneTokenValidator:
             raise StoreUnavailable("Keystone cannot validate tokens now") from exc
         self._cache.put(key, info)
         return info
-
-    async def close(self) -> None:
-        await self._keystone.close()

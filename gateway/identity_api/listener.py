@@ -1,8 +1,9 @@
 """The identity port: the OS-EC2 API started and stopped with the S3 application.
 
-It shares the S3 application's credential store and Swift client (one pool,
-one cache, so a key deleted here stops working for S3 in this process at
-once). With several ``serve`` workers each binds the port with SO_REUSEPORT.
+It shares the S3 application's credential store, Swift client and Keystone
+client (one pool each, one cache, so a key deleted here stops working for S3
+in this process at once). With several ``serve`` workers each binds the port
+with SO_REUSEPORT.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway.appkeys import CONFIG, CREDENTIALS, SWIFT
+from gateway.appkeys import CONFIG, CREDENTIALS, KEYSTONE, SWIFT
 from gateway.config import IdentityApiConfig
 from gateway.identity_api.app import create_identity_app
 from gateway.identity_api.keystone_tokens import KeystoneTokenValidator
 from gateway.identity_api.tokens import SwiftTokenValidator, TokenValidator
-from gateway.keystone.client import KeystoneClient
 
 
 class IdentityListener:
@@ -34,7 +34,6 @@ class IdentityListener:
         self.validator = validator
         self.url: str | None = None
         self._runner: web.AppRunner | None = None
-        self._keystone: KeystoneTokenValidator | None = None
 
     async def start(self, app: web.Application) -> None:
         config = app[CONFIG]
@@ -44,8 +43,8 @@ class IdentityListener:
                              "hold keys made through the OS-EC2 API")
         validator = self.validator
         if validator is None and config.keystone.auth_url:
-            self._keystone = validator = KeystoneTokenValidator(
-                KeystoneClient(config.keystone), config.swift.reseller_prefix,
+            validator = KeystoneTokenValidator(
+                app[KEYSTONE], config.swift.reseller_prefix,
                 config.keystone.operator_roles, self.config.token_cache_seconds)
         if validator is None:
             validator = SwiftTokenValidator(app[SWIFT], config.swift.reseller_prefix,
@@ -69,9 +68,6 @@ class IdentityListener:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._keystone is not None:
-            await self._keystone.close()
-            self._keystone = None
 
 
 IDENTITY_LISTENER = web.AppKey("identity_listener", IdentityListener)

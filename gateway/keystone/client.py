@@ -1,8 +1,10 @@
 """The gateway's Keystone client: one pooled session, one cached service token.
 
 Everything the gateway asks Keystone goes through here: an EC2 credential by
-access key, a user's effective roles on a project, ``/v3/s3tokens`` and token
-validation. Keystone's own error texts never leave this module: callers get
+access key, a user's effective roles on a project, ``/v3/s3tokens``, token
+validation, and the Swift service identity's own token (``issue_token``, used
+by ``gateway.swift.auth``). The application makes one client in its
+``cleanup_ctx`` (``gateway.app``) and closes it once, after its users. Keystone's own error texts never leave this module: callers get
 ``KeystoneUnavailable`` (unreachable, 5xx, slow), ``KeystoneForbidden`` (the
 service identity may not read this) or a plain "not found" answer.
 """
@@ -82,7 +84,8 @@ def token_info(document: Any) -> TokenInfo:
 
 
 class KeystoneClient:
-    """Talks to Keystone as the gateway's service user (``[keystone]`` settings)."""
+    """Talks to Keystone as the gateway's service user (``[keystone]`` settings);
+    ``issue_token`` also serves other identities (the Swift service identity)."""
 
     def __init__(self, config: KeystoneConfig) -> None:
         self._config = config
@@ -99,10 +102,19 @@ class KeystoneClient:
             self._session = aiohttp.ClientSession(timeout=timeout)
         return self._session
 
+    @property
+    def config(self) -> KeystoneConfig:
+        return self._config
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    async def issue_token(self, auth_url: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """A token for the password request ``body`` at ``auth_url``, over this
+        client's session (``KeystoneAuthError`` when refused)."""
+        return await issue_token(self._http(), auth_url, body)
 
     def _scope(self) -> dict[str, Any]:
         c = self._config
@@ -119,7 +131,7 @@ class KeystoneClient:
                 c = self._config
                 body = password_auth_body(c.user, c.password, c.user_domain_name, self._scope())
                 try:
-                    token_id, document = await issue_token(self._http(), self._url, body)
+                    token_id, document = await self.issue_token(self._url, body)
                 except KeystoneAuthError as exc:
                     log.warning("keystone service identity: %s", exc)
                     raise KeystoneUnavailable("no service token") from None

@@ -1,7 +1,10 @@
 """A bounded, expiring cache of access-key lookups, owned by one credential store.
 
 Found keys (and keys refused for their roles) are kept ``ttl`` seconds and may
-be served up to ``grace`` seconds longer while Keystone is unreachable;
+be served up to ``grace`` seconds longer while Keystone is unreachable; from
+``REFRESH_AHEAD`` of ``ttl`` on, a use of the key is the store's cue to ask
+Keystone again in the background (``refresh_due``), so a key in steady use
+never waits for Keystone when its entry expires;
 unknown keys are remembered ``negative_ttl`` seconds, in a separate, smaller
 bound, so a flood of made-up keys can neither reach Keystone each time nor
 push real keys out. Counters feed the benchmark's hit rate.
@@ -14,6 +17,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+
+# The share of ``ttl`` after which a found entry is renewed ahead of its expiry.
+REFRESH_AHEAD = 0.75
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,11 @@ class KeyCache(Generic[V]):
             return True, None
         self.misses += 1
         return False, None
+
+    def refresh_due(self, key: str, now: float) -> bool:
+        """A found entry old enough to be renewed before it expires."""
+        entry = self._found.get(key)
+        return entry is not None and now - entry.stored_at >= self._ttl * REFRESH_AHEAD
 
     def stale(self, key: str, now: float) -> V | None:
         """A found entry not older than ``ttl + grace``: the outage answer."""

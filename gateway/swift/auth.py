@@ -1,7 +1,10 @@
 """Tokens for the gateway's own Swift service identity (tempauth v1 or Keystone v3).
 
 The gateway acts as a reseller admin: one token reaches every tenant account,
-whose storage URL is ``<endpoint>/<reseller_prefix><tenant>``.
+whose storage URL is ``<endpoint>/<reseller_prefix><tenant>``. In the
+application a Keystone token is asked for through the application's one
+Keystone client (``gateway.keystone.client``, shared with the credential
+lookups); one-shot commands without it ask over the Swift session.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -21,6 +25,13 @@ from gateway.keystone.tokens import (
 # Renew this long before the token expires, so that no request carries a stale one.
 RENEW_MARGIN_SECONDS = 120.0
 DEFAULT_TOKEN_LIFETIME = 3600.0
+
+
+class KeystoneTokenIssuer(Protocol):
+    """Issues identity v3 tokens over a shared session (``KeystoneClient``)."""
+
+    async def issue_token(self, auth_url: str,
+                          body: dict[str, Any]) -> tuple[str, dict[str, Any]]: ...
 
 
 class SwiftAuthError(Exception):
@@ -86,23 +97,30 @@ def keystone_token(token_id: str, body: dict, config: SwiftConfig,
     return Token(token_id, endpoint.rstrip("/"), expires_at)
 
 
-async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig) -> Token:
+async def _keystone(session: aiohttp.ClientSession, config: SwiftConfig,
+                    issuer: KeystoneTokenIssuer | None) -> Token:
+    body = keystone_request_body(config)
     try:
-        token_id, body = await issue_token(session, config.auth_url,
-                                           keystone_request_body(config))
+        if issuer is not None:
+            token_id, document = await issuer.issue_token(config.auth_url, body)
+        else:
+            token_id, document = await issue_token(session, config.auth_url, body)
     except KeystoneAuthError as exc:
         raise SwiftAuthError(str(exc)) from None
-    return keystone_token(token_id, body, config, time.time(), time.monotonic())
+    return keystone_token(token_id, document, config, time.time(), time.monotonic())
 
 
 class TokenProvider:
     """Caches the service token; renews it before expiry or after a 401."""
 
     def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig,
-                 on_token: Callable[[], None] | None = None) -> None:
-        """``on_token`` is told of each token obtained (metrics)."""
+                 on_token: Callable[[], None] | None = None,
+                 keystone: KeystoneTokenIssuer | None = None) -> None:
+        """``on_token`` is told of each token obtained (metrics); ``keystone``, where
+        given, issues Keystone tokens (else ``session`` reaches Keystone)."""
         self._session = session
         self._config = config
+        self._keystone = keystone
         self._on_token = on_token
         self._token: Token | None = None
         self._lock = asyncio.Lock()
@@ -114,8 +132,11 @@ class TokenProvider:
         async with self._lock:
             token = self._token
             if token is None or token.expires_at - RENEW_MARGIN_SECONDS <= time.monotonic():
-                fetch = _keystone if self._config.auth_type == "keystone" else _tempauth
-                token = self._token = await fetch(self._session, self._config)
+                if self._config.auth_type == "keystone":
+                    token = await _keystone(self._session, self._config, self._keystone)
+                else:
+                    token = await _tempauth(self._session, self._config)
+                self._token = token
                 if self._on_token is not None:
                     self._on_token()
             return token

@@ -19,7 +19,7 @@ from yarl import URL
 
 from gateway.config import SwiftConfig
 from gateway.storage.errors import StoreUnavailable
-from gateway.swift.auth import SwiftAuthError, TokenProvider
+from gateway.swift.auth import KeystoneTokenIssuer, SwiftAuthError, TokenProvider
 
 log = logging.getLogger("gateway")
 
@@ -75,14 +75,17 @@ class SwiftClient:
 
     def __init__(self, session: aiohttp.ClientSession, config: SwiftConfig,
                  body_errors: tuple[type[BaseException], ...] = (),
-                 observer: SwiftObserver | None = None) -> None:
+                 observer: SwiftObserver | None = None,
+                 keystone: KeystoneTokenIssuer | None = None) -> None:
         """``body_errors``: what a streamed body may raise on purpose (a failed
         signature or checksum check); re-raised as itself, never as an outage.
-        ``observer`` times each request to its response head."""
+        ``observer`` times each request to its response head. ``keystone``: the
+        application's Keystone client, for a Keystone service identity."""
         self._session = session
         self._config = config
         self._observer: SwiftObserver = observer if observer is not None else _Unobserved()
-        self._tokens = TokenProvider(session, config, on_token=self._observer.token_obtained)
+        self._tokens = TokenProvider(session, config, on_token=self._observer.token_obtained,
+                                     keystone=keystone)
         self._body_errors = body_errors
 
     @classmethod

@@ -20,15 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import swiftclient.client
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from gateway.config import KeystoneConfig, SwiftConfig
+from gateway.keystone.client import KeystoneClient
+from gateway.swift.auth import TokenProvider
 from tests.integration.conftest import (
     DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
-from gateway.config import KeystoneConfig
-from gateway.keystone.client import KeystoneClient
 from tests.integration.keystone_support import (
     Ec2Key, KeystoneServer, password_token, start_keystone)
 from tests.integration.s3_support import error_of, eventually
@@ -220,12 +222,24 @@ def test_without_reader_role_s3tokens_checks_v4_v2_and_presigned(
     s3.delete_bucket(Bucket=bucket)
 
 
-async def test_validate_token_names_the_user_project_and_roles(
+async def test_one_keystone_client_serves_lookups_token_checks_and_the_swift_identity(
         keystone_server: KeystoneServer, world: World) -> None:
-    """The client method the OS-EC2 listener uses to authenticate ``X-Auth-Token``."""
+    """The application's one Keystone client: the credential lookup and the OS-EC2
+    listener's ``validate_token`` (system-scoped service token), and the Swift
+    service identity's project-scoped token, all over its one session."""
     client = KeystoneClient(KeystoneConfig(
         auth_url=keystone_server.url, user=world.service_name,
         password=world.service_password))
+    admin = keystone_server.admin()
+    suffix = uuid.uuid4().hex[:8]
+    swift_project = admin.project(f"swift-service-{suffix}")
+    swift_user = admin.user(f"swift-gw-{suffix}", PASSWORD)
+    admin.grant(swift_user, swift_project, "admin")
+    swift_config = SwiftConfig(
+        auth_type="keystone", auth_url=keystone_server.url, user=f"swift-gw-{suffix}",
+        key=PASSWORD, project_name=f"swift-service-{suffix}", endpoint="http://swift:8080/v1")
+    unused = aiohttp.ClientSession()
+    await unused.close()  # the Swift session: Keystone must not be reached over it
     try:
         token = password_token(keystone_server.url, world.member.user_id, PASSWORD,
                                {"project": {"id": world.project_id}})
@@ -234,6 +248,12 @@ async def test_validate_token_names_the_user_project_and_roles(
         assert (info.user_id, info.project_id) == (world.member.user_id, world.project_id)
         assert "member" in info.roles and not info.system
         assert await client.validate_token("not-a-token") is None
+        found = await client.ec2_credential(world.member.access)
+        assert found is not None and found.project_id == world.project_id
+        swift_token = await TokenProvider(unused, swift_config, keystone=client).get()
+        assert swift_token.endpoint == "http://swift:8080/v1"
+        swift_info = await client.validate_token(swift_token.value)
+        assert swift_info is not None and swift_info.project_id == swift_project
     finally:
         await client.close()
 

@@ -79,7 +79,9 @@ async def test_create_get_list_delete_with_keystones_bodies(
     status, body = await create(client)
     assert status == 201
     cred = body["credential"]
-    assert set(cred) == {"access", "secret", "tenant_id", "user_id", "trust_id"}
+    assert set(cred) == {"access", "secret", "tenant_id", "user_id", "trust_id", "links"}
+    # Keystone's v3 wraps each credential with its own URL.
+    assert cred["links"]["self"].endswith(ec2_path("alice:a", cred["access"]))
     assert cred["tenant_id"] == "alice" and cred["user_id"] == "alice:a"
     assert cred["trust_id"] is None
     assert len(cred["access"]) == 32 and len(cred["secret"]) == 32
@@ -94,6 +96,9 @@ async def test_create_get_list_delete_with_keystones_bodies(
     listed = await resp.json()
     assert resp.status == 200 and listed["credentials"] == [cred]
     assert listed["links"]["next"] is None and listed["links"]["self"].endswith(ec2_path("alice:a"))
+    for path in (ec2_path("alice:a"), ec2_path("alice:a", cred["access"])):
+        resp = await client.head(path, headers=headers)  # v3 answers HEAD as GET
+        assert resp.status == 200 and await resp.read() == b""
 
     resp = await client.delete(ec2_path("alice:a", cred["access"]), headers=headers)
     assert resp.status == 204 and await resp.read() == b""
@@ -104,13 +109,18 @@ async def test_create_get_list_delete_with_keystones_bodies(
         "code": 401, "title": "Unauthorized", "message": "EC2 access key not found."}
 
 
-async def test_v2_spelling_is_the_same_api(client: TestClient) -> None:
+async def test_v2_spelling_is_the_same_api_with_v2_bodies(client: TestClient) -> None:
+    """Status codes as Keystone's v2.0 API reference gives them (201, 200, 204); the
+    bodies as its v2.0 controller wrote them: no ``links``."""
     status, body = await create(client, prefix="/identity/v2.0")
     assert status == 201 and body["credential"]["tenant_id"] == "alice"
+    assert set(body["credential"]) == {"access", "secret", "tenant_id", "user_id", "trust_id"}
     access = body["credential"]["access"]
     headers = {"X-Auth-Token": ALICE_TOKEN}
+    resp = await client.get(ec2_path("alice:a", access, "/identity/v2.0"), headers=headers)
+    assert resp.status == 200 and await resp.json() == body
     resp = await client.get(ec2_path("alice:a", prefix="/identity/v2.0"), headers=headers)
-    assert [c["access"] for c in (await resp.json())["credentials"]] == [access]
+    assert resp.status == 200 and await resp.json() == {"credentials": [body["credential"]]}
     resp = await client.delete(ec2_path("alice:a", access, "/identity/v2.0"), headers=headers)
     assert resp.status == 204
 

@@ -101,7 +101,7 @@ async def test_a_key_maps_to_its_projects_account_and_is_cached() -> None:
     assert cred is not None
     assert (cred.secret_key, cred.account) == ("secret-AK1", "AUTH_p1")
     assert source.calls == 4  # the credential; roles, user and project concurrently
-    clock.now += 59
+    clock.now += 44  # fresh, and not yet due for renewal (REFRESH_AHEAD of 60 s)
     assert await store.lookup("AK1") == cred
     assert source.calls == 4
     assert (store.cache.hits, store.cache.misses) == (1, 1) and seen == [False, True]
@@ -119,6 +119,27 @@ async def test_a_deleted_or_changed_key_is_seen_after_the_cache_time() -> None:
     del source.keys["AK1"]
     clock.now += 60
     assert await store.lookup("AK1") is None
+
+
+async def test_a_key_in_use_is_renewed_in_the_background_before_it_expires() -> None:
+    source, clock = ScriptedKeystone(), Clock()
+    source.add("AK1")
+    store = make_store(source, clock)
+    await store.lookup("AK1")
+    source.keys["AK1"] = Ec2Credential("AK1", "rotated", "u1", "p1")
+    clock.now += 50  # past REFRESH_AHEAD of the 60 s cache time
+    cred = await store.lookup("AK1")
+    assert cred is not None and cred.secret_key == "secret-AK1"  # no wait for Keystone
+    for _ in range(100):  # the renewal runs on the loop: no real I/O, a few turns
+        if not store.cache.refresh_due("AK1", clock.now):
+            break
+        await asyncio.sleep(0)
+    assert source.calls == 8 and not store.cache.refresh_due("AK1", clock.now)
+    clock.now += 20  # the first answer has expired; the renewed one is fresh
+    cred = await store.lookup("AK1")
+    assert cred is not None and cred.secret_key == "rotated"
+    assert source.calls == 8 and store.cache.misses == 1
+    await store.close()
 
 
 async def test_unknown_keys_are_remembered_briefly_and_in_bounded_number() -> None:
