@@ -310,18 +310,22 @@ def create_credential(gateway_env: GatewayEnv, access_key: str | None = None,
                       account: str | None = None) -> tuple[str, str, str]:
     """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
 
-    Defaults: a unique access key and secret, and a fresh unique account.
+    Defaults: a unique access key and secret, and a fresh unique account. The real
+    command, run in this process (``gateway.cli.main``): a subprocess per key would
+    spend most of its second on imports.
     """
+    from gateway.cli import main as s3swift
+
     suffix = uuid.uuid4().hex[:12]
     access_key = access_key or f"AK{suffix.upper()}"
     secret_key = secret_key or f"secret-{uuid.uuid4().hex}"
     account = account or f"AUTH_it{suffix}"
-    result = subprocess.run(
-        s3swift_command("credentials", "create", "--data-dir", str(gateway_env.data_dir),
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = s3swift(["credentials", "create", "--data-dir", str(gateway_env.data_dir),
                         "--access-key", access_key, "--secret-key", secret_key,
-                        "--account", account),
-        capture_output=True, text=True, timeout=60, check=False)
-    assert result.returncode == 0, f"credentials create failed:\n{result.stdout}{result.stderr}"
+                        "--account", account])
+    assert code == 0, f"credentials create failed:\n{out.getvalue()}{err.getvalue()}"
     return access_key, secret_key, account
 
 
