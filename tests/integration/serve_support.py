@@ -129,21 +129,3 @@ def gateway_with_settings(base: GatewayEnv, tmp_path_factory: pytest.TempPathFac
     yield gateway
     code = gateway.stop()
     assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
-
-
-@contextlib.contextmanager
-def gateways_with_settings(base: GatewayEnv, tmp_path_factory: pytest.TempPathFactory,
-                           settings_by_label: Mapping[str, Mapping[str, str]]
-                           ) -> Iterator[dict[str, DevProcess]]:
-    """``gateway_with_settings`` for several gateways at once (``start_serves``: their
-    start-ups overlap), by label; each must exit cleanly on SIGTERM at the end."""
-    specs = [(tmp_path_factory.mktemp(label), settings)
-             for label, settings in settings_by_label.items()]
-    gateways = dict(zip(settings_by_label, start_serves(base, specs)))
-    try:
-        yield gateways
-    finally:
-        codes = {label: gateway.stop() for label, gateway in gateways.items()}
-    failed = {label: code for label, code in codes.items() if code != 0}
-    assert not failed, f"s3swift serve exited with {failed}\n" + "\n".join(
-        gateways[label].output() for label in failed)

@@ -32,7 +32,7 @@ from gateway.keystone.client import KeystoneClient
 from tests.integration.keystone_support import (
     Ec2Key, KeystoneServer, password_token, start_keystone)
 from tests.integration.s3_support import error_of, eventually
-from tests.integration.serve_support import gateways_with_settings
+from tests.integration.serve_support import gateway_with_settings
 
 CACHE_SECONDS = 1.0
 EXPIRY_DEADLINE = 30.0  # generous on a loaded machine; the loop ends as soon as it expires
@@ -77,54 +77,36 @@ def ks_metrics_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ks_gateways(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
-                tmp_path_factory: pytest.TempPathFactory, ks_metrics_port: int,
-                ec2_api_listener_port: int) -> Iterator[dict[str, DevProcess]]:
-    """The module's three gateways, started at once (their start-ups overlap):
-    ``keystone-gw`` reads secrets with the service identity; ``s3tokens-gw``'s
-    Keystone user has only ``service``: it cannot read secrets, so Keystone's
-    /v3/s3tokens checks each signature; ``ec2-api-gw`` keeps its own SQLite store
-    and its OS-EC2 API takes Keystone tokens (``[keystone]`` configured,
-    ``backend`` left at ``sqlite``)."""
-    _, s3tokens_user = keystone_server.admin().service_user("service-password",
-                                                            roles=("service",))
-    service_identity = {
+def ks_gateway(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
+               tmp_path_factory: pytest.TempPathFactory,
+               ks_metrics_port: int) -> Iterator[DevProcess]:
+    settings = {
+        "S3SWIFT_SERVER_METRICS_PORT": str(ks_metrics_port),
+        "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
         "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
         "S3SWIFT_KEYSTONE_USER": world.service_name,
         "S3SWIFT_KEYSTONE_PASSWORD": world.service_password,
+        "S3SWIFT_KEYSTONE_CACHE_SECONDS": str(CACHE_SECONDS),
+        "S3SWIFT_KEYSTONE_NEGATIVE_CACHE_SECONDS": str(CACHE_SECONDS),
     }
+    with gateway_with_settings(gateway_env, tmp_path_factory, "keystone-gw", settings) as gw:
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def s3tokens_gateway(gateway_env: GatewayEnv, keystone_server: KeystoneServer,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway whose Keystone user has only ``service``: it cannot read secrets, so
+    Keystone's /v3/s3tokens checks each signature."""
+    _, name = keystone_server.admin().service_user("service-password", roles=("service",))
     settings = {
-        "keystone-gw": {
-            **service_identity,
-            "S3SWIFT_SERVER_METRICS_PORT": str(ks_metrics_port),
-            "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
-            "S3SWIFT_KEYSTONE_CACHE_SECONDS": str(CACHE_SECONDS),
-            "S3SWIFT_KEYSTONE_NEGATIVE_CACHE_SECONDS": str(CACHE_SECONDS),
-        },
-        "s3tokens-gw": {
-            "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
-            "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
-            "S3SWIFT_KEYSTONE_USER": s3tokens_user,
-            "S3SWIFT_KEYSTONE_PASSWORD": "service-password",
-        },
-        "ec2-api-gw": {
-            **service_identity,
-            "S3SWIFT_IDENTITY_API_ENABLED": "true",
-            "S3SWIFT_IDENTITY_API_PORT": str(ec2_api_listener_port),
-        },
+        "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
+        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
+        "S3SWIFT_KEYSTONE_USER": name,
+        "S3SWIFT_KEYSTONE_PASSWORD": "service-password",
     }
-    with gateways_with_settings(gateway_env, tmp_path_factory, settings) as gateways:
-        yield gateways
-
-
-@pytest.fixture(scope="module")
-def ks_gateway(ks_gateways: dict[str, DevProcess]) -> DevProcess:
-    return ks_gateways["keystone-gw"]
-
-
-@pytest.fixture(scope="module")
-def s3tokens_gateway(ks_gateways: dict[str, DevProcess]) -> DevProcess:
-    return ks_gateways["s3tokens-gw"]
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3tokens-gw", settings) as gw:
+        yield gw
 
 
 def env_for(gateway: DevProcess, key: Ec2Key) -> GatewayEnv:
@@ -284,20 +266,24 @@ def test_key_deleted_or_user_disabled_in_keystone_stops_working_within_the_cache
 
 
 @pytest.fixture(scope="module")
-def ec2_api_listener_port() -> int:
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def ec2_api_port(ks_gateways: dict[str, DevProcess],
-                 ec2_api_listener_port: int) -> tuple[DevProcess, int]:
-    """The ``ec2-api-gw`` gateway (``ks_gateways``) and its OS-EC2 API's port."""
-    gw = ks_gateways["ec2-api-gw"]
-    # The S3 port is bound before the worker's app (and with it the identity
-    # listener) starts: its first answer means both are up.
-    with contextlib.suppress(urllib.error.HTTPError):
-        urllib.request.urlopen(gw.env.endpoint, timeout=60).close()
-    return gw, ec2_api_listener_port
+def ec2_api_port(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevProcess, int]]:
+    """A gateway on its own SQLite store whose OS-EC2 API takes Keystone tokens
+    (``[keystone]`` configured, ``backend`` left at ``sqlite``)."""
+    port = free_port()
+    settings = {
+        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
+        "S3SWIFT_KEYSTONE_USER": world.service_name,
+        "S3SWIFT_KEYSTONE_PASSWORD": world.service_password,
+        "S3SWIFT_IDENTITY_API_ENABLED": "true",
+        "S3SWIFT_IDENTITY_API_PORT": str(port),
+    }
+    with gateway_with_settings(gateway_env, tmp_path_factory, "ec2-api-gw", settings) as gw:
+        # The S3 port is bound before the worker's app (and with it the identity
+        # listener) starts: its first answer means both are up.
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(gw.env.endpoint, timeout=60).close()
+        yield gw, port
 
 
 def _ec2_create(port: int, user_id: str, tenant_id: str, token: str) -> tuple[int, Any]:
