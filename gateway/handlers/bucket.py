@@ -70,7 +70,7 @@ def _check_location(req: S3Request, body: bytes) -> None:
 
 async def create_bucket(req: S3Request) -> web.StreamResponse:
     """The name is claimed in the registry first (one owner gateway-wide: another
-    account's name is BucketAlreadyExists), then the container is made in the
+    account's name is BucketAlreadyExists), then the bucket is made in the
     caller's account; a container the account already had is adopted."""
     assert req.bucket is not None
     validate_bucket_name(req.bucket)
@@ -83,21 +83,18 @@ async def create_bucket(req: S3Request) -> web.StreamResponse:
     effective = mode or req.config.buckets.default_object_ownership
     if acl is not None and effective == ownership.BUCKET_OWNER_ENFORCED:
         raise errors.InvalidBucketAclWithObjectOwnership()
-    owner = await req.store.claim_bucket_name(req.bucket, account)
-    forget_bucket(req, req.bucket)
-    if owner != account:
-        raise errors.BucketAlreadyExists(BucketName=req.bucket)
     try:
-        await req.store.create_bucket(account, req.bucket)
+        owner = await req.store.create_registered_bucket(account, req.bucket)
     except store.BucketAlreadyOwned:
         # S3's legacy rule in us-east-1: re-creating your own bucket succeeds and
         # leaves it as it is; every other region answers BucketAlreadyOwnedByYou.
         if req.config.server.region != LEGACY_REGION:
             raise
         return _created(req.bucket)
-    except store.StoreError:
-        await req.store.release_bucket_name(req.bucket, account)
-        raise
+    finally:
+        forget_bucket(req, req.bucket)
+    if owner != account:
+        raise errors.BucketAlreadyExists(BucketName=req.bucket)
     if acl is not None:
         await req.store.put_bucket_document(account, req.bucket, ACL_DOCUMENT, acl.to_bytes())
     if mode is not None:
@@ -122,8 +119,8 @@ async def head_bucket(req: S3Request) -> web.StreamResponse:
 
 async def delete_bucket(req: S3Request) -> web.StreamResponse:
     assert req.bucket is not None
-    await req.store.delete_bucket(req.account, req.bucket)  # with its uploads in progress
-    await req.store.release_bucket_name(req.bucket, req.account)  # the name is free again
+    # With its uploads in progress and documents; the name is free again.
+    await req.store.delete_registered_bucket(req.account, req.bucket)
     forget_bucket(req, req.bucket)
     return web.Response(status=204)
 

@@ -75,6 +75,17 @@ class Store(Protocol):
         """Free the name if ``account`` holds it (DeleteBucket); no error otherwise."""
         raise _missing("release_bucket_name")
 
+    async def create_registered_bucket(self, account: str, bucket: str) -> str:
+        """CreateBucket's storage work: ``claim_bucket_name``, then, if ``account``
+        holds the name, ``create_bucket``. The owner of the name (another account's:
+        nothing was made); ``BucketAlreadyOwned``. A bucket this call could not make
+        does not keep a name it claimed."""
+        raise _missing("create_registered_bucket")
+
+    async def delete_registered_bucket(self, account: str, bucket: str) -> None:
+        """DeleteBucket's storage work: ``delete_bucket``, then ``release_bucket_name``."""
+        raise _missing("delete_registered_bucket")
+
     async def registered_bucket_names(self) -> dict[str, str]:
         """Every registered name and its owner (operators: ``s3swift buckets``)."""
         raise _missing("registered_bucket_names")

@@ -32,6 +32,16 @@ class MemoryStore(MemoryUploads):
         if self.registry.get(bucket) == account:
             del self.registry[bucket]
 
+    async def create_registered_bucket(self, account: str, bucket: str) -> str:
+        owner = await self.claim_bucket_name(bucket, account)
+        if owner == account:
+            await self.create_bucket(account, bucket)  # nothing else can fail here
+        return owner
+
+    async def delete_registered_bucket(self, account: str, bucket: str) -> None:
+        await self.delete_bucket(account, bucket)
+        await self.release_bucket_name(bucket, account)
+
     async def registered_bucket_names(self) -> dict[str, str]:
         return dict(self.registry)
 

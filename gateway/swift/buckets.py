@@ -82,11 +82,19 @@ class SwiftBuckets:
         return BucketInfo(name=bucket, owner=account)
 
     async def delete_bucket(self, account: str, bucket: str) -> None:
+        await self.drop_bucket_container(account, bucket)
+        await self.drop_bucket_leftovers(account, bucket)
+
+    async def drop_bucket_container(self, account: str, bucket: str) -> None:
+        """The first half of ``delete_bucket``: the container, if empty."""
         resp = await self.swift.request("DELETE", account, bucket)
         raise_for(resp, DELETE_BUCKET, bucket=bucket)
         resp.release()
-        # Uploads in progress and documents go with the bucket, as in S3; they would
-        # otherwise come back with a bucket of the same name. Best effort.
+
+    async def drop_bucket_leftovers(self, account: str, bucket: str) -> None:
+        """The second half of ``delete_bucket``, once the container is gone: uploads
+        in progress and documents go with the bucket, as in S3; they would otherwise
+        come back with a bucket of the same name. Best effort."""
         # Three independent cleanups: at once (each is at least one listing).
         results = await asyncio.gather(
             empty_and_drop(self.swift, account, uploads_container(bucket)),

@@ -15,6 +15,14 @@ name's empty claim container ``s3gw+claim+<name>`` in the registry account:
 (a claim whose winner died before recording it is taken over after
 ``RECORD_WAIT_SECONDS``). A release drops the claim container first, then the
 record, so a name is never free while its record still names an owner.
+
+CreateBucket and DeleteBucket (``create_registered_bucket``,
+``delete_registered_bucket``) overlap their registry requests with the
+bucket's own where the order does not matter: the winner of a claim records
+itself while its container is made (a container that cannot be made frees
+the name again; one made for a name that cannot be recorded is dropped), and
+a DeleteBucket reads the name's owner while the container goes, then frees
+the name while the bucket's leftovers go.
 """
 
 from __future__ import annotations
@@ -23,8 +31,8 @@ import asyncio
 import time
 from urllib.parse import quote, unquote
 
-from gateway.storage.errors import StoreUnavailable
-from gateway.swift.client import SwiftClient
+from gateway.storage.errors import BucketAlreadyOwned, StoreUnavailable
+from gateway.swift.buckets import SwiftBuckets
 from gateway.swift.outcomes import raise_for
 
 REGISTRY_CONTAINER = "s3gw+registry"
@@ -46,22 +54,73 @@ def owner_of_content_type(content_type: str) -> str | None:
     return unquote(content_type[len(_OWNER_TYPE):]) or None
 
 
-class SwiftRegistry:
-    """``Store``'s registry operations, in ``registry_account``."""
+class SwiftRegistry(SwiftBuckets):
+    """``Store``'s registry operations, in ``registry_account``, and the bucket
+    operations that go with them."""
 
-    swift: SwiftClient
     registry_account: str
 
     async def claim_bucket_name(self, bucket: str, account: str) -> str:
         owner = await self.bucket_name_owner(bucket)
         if owner is not None:
             return owner
+        if await self._claim(bucket):
+            await self._record_owner(bucket, account)
+            return account
+        return await self._winner_of(bucket, account)
+
+    async def create_registered_bucket(self, account: str, bucket: str) -> str:
+        owner = await self.bucket_name_owner(bucket)
+        if owner is None and await self._claim(bucket):
+            await self._create_claimed_bucket(account, bucket)
+            return account
+        if owner is None:  # another request holds the claim
+            owner = await self._winner_of(bucket, account)
+        # Re-created (or its container is missing: made again). A failure frees
+        # nothing: the name was not claimed here (another request may use it).
+        if owner == account:
+            await self.create_bucket(account, bucket)
+        return owner
+
+    async def _create_claimed_bucket(self, account: str, bucket: str) -> None:
+        """The record and the container at once, for a name this request claimed."""
+        recorded, created = await asyncio.gather(
+            self._record_owner(bucket, account), self.create_bucket(account, bucket),
+            return_exceptions=True)
+        if isinstance(created, BaseException) and not isinstance(created, BucketAlreadyOwned):
+            if not isinstance(recorded, BaseException):
+                await self._free_name(bucket)
+            raise created
+        if isinstance(recorded, BaseException):
+            if created is None:  # made for a name it cannot have: not a bucket
+                await self.drop_bucket_container(account, bucket)
+            raise recorded
+        if created is not None:  # a container the account already had: adopted
+            raise created
+
+    async def delete_registered_bucket(self, account: str, bucket: str) -> None:
+        owner, dropped = await asyncio.gather(
+            self.bucket_name_owner(bucket), self.drop_bucket_container(account, bucket),
+            return_exceptions=True)
+        if isinstance(dropped, BaseException):
+            raise dropped
+        cleanups = [self.drop_bucket_leftovers(account, bucket)]
+        if owner == account:
+            cleanups.append(self._free_name(bucket))
+        results = await asyncio.gather(*cleanups, return_exceptions=True)
+        for result in (owner, *results):
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _claim(self, bucket: str) -> bool:
+        """Whether this request created the name's claim container: the name is ours."""
         lock = await self.swift.request("PUT", self.registry_account, CLAIM_PREFIX + bucket)
         lock.release()
         raise_for(lock, {})
-        if lock.status == 201:  # this request created the claim: the name is ours
-            await self._record_owner(bucket, account)
-            return account
+        return lock.status == 201
+
+    async def _winner_of(self, bucket: str, account: str) -> str:
+        """The owner another claim records; taken over if it never does."""
         deadline = time.monotonic() + RECORD_WAIT_SECONDS
         while time.monotonic() < deadline:  # another claim: its winner records itself
             owner = await self.bucket_name_owner(bucket)
@@ -112,8 +171,11 @@ class SwiftRegistry:
         return owner_of_content_type(resp.headers.get("Content-Type") or "")
 
     async def release_bucket_name(self, bucket: str, account: str) -> None:
-        if await self.bucket_name_owner(bucket) != account:
-            return
+        if await self.bucket_name_owner(bucket) == account:
+            await self._free_name(bucket)
+
+    async def _free_name(self, bucket: str) -> None:
+        """The claim container first, then the record (see the module's docstring)."""
         lock = await self.swift.request("DELETE", self.registry_account, CLAIM_PREFIX + bucket)
         lock.release()
         raise_for(lock, {}, ok=(404, 409))

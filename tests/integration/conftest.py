@@ -30,6 +30,7 @@ import pytest
 import swiftclient.client
 from botocore.config import Config
 
+from tests.integration.bucket_pool import BucketPool
 from tests.integration.listing_support import fill_listing_bucket
 
 STARTUP_TIMEOUT = 90.0  # generous: CI machines may be busy
@@ -309,18 +310,22 @@ def create_credential(gateway_env: GatewayEnv, access_key: str | None = None,
                       account: str | None = None) -> tuple[str, str, str]:
     """Create an S3 key through ``s3swift credentials create``; returns (access, secret, account).
 
-    Defaults: a unique access key and secret, and a fresh unique account.
+    Defaults: a unique access key and secret, and a fresh unique account. The real
+    command, run in this process (``gateway.cli.main``): a subprocess per key would
+    spend most of its second on imports.
     """
+    from gateway.cli import main as s3swift
+
     suffix = uuid.uuid4().hex[:12]
     access_key = access_key or f"AK{suffix.upper()}"
     secret_key = secret_key or f"secret-{uuid.uuid4().hex}"
     account = account or f"AUTH_it{suffix}"
-    result = subprocess.run(
-        s3swift_command("credentials", "create", "--data-dir", str(gateway_env.data_dir),
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = s3swift(["credentials", "create", "--data-dir", str(gateway_env.data_dir),
                         "--access-key", access_key, "--secret-key", secret_key,
-                        "--account", account),
-        capture_output=True, text=True, timeout=60, check=False)
-    assert result.returncode == 0, f"credentials create failed:\n{result.stdout}{result.stderr}"
+                        "--account", account])
+    assert code == 0, f"credentials create failed:\n{out.getvalue()}{err.getvalue()}"
     return access_key, secret_key, account
 
 
@@ -383,44 +388,19 @@ def aws_cli(gateway_env: GatewayEnv, tmp_path: Path) -> Callable[..., subprocess
     return functools.partial(run_aws, gateway_env, tmp_path)
 
 
-def _fresh_bucket(client: Any) -> Iterator[str]:
-    """A new, uniquely named bucket, emptied and deleted afterwards."""
-    name = f"it-{uuid.uuid4().hex[:20]}"
-    client.create_bucket(Bucket=name)
-    yield name
-    _delete_bucket(client, name)
+@pytest.fixture(scope="session")
+def bucket_pool(s3_client: Any) -> BucketPool:
+    """Fresh buckets of the session's account, made in batches (``bucket_pool``)."""
+    return BucketPool(s3_client)
 
 
 @pytest.fixture
-def bucket(s3_client: Any) -> Iterator[str]:
-    """A fresh, uniquely named bucket; emptied and deleted afterwards."""
-    yield from _fresh_bucket(s3_client)
+def bucket(bucket_pool: BucketPool) -> str:
+    """A fresh, uniquely named bucket of its own; left for the session's Swift to take."""
+    return bucket_pool.take()
 
 
 @pytest.fixture
-def other_bucket(s3_client: Any) -> Iterator[str]:
+def other_bucket(bucket_pool: BucketPool) -> str:
     """A second fresh bucket, for tests between two buckets."""
-    yield from _fresh_bucket(s3_client)
-
-
-def _delete_bucket(client: Any, name: str) -> None:
-    """Best effort: delete the objects (a page per DeleteObjects, failures key by key),
-    then the bucket. Uploads are not aborted (each Abort waits out the gateway's
-    settle period): DeleteBucket drops the uploads in progress itself."""
-    def ignore(call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except Exception:  # cleanup must never mask the test's own result
-            return None
-
-    for page in ignore(lambda: list(client.get_paginator("list_objects_v2")
-                                    .paginate(Bucket=name))) or []:
-        keys = [item["Key"] for item in page.get("Contents", [])]
-        if not keys:
-            continue
-        result = ignore(lambda k=keys: client.delete_objects(
-            Bucket=name, Delete={"Objects": [{"Key": key} for key in k], "Quiet": True}))
-        left = keys if result is None else [error["Key"] for error in result.get("Errors", [])]
-        for key in left:
-            ignore(lambda k=key: client.delete_object(Bucket=name, Key=k))
-    ignore(lambda: client.delete_bucket(Bucket=name))
+    return bucket_pool.take()

@@ -47,6 +47,7 @@ def test_read_after_token_loss_renews_and_succeeds(gateway_env: GatewayEnv, buck
 
 def test_replayable_write_after_token_loss_succeeds(gateway_env: GatewayEnv,
                                                     bucket: str, s3_client: Any) -> None:
+    s3_client.head_bucket(Bucket=bucket)  # the bucket's owner is cached: no lookup first
     forget_swift_tokens(gateway_env)
     # CreateMultipartUpload's marker PUT has a body the gateway can send again.
     resp = rawhttp.send(gateway_env, "POST", f"/{bucket}/mp?uploads")
@@ -66,6 +67,9 @@ def test_streamed_upload_after_token_loss_is_503_and_stores_nothing(
         yield b"s" * 200_000
         yield b"t" * 1000
 
+    # The bucket's owner is cached (``gateway.authz.cache``): the upload itself is the
+    # first Swift request after the tokens are gone, not a lookup that renews them.
+    s3_client.head_bucket(Bucket=bucket)
     forget_swift_tokens(gateway_env)
     resp = requests.put(gateway_env.endpoint + path, data=body(), headers=headers, timeout=30)
     assert (resp.status_code, _error_code(resp)) == (503, "ServiceUnavailable"), resp.text
@@ -87,6 +91,7 @@ def test_streamed_upload_after_token_loss_is_503_and_stores_nothing(
 def test_sdk_upload_after_token_loss_succeeds(gateway_env: GatewayEnv, bucket: str,
                                               s3_client: Any) -> None:
     """boto3 retries the 503 of a refused first attempt on its own."""
+    s3_client.head_bucket(Bucket=bucket)  # the bucket's owner is cached: no lookup first
     forget_swift_tokens(gateway_env)
     s3_client.put_object(Bucket=bucket, Key="sdk", Body=b"b" * 10_000)
     assert s3_client.get_object(Bucket=bucket, Key="sdk")["Body"].read() == b"b" * 10_000
