@@ -56,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--with-s3api", action="store_true",
                         help="also run Swift's own s3api middleware in the proxy (for "
                              "benchmarks: endpoints.json then names its endpoint and key)")
+    parser.add_argument("--no-disk-sync", dest="disk_sync", action="store_false",
+                        help="the embedded Swift skips fsync: faster, but a machine crash "
+                             "may lose data (for throwaway data, e.g. the test suite)")
 
 
 class DataDirBusy(Exception):
@@ -255,7 +258,7 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
     # Blocking on purpose: nothing else runs yet, and a signal that arrives
     # meanwhile is delivered to ``stop`` once the loop resumes.
     embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True,
-                             s3api=args.with_s3api)
+                             s3api=args.with_s3api, disk_sync=args.disk_sync)
     swift = embedded.start()
     gateway = None
     try:

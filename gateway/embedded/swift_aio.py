@@ -106,7 +106,7 @@ class EmbeddedSwift:
     def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 1,
                  part_power: int = 8, log_level: str = "INFO",
                  startup_timeout: float = 60.0, die_with_parent: bool = False,
-                 s3api: bool = False) -> None:
+                 s3api: bool = False, disk_sync: bool = True) -> None:
         self.root = Path(data_dir).resolve()
         self.etc = self.root / "etc"
         self.srv = self.root / "srv"
@@ -123,6 +123,8 @@ class EmbeddedSwift:
         self.die_with_parent = die_with_parent and sys.platform.startswith("linux")
         # Swift's own s3api middleware in the proxy (benchmarks only).
         self.s3api = s3api
+        # False: the servers skip fsync (a throwaway Swift: the test suite's).
+        self.disk_sync = disk_sync
         self._children: list[_Child] = []
         self._endpoints: SwiftEndpoints | None = None
 
@@ -264,8 +266,9 @@ class EmbeddedSwift:
 
     def _server_command(self, section: str) -> list[str]:
         conf = self.etc / f"{section.split('-')[0]}-server.conf"
-        return [sys.executable, "-m", "gateway.embedded.swift_server", "serve",
-                str(conf), section, "--log-file", str(self.log_dir / f"{section}.log")]
+        command = [sys.executable, "-m", "gateway.embedded.swift_server", "serve",
+                   str(conf), section, "--log-file", str(self.log_dir / f"{section}.log")]
+        return command if self.disk_sync else [*command, "--no-disk-sync"]
 
     def _spawn(self, name: str, command: list[str]) -> None:
         out_path = self.log_dir / f"{name}.out"

@@ -22,6 +22,7 @@ import argparse
 import importlib
 import logging
 import logging.handlers
+import os
 import sys
 import time
 from pathlib import Path
@@ -64,7 +65,26 @@ def _route_logs_to_file(log_file: str) -> None:
     logs.ThreadSafeSysLogHandler = syslog_replacement  # type: ignore[assignment,misc]
 
 
-def run(conf_file: str, section: str, log_file: str) -> int:
+def _skip_disk_syncs() -> None:
+    """Make this Swift server's writes skip fsync (files and SQLite commits).
+
+    For a throwaway Swift only (the test suite's): a write costs no disk flush,
+    so a crash of the machine may lose what it stored.
+    """
+    import swift.common.db as swift_db
+
+    os.fsync = os.fdatasync = lambda _fd: None  # type: ignore[assignment]
+    connect = swift_db.get_db_connection
+
+    def unsynced_connection(*args: Any, **kwargs: Any) -> Any:
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA synchronous = OFF")
+        return conn
+
+    swift_db.get_db_connection = unsynced_connection
+
+
+def run(conf_file: str, section: str, log_file: str, disk_sync: bool = True) -> int:
     """Point Swift at the private swift.conf, then run ``section`` from ``conf_file``."""
     conf_path = Path(conf_file).resolve()
     import swift.common.utils as swift_utils
@@ -72,6 +92,8 @@ def run(conf_file: str, section: str, log_file: str) -> int:
     # Must precede any import of swift.common.constraints / storage_policy / wsgi.
     swift_utils.SWIFT_CONF_FILE = str(conf_path.parent / "swift.conf")
     _route_logs_to_file(log_file)
+    if not disk_sync:
+        _skip_disk_syncs()
 
     if section in WSGI_SERVERS:
         from swift.common.wsgi import run_wsgi
@@ -114,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("conf_file")
     serve.add_argument("section", choices=[*WSGI_SERVERS, *DAEMONS])
     serve.add_argument("--log-file", required=True)
+    serve.add_argument("--no-disk-sync", dest="disk_sync", action="store_false",
+                       help="skip fsync and SQLite syncs (a throwaway Swift, e.g. tests)")
     rings = commands.add_parser("rings", help="build the one-replica rings")
     rings.add_argument("etc_dir")
     rings.add_argument("--ip", default="127.0.0.1")
@@ -127,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "object": args.object_port}
         build_rings(args.etc_dir, args.ip, ports, args.part_power, args.device)
         return 0
-    return run(args.conf_file, args.section, args.log_file)
+    return run(args.conf_file, args.section, args.log_file, args.disk_sync)
 
 
 if __name__ == "__main__":
