@@ -153,7 +153,7 @@ class MemoryObjects(Store):
                                                      part_number=number, actual_part_count=1)
             if info.size == 0:
                 return None, info, whole
-            return (0, info.size - 1), replace(info, parts_count=1), whole
+            return (0, info.size - 1), info, whole  # no PartsCount: not multipart (AWS)
         if number > len(obj.parts):
             raise store.PartNumberNotSatisfiable(bucket=bucket, key=info.key, part_number=number)
         part = obj.parts[number - 1]

@@ -142,7 +142,9 @@ class SwiftReads(SwiftObjects):
 
 
 def _as_single_part(read: ObjectRead, number: int) -> None:
-    """A plain object read as ``partNumber=1``: all of it, as part 1 of 1."""
+    """A plain object read as ``partNumber=1``: all of it, as a 206 of the whole.
+
+    No ``x-amz-mp-parts-count``: S3 sends it for multipart objects only."""
     if number != 1:
         raise store.PartNumberNotSatisfiable(part_number=number, actual_part_count=1)
     length = read.length or 0
@@ -150,8 +152,3 @@ def _as_single_part(read: ObjectRead, number: int) -> None:
         return
     read.status = 206
     read.content_range = f"bytes 0-{length - 1}/{length}"
-    read.info = _with_parts(read.info, 1)
-
-
-def _with_parts(info: ObjectInfo, count: int) -> ObjectInfo:
-    return replace(info, parts_count=count)
