@@ -249,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
                         + " (default: all)")
     parser.add_argument("--small-ops", type=int,
                         help="small-object ops per side per round (overrides the mode's count)")
+    parser.add_argument("--policy-pairs", type=int,
+                        help="paired rounds of the policy workload (default: 30; --quick: 8)")
+    parser.add_argument("--policy-ops", type=int,
+                        help="PUTs (then GETs) per bucket per policy pair (default: 100)")
     parser.add_argument("--output", default=str(HERE / "results.json"),
                         help="where to write the JSON results (default: benchmarks/results.json)")
     parser.add_argument("--profile", metavar="DIR",
@@ -266,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**{**settings.__dict__, "small_ops": args.small_ops,
                                "small_max_seconds": max(settings.small_max_seconds,
                                                         args.small_ops / 10)})
+    for name in ("policy_pairs", "policy_ops"):
+        if getattr(args, name):
+            settings = Settings(**{**settings.__dict__, name: getattr(args, name)})
     only = tuple(w.strip() for w in args.only.split(",") if w.strip())
     unknown = set(only) - set(WORKLOADS)
     if unknown:
