@@ -191,6 +191,9 @@ def _figures(pairs: list[tuple[dict[str, Any], dict[str, Any]]], control: bool) 
     ratio = [policy["ops"] / policy["seconds"] / (plain["ops"] / plain["seconds"])
              for plain, policy in pairs]
     figures: dict[str, Any] = {"pairs": len(pairs), "control": control}
+    pressures = [r["cpu_pressure"] for pair in pairs for r in pair
+                 if r.get("cpu_pressure") is not None]
+    figures["cpu_pressure"] = round(statistics.mean(pressures), 3) if pressures else None
     for index, variant in enumerate(VARIANTS):
         figures[variant] = round(statistics.median(
             p[index]["ops"] / p[index]["seconds"] for p in pairs), 1)
@@ -253,12 +256,13 @@ def policy_lines(summary: dict[str, Any]) -> str:
                     f"{name} noise control (Swift's s3api evaluates no policy of ours; both "
                     f"buckets cost it the same): paired ratio 'policy'/plain, median of "
                     f"{f['pairs']} pairs {_range_text(f, 'ratio')}; a gateway's spread this "
-                    f"wide is the machine's, not the policy's")
+                    f"wide is the machine's, not the policy's (CPU pressure {f['cpu_pressure']})")
                 continue
             lines.append(
                 f"{name} throughput ratio policy/plain, median of {f['pairs']} pairs: "
                 f"{_range_text(f, 'ratio')} (target >= {TARGET}: {_verdict(f['ratio'])}; "
-                f"ops/s plain {f['plain']}, policy {f['policy']})")
+                f"ops/s plain {f['plain']}, policy {f['policy']}; CPU pressure "
+                f"{f['cpu_pressure']}: 0 = idle machine, 1 = oversubscribed)")
             if "cpu_ratio" in f:
                 lines.append(
                     f"{name} gateway CPU ms/request (/proc): plain "
