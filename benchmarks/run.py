@@ -14,8 +14,8 @@ gateways and s3api with the same client, interleaving the sides round by round:
   the p50 latency of listing 1,000 keys (``small.py``);
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
 * DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
-* small PUT/GET into a bucket with a bucket policy vs one without
-  (``bucket_policy.py``, gateways only);
+* small PUT/GET into a bucket with a bucket policy vs one without, in many
+  short pairs, s3api as the noise control (``bucket_policy.py``);
 * multipart: 1 GiB in 16 MiB parts at concurrency 4 vs segments + SLO manifest
   straight to Swift, and PUTs with x-amz-checksum-* headers vs without
   (``multipart.py``).
