@@ -46,6 +46,9 @@ class Settings:
     small_ops: int = 2000
     small_concurrency: int = 16
     small_max_seconds: float = 60.0
+    policy_pairs: int = 30  # short paired rounds (plain, policy) per side, ``--only policy``
+    policy_ops: int = 100  # PUTs (then GETs) per bucket per pair
+    policy_seconds: float = 170.0  # no new pair after this long: bounds the phase's wall time
     list_keys: int = 1000  # one ListObjectsV2 page of this many keys
     list_ops: int = 30  # sequential listings per side per round
     stream_size: int = 2 * 1024 * MiB
@@ -66,7 +69,7 @@ class Settings:
 # Counts are per side per round; the sides run back to back within each round.
 FULL = Settings(rounds=3, large_seq=6, large_conc=8, small_ops=600, small_max_seconds=15.0)
 QUICK = Settings(rounds=2, large_seq=3, large_conc=8, small_ops=200, small_max_seconds=8.0,
-                 list_ops=15,
+                 list_ops=15, policy_pairs=8, policy_seconds=60.0,
                  stream_size=256 * MiB, parallel_upload_size=4 * MiB,
                  multipart_size=256 * MiB, checksum_puts=3,
                  checksum_big=64 * MiB, checksum_big_puts=1, budget_seconds=20 * 60)

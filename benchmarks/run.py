@@ -14,8 +14,8 @@ gateways and s3api with the same client, interleaving the sides round by round:
   the p50 latency of listing 1,000 keys (``small.py``);
 * gateway memory: peak RSS while one 2 GiB object streams through each way;
 * DeleteObjects of 1,000 plain keys vs Swift's bulk delete (``delete_objects.py``);
-* small PUT/GET into a bucket with a bucket policy vs one without
-  (``bucket_policy.py``, gateways only);
+* small PUT/GET into a bucket with a bucket policy vs one without, in many
+  short pairs, s3api as the noise control (``bucket_policy.py``);
 * multipart: 1 GiB in 16 MiB parts at concurrency 4 vs segments + SLO manifest
   straight to Swift, and PUTs with x-amz-checksum-* headers vs without
   (``multipart.py``).
@@ -249,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
                         + " (default: all)")
     parser.add_argument("--small-ops", type=int,
                         help="small-object ops per side per round (overrides the mode's count)")
+    parser.add_argument("--policy-pairs", type=int,
+                        help="paired rounds of the policy workload (default: 30; --quick: 8)")
+    parser.add_argument("--policy-ops", type=int,
+                        help="PUTs (then GETs) per bucket per policy pair (default: 100)")
     parser.add_argument("--output", default=str(HERE / "results.json"),
                         help="where to write the JSON results (default: benchmarks/results.json)")
     parser.add_argument("--profile", metavar="DIR",
@@ -266,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(**{**settings.__dict__, "small_ops": args.small_ops,
                                "small_max_seconds": max(settings.small_max_seconds,
                                                         args.small_ops / 10)})
+    for name in ("policy_pairs", "policy_ops"):
+        if getattr(args, name):
+            settings = Settings(**{**settings.__dict__, name: getattr(args, name)})
     only = tuple(w.strip() for w in args.only.split(",") if w.strip())
     unknown = set(only) - set(WORKLOADS)
     if unknown:
