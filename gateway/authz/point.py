@@ -57,6 +57,7 @@ class RequestAccess:
     ownership: str = OBJECT_WRITER
     block: PublicAccessBlock = NOTHING_BLOCKED
     _verdicts: dict[tuple[str, str | None], PolicyVerdict] = field(default_factory=dict)
+    _conditions: Any = None  # the request's condition keys, built at the first verdict
 
     @property
     def acls_apply(self) -> bool:
@@ -67,12 +68,15 @@ class RequestAccess:
             return "default"
         memo = (operation, key)
         if memo not in self._verdicts:
+            if self._conditions is None:  # one request: the same keys for every check
+                self._conditions = self.port.conditions(self.request)
             request = self.port.request(self.principal, operation,
-                                        resource_arn(self.bucket, key), self.request)
+                                        resource_arn(self.bucket, key), self._conditions)
             verdict = self.policy.evaluate(request)
+            # Whether the policy is public matters only under RestrictPublicBuckets.
+            public = self.block.restrict_public_buckets and self.port.is_public(self.policy)
             self._verdicts[memo] = restricted_decision(  # type: ignore[assignment]
-                verdict, self.block, self.port.is_public(self.policy),
-                self.principal.account == self.account)
+                verdict, self.block, public, self.principal.account == self.account)
         return self._verdicts[memo]
 
     def allows(self, operation: str, object_acl: Acl | None = None,

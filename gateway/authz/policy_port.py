@@ -2,7 +2,7 @@
 point uses them: the one place that reaches ``gateway.policy``.
 
 ``PolicyPort`` is the small interface the point needs (parse a stored policy,
-build the ``PolicyRequest`` of a request); ``connect_policy`` gives the policy
+build a request's condition keys once and the ``PolicyRequest`` of each check); ``connect_policy`` gives the policy
 package behind it (``parse_policy``, ``PolicyRequest``, ``actions.ACTIONS``,
 ``context.request_conditions``).
 """
@@ -28,8 +28,10 @@ class PolicyPort(Protocol):
 
     def parse(self, text: str, bucket: str) -> BucketPolicy: ...
 
+    def conditions(self, s3_request: Any) -> Any: ...
+
     def request(self, principal: Principal, operation: str, resource: str,
-                s3_request: Any) -> Any: ...
+                conditions: Any) -> Any: ...
 
     def is_public(self, policy: BucketPolicy) -> bool: ...
 
@@ -40,12 +42,15 @@ class _PolicyPackage:
     def parse(self, text: str, bucket: str) -> BucketPolicy:
         return parse_policy(text, bucket)
 
+    def conditions(self, s3_request: Any) -> Any:
+        return request_conditions(s3_request)
+
     def request(self, principal: Principal, operation: str, resource: str,
-                s3_request: Any) -> Any:
+                conditions: Any) -> Any:
         return PolicyRequest(
             principal_account=principal.account, principal_canonical_id=principal.canonical_id,
             action=ACTIONS.get(operation, f"s3:{operation}"), resource=resource,
-            conditions=request_conditions(s3_request))
+            conditions=conditions)
 
     def is_public(self, policy: BucketPolicy) -> bool:
         return is_public(policy)  # type: ignore[arg-type]
