@@ -14,9 +14,10 @@ from gateway.handlers.acl import with_object_acl
 from gateway.handlers.multipart_common import part_number_query
 from gateway.handlers.object_headers import (
     check_key, new_object, response_overrides, s3_read_headers)
+from gateway.relay import send_object_body
 from gateway.s3request import S3Request
 from gateway.storage.etags import etag_matches
-from gateway.storage.errors import NotModified, ReadInterrupted, StoreError
+from gateway.storage.errors import NotModified, StoreError
 from gateway.storage.records import NewObject, ObjectInfo, ReadOptions, WriteConditions
 
 log = logging.getLogger("gateway")
@@ -138,16 +139,8 @@ async def _get_or_head(req: S3Request, method: str) -> web.StreamResponse:
         if read.length is not None:
             out.content_length = read.length
         await out.prepare(req.http)
-        if method == "GET":
-            try:
-                async for chunk in read.body:
-                    await out.write(chunk)
-            except (ReadInterrupted, ConnectionError):
-                # Headers are gone already: all that is left is to cut the
-                # connection, so the client sees a short body, not a wrong one.
-                if req.http.transport is not None:
-                    req.http.transport.close()
-                return out
+        if method == "GET" and not await send_object_body(req.http, out, read):
+            return out  # cut half way: the client sees a short body, not a wrong one
         await out.write_eof()
         return out
 

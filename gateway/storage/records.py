@@ -132,6 +132,21 @@ class ReadOptions:
     with_body: bool = True  # False: a HEAD
 
 
+@dataclass(frozen=True)
+class SocketBody:
+    """The rest of a read's body, to be moved by the kernel (GET's zero-copy relay).
+
+    ``head`` is what the backend had already read; ``remaining`` more bytes
+    arrive on the socket ``fd``. Nothing else reads that connection any more,
+    and it is closed, not reused, when the read is released.
+    """
+
+    head: bytes
+    fd: int
+    remaining: int
+    read_timeout: float | None
+
+
 @dataclass
 class ObjectRead:
     """An open object read: its record, what part of it ``body`` streams, the body.
@@ -139,7 +154,9 @@ class ObjectRead:
     ``status`` 200 (whole) or 206 (a range or part: ``content_range``).
     ``checksum``: with ``ReadOptions.checksum_mode``, the checksum of what is
     returned (the object's, or the part's), never one of a partial range.
-    Call ``release`` when done (``async with`` does it).
+    Call ``release`` when done (``async with`` does it). ``take_socket``, where
+    the backend offers it, hands the rest of the body over as a ``SocketBody``
+    (``body`` is then not to be read); it answers None when it cannot.
     """
 
     info: ObjectInfo
@@ -149,6 +166,7 @@ class ObjectRead:
     body: Body
     release: Callable[[], None] | None = None
     checksum: Checksum | None = None
+    take_socket: Callable[[], SocketBody | None] | None = None
 
     async def __aenter__(self) -> ObjectRead:  # noqa: PYI034
         return self

@@ -88,6 +88,11 @@ class SwiftClient:
                                      keystone=keystone)
         self._body_errors = body_errors
 
+    @property
+    def read_timeout_seconds(self) -> float:
+        """How long a response body may stay silent (aiohttp's ``sock_read``)."""
+        return self._config.timeout_seconds
+
     @classmethod
     def create_session(cls, config: SwiftConfig) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(

@@ -12,7 +12,7 @@ HEAD per part.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
 import aiohttp
@@ -21,7 +21,8 @@ from gateway.checksums import Checksum
 from gateway.swift.multipart_layout import listed_part_checksum
 from gateway.storage import errors as store
 from gateway.storage.etags import etag_matches
-from gateway.storage.records import ObjectInfo, ObjectRead, PartsPage, ReadOptions
+from gateway.storage.records import (
+    ObjectInfo, ObjectRead, PartsPage, ReadOptions, SocketBody)
 from gateway.swift.codec import object_info
 from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
@@ -50,6 +51,33 @@ async def _streamed(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
             yield chunk
     except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
         raise store.ReadInterrupted("Swift stopped sending the body") from exc
+
+
+def _socket_taker(resp: aiohttp.ClientResponse, length: int,
+                  read_timeout: float) -> Callable[[], SocketBody | None]:
+    """``ObjectRead.take_socket`` for a Swift response with a Content-Length.
+
+    What aiohttp already read goes first; then its connection stops reading
+    (which also drops aiohttp's read timer: the relay keeps its own), and the
+    rest is on the socket. aiohttp's parser never sees that rest, so the
+    connection cannot go back to the pool: released, it is closed."""
+    def take() -> SocketBody | None:
+        connection = resp.connection
+        if connection is None or connection.transport is None or connection.protocol is None:
+            return None
+        transport = connection.transport
+        sock = transport.get_extra_info("socket")
+        if sock is None or transport.get_extra_info("ssl_object") is not None:
+            return None  # only plain TCP: TLS bytes need decrypting in user space
+        try:
+            head = resp.content.read_nowait()
+        except (RuntimeError, aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            # a failed read: the iterator path reports it
+            return None
+        connection.protocol.pause_reading()
+        return SocketBody(head=head, fd=sock.fileno(), remaining=length - len(head),
+                          read_timeout=read_timeout)
+    return take
 
 
 class SwiftReads(SwiftObjects):
@@ -105,6 +133,9 @@ class SwiftReads(SwiftObjects):
                           length=int(length_header) if length_header is not None else None,
                           content_range=resp.headers.get("Content-Range"),
                           body=_streamed(resp), release=resp.release)
+        if read.length is not None and options.with_body:
+            read.take_socket = _socket_taker(resp, read.length,
+                                             self.swift.read_timeout_seconds)
         if number is not None and info.parts_count is None:
             _as_single_part(read, number)
         if options.checksum_mode:

@@ -1,0 +1,69 @@
+"""A GetObject body from the store to the client: by the kernel when it can, in chunks otherwise.
+
+A body of 1 MiB or more, with a known length, over plain TCP on both sides,
+goes by ``splice`` (``gateway.zerocopy``): the bytes never enter Python. That
+costs the store's connection (it is closed after, not pooled: its HTTP parser
+never saw the body), which a smaller body would not pay back. Everything else
+(TLS on either side, a backend without sockets, chunked answers) goes through
+the body iterator as before. Either way, a body that stops half way cuts the
+client's connection: its head is gone, so a short body is all S3 can show.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway import zerocopy
+from gateway.storage.errors import ReadInterrupted
+from gateway.storage.records import ObjectRead, SocketBody
+
+SPLICE_FROM = 1 << 20
+
+
+async def send_object_body(request: web.Request, out: web.StreamResponse,
+                           read: ObjectRead) -> bool:
+    """Send ``read``'s body after ``out``'s (prepared) head; False if it was cut."""
+    try:
+        sink_fd = _splice_sink(request, read)
+        socket_body = read.take_socket() if sink_fd is not None and read.take_socket else None
+        if socket_body is None:
+            async for chunk in read.body:
+                await out.write(chunk)
+        else:
+            await _splice(request, out, socket_body, sink_fd)  # type: ignore[arg-type]
+    except (ReadInterrupted, ConnectionError):
+        if request.transport is not None:
+            request.transport.close()
+        return False
+    return True
+
+
+def _splice_sink(request: web.Request, read: ObjectRead) -> int | None:
+    """The client's socket, if this body may be spliced into it."""
+    if read.take_socket is None or read.length is None or read.length < SPLICE_FROM:
+        return None
+    transport = request.transport
+    if transport is None or transport.is_closing() or not zerocopy.available():
+        return None
+    if transport.get_extra_info("ssl_object") is not None:
+        return None
+    sock = transport.get_extra_info("socket")
+    return sock.fileno() if sock is not None else None
+
+
+async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBody,
+                  sink_fd: int) -> None:
+    await out.write(body.head)  # the response head goes with it, even when empty
+    transport = request.transport
+    assert transport is not None
+    if transport.get_write_buffer_size():
+        # Our bytes must not overtake what aiohttp still queues: wait for none.
+        low, high = transport.get_write_buffer_limits()
+        transport.set_write_buffer_limits(high=0, low=0)
+        try:
+            await request.writer.drain()
+        finally:
+            transport.set_write_buffer_limits(high=high, low=low)
+    moved = await zerocopy.splice_between(body.fd, sink_fd, body.remaining,
+                                          read_timeout=body.read_timeout)
+    request.writer.output_size += moved  # the access log's and metrics' bytes out

@@ -1,0 +1,167 @@
+"""Socket to socket without the bytes entering Python: Linux ``splice`` through a pipe.
+
+A large GET's body needs no check in transit, so the kernel can move it from
+Swift's connection to the client's: no ``recv`` into a Python buffer, no
+parser copy, no ``send`` from one (issue 13's relay profile: copies and the
+per-chunk Python work were most of the gateway's CPU per MiB).
+
+Both descriptors belong to asyncio transports (the caller paused the source
+transport's reading and drained the sink transport's buffer), and asyncio
+refuses to watch a descriptor a transport owns, so the waits are on ``dup()``s.
+No aiohttp here: the caller hands two sockets and a length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import socket
+
+# The pipe between the two sockets: 1 MiB (Linux's default unprivileged limit,
+# /proc/sys/fs/pipe-max-size) means few syscalls per MiB; 64 KiB if refused.
+PIPE_BYTES = 1 << 20
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+# Wake on the source once this much is queued (or the body's last bytes are):
+# Swift sends in 64 KiB writes, so waking per burst would cost 16 waits per MiB.
+WAKE_BYTES = 256 << 10
+_FLAGS = getattr(os, "SPLICE_F_MOVE", 1) | getattr(os, "SPLICE_F_NONBLOCK", 2)
+
+
+def available() -> bool:
+    """Whether this platform has ``splice`` (Linux, Python 3.10+)."""
+    return hasattr(os, "splice")
+
+
+class SourceEnded(ConnectionError):
+    """The source closed (or failed) before the promised length arrived."""
+
+
+async def splice_between(source_fd: int, sink_fd: int, length: int, *,
+                         read_timeout: float | None) -> int:
+    """Move exactly ``length`` bytes from ``source_fd`` to ``sink_fd``; return it.
+
+    ``SourceEnded`` if the source stops early or is silent for ``read_timeout``
+    seconds; the sink's errors (``ConnectionResetError``, ``BrokenPipeError``)
+    as they come. Either way the bytes already moved are gone: the caller cuts
+    both connections.
+    """
+    pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    source = sink = -1
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe_in, _F_SETPIPE_SZ, PIPE_BYTES)
+        source, sink = os.dup(source_fd), os.dup(sink_fd)
+        return await _Mover(source, sink, pipe_in, pipe_out, read_timeout).run(length)
+    finally:
+        for fd in (pipe_out, pipe_in, source, sink):
+            if fd >= 0:
+                os.close(fd)
+
+
+class _Mover:
+    """One splice: source -> pipe -> sink until ``length``, waking only when a
+    socket is ready. The source wakes it once ``WAKE_BYTES`` are queued
+    (``SO_RCVLOWAT``), not per 64 KiB packet burst; one watchdog timer, not one
+    per wait, ends a wait on a source silent for ``read_timeout``."""
+
+    def __init__(self, source: int, sink: int, pipe_in: int, pipe_out: int,
+                 read_timeout: float | None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._source, self._sink = source, sink
+        self._pipe_in, self._pipe_out = pipe_in, pipe_out
+        self._read_timeout = read_timeout
+        self._waiter: asyncio.Future[None] | None = None
+        self._waiting_on_source = False
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._waiting_since = 0.0
+        self._lowat = 0
+
+    async def run(self, length: int) -> int:
+        if self._read_timeout is not None:
+            self._watchdog = self._loop.call_later(self._read_timeout, self._watch)
+        try:
+            moved = 0
+            while moved < length:
+                count = await self._fill(min(length - moved, PIPE_BYTES))
+                await self._empty(count)
+                moved += count
+            return moved
+        finally:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+
+    def _watch(self) -> None:
+        """A wait on the source that has lasted ``read_timeout``: fail it."""
+        assert self._read_timeout is not None
+        next_look = self._read_timeout
+        waiter = self._waiter
+        if self._waiting_on_source and waiter is not None and not waiter.done():
+            silent = self._loop.time() - self._waiting_since
+            if silent >= self._read_timeout:
+                waiter.set_exception(SourceEnded("the source went silent"))
+            else:
+                next_look = self._read_timeout - silent
+        self._watchdog = self._loop.call_later(next_look, self._watch)
+
+    async def _fill(self, most: int) -> int:
+        """Up to ``most`` bytes from the source into the (empty) pipe, at least one."""
+        self._wake_at(min(most, WAKE_BYTES))
+        while True:
+            try:
+                count = os.splice(self._source, self._pipe_in, most, flags=_FLAGS)
+            except BlockingIOError:
+                await self._ready(self._source, reading=True)
+                continue
+            except OSError as exc:
+                raise SourceEnded(f"the source failed: {exc.strerror}") from exc
+            if count == 0:
+                raise SourceEnded("the source closed early")
+            return count
+
+    def _wake_at(self, count: int) -> None:
+        if count != self._lowat:
+            with contextlib.suppress(OSError):
+                _set_rcvlowat(self._source, count)
+            self._lowat = count
+
+    async def _empty(self, count: int) -> None:
+        """All ``count`` bytes in the pipe out to the sink."""
+        while count:
+            try:
+                count -= os.splice(self._pipe_out, self._sink, count, flags=_FLAGS)
+            except BlockingIOError:
+                await self._ready(self._sink, reading=False)
+
+    async def _ready(self, fd: int, *, reading: bool) -> None:
+        loop = self._loop
+        self._waiter = waiter = loop.create_future()
+        self._waiting_on_source = reading
+        if reading:
+            self._waiting_since = loop.time()
+        if reading:
+            loop.add_reader(fd, _wake, waiter)
+        else:
+            loop.add_writer(fd, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if reading:
+                loop.remove_reader(fd)
+            else:
+                loop.remove_writer(fd)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _set_rcvlowat(fd: int, count: int) -> None:
+    sock = socket.socket(fileno=fd)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, count)
+    finally:
+        sock.detach()

@@ -1,0 +1,84 @@
+"""Large GetObject bodies go Swift socket -> client socket by the kernel (``gateway.relay``).
+
+What a client sees must not change: the exact bytes and ranges, keep-alive
+framing that lets the next request on the connection work, the access log's
+byte count, and a cut connection (not a wrong body) when Swift stops half way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from tests.integration import rawhttp
+from tests.integration.ops_support import access_lines
+from tests.integration.s3_support import segments
+
+SIZE = (3 << 20) + 12345  # over the 1 MiB splice threshold, not a round number
+
+
+def _get_on(sock: socket.socket, env: Any, path: str,
+            headers: dict[str, str] | None = None) -> tuple[bytes, bytes]:
+    """One signed GET on an open connection: (response head, exactly its body)."""
+    signed = rawhttp.sign_v4("GET", env.endpoint + path, env.access_key, env.secret_key,
+                             env.region, headers=headers)
+    sock.sendall(rawhttp.raw_head("GET", path, {"Host": f"127.0.0.1:{env.port}",
+                                                **(headers or {}), **signed}))
+    data = rawhttp.read_response_head(sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        body += chunk
+    return head, body
+
+
+def test_large_bodies_and_ranges_arrive_whole_and_the_connection_stays_usable(
+        gateway_env: Any, dev_process: Any, s3_client: Any, bucket: str) -> None:
+    data = os.urandom(SIZE)
+    s3_client.put_object(Bucket=bucket, Key="big", Body=data)
+    s3_client.put_object(Bucket=bucket, Key="small", Body=b"after")
+    with rawhttp.open_socket(gateway_env) as sock:
+        head, body = _get_on(sock, gateway_env, f"/{bucket}/big")
+        assert head.startswith(b"HTTP/1.1 200") and body == data
+        head, body = _get_on(sock, gateway_env, f"/{bucket}/big",
+                             {"Range": "bytes=1000-2100999"})
+        assert head.startswith(b"HTTP/1.1 206") and body == data[1000:2101000]
+        assert b"Content-Range: bytes 1000-2100999/" + str(SIZE).encode() in head
+        head, body = _get_on(sock, gateway_env, f"/{bucket}/small")  # same connection
+        assert head.startswith(b"HTTP/1.1 200") and body == b"after"
+    got = s3_client.get_object(Bucket=bucket, Key="big")
+    assert got["Body"].read() == data
+    request_id = got["ResponseMetadata"]["RequestId"]
+    line = access_lines(dev_process.data_dir / "dev.stderr", {request_id})[request_id]
+    assert line["bytes_out"] >= SIZE  # counted though the bytes never passed Python
+
+
+def test_swift_stopping_half_way_cuts_the_client_connection(
+        gateway_env: Any, s3_client: Any, swift_conn: Any, bucket: str) -> None:
+    first, second = os.urandom(5 << 20), os.urandom(2 << 20)
+    upload_id = s3_client.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    parts = [s3_client.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id,
+                                   PartNumber=number, Body=chunk)
+             for number, chunk in enumerate((first, second), 1)]
+    s3_client.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": p["ETag"]}
+                                   for n, p in enumerate(parts, 1)]})
+    names = segments(swift_conn, bucket)
+    assert len(names) == 2
+    swift_conn.delete_object(bucket + "+segments", sorted(names)[-1])  # behind the gateway
+
+    with rawhttp.open_socket(gateway_env) as sock:
+        head, body = _get_on(sock, gateway_env, f"/{bucket}/mp")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert f"Content-Length: {len(first) + len(second)}".encode() in head
+        assert len(body) < len(first) + len(second)  # short: the connection was cut
+        assert body == (first + second)[:len(body)]  # and never a wrong byte
+        assert sock.recv(1) == b""
+    assert s3_client.head_object(Bucket=bucket, Key="mp")["ContentLength"] == \
+        len(first) + len(second)  # the gateway serves on
