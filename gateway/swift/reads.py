@@ -12,6 +12,9 @@ HEAD per part.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -28,6 +31,7 @@ from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.parts import list_parts_of, parts_page
 
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
 GET_OBJECT: OutcomeMap = {
     404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
 
@@ -75,6 +79,11 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
             # a failed read: the iterator path reports it
             return None
         connection.protocol.pause_reading()
+        # Closed with a reset once the body is through (every byte was read by
+        # then): a normal close would leave a TIME_WAIT per large GET, and at a
+        # few hundred a second those use up the ports towards one Swift proxy.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
         return SocketBody(head=head, fd=sock.fileno(), remaining=length - len(head),
                           read_timeout=read_timeout)
     return take
