@@ -32,6 +32,9 @@ from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.parts import list_parts_of, parts_page
 
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
+# What aiohttp may hold beyond its reader's count: the rest of one socket read
+# (asyncio reads up to 256 KiB) that its parser kept back at the high-water mark.
+_MAY_BE_HELD_BACK = 256 << 10
 GET_OBJECT: OutcomeMap = {
     404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
 
@@ -61,24 +64,29 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
                   read_timeout: float) -> Callable[[], SocketBody | None]:
     """``ObjectRead.take_socket`` for a Swift response with a Content-Length.
 
-    What aiohttp already read goes first; then its connection stops reading
-    (which also drops aiohttp's read timer: the relay keeps its own), and the
-    rest is on the socket. aiohttp's parser never sees that rest, so the
+    The connection stops reading from its socket first (which also drops
+    aiohttp's read timer: the relay keeps its own); then everything aiohttp
+    already took off the socket is collected: its reader's buffer and what its
+    parser held back at the reader's high-water mark (each drain re-feeds it).
+    The rest is on the socket. aiohttp's parser never sees that rest, so the
     connection cannot go back to the pool: released, it is closed."""
     def take() -> SocketBody | None:
         connection = resp.connection
         if connection is None or connection.transport is None or connection.protocol is None:
             return None
-        transport = connection.transport
+        transport, protocol = connection.transport, connection.protocol
         sock = transport.get_extra_info("socket")
         if sock is None or transport.get_extra_info("ssl_object") is not None:
             return None  # only plain TCP: TLS bytes need decrypting in user space
+        if length - resp.content.total_bytes <= _MAY_BE_HELD_BACK:
+            return None  # the body may be whole already: aiohttp would pool the connection
+        protocol.pause_reading()
         try:
-            head = resp.content.read_nowait()
+            head = _held_bytes(resp.content)
         except (RuntimeError, aiohttp.ClientError, OSError, asyncio.TimeoutError):
-            # a failed read: the iterator path reports it
-            return None
-        connection.protocol.pause_reading()
+            return None  # a failed read: the iterator path reports it
+        finally:
+            protocol.pause_reading()  # a drain resumes reading: no socket read happened yet
         # Closed with a reset once the body is through (every byte was read by
         # then): a normal close would leave a TIME_WAIT per large GET, and at a
         # few hundred a second those use up the ports towards one Swift proxy.
@@ -87,6 +95,14 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
         return SocketBody(head=head, fd=sock.fileno(), remaining=length - len(head),
                           read_timeout=read_timeout)
     return take
+
+
+def _held_bytes(content: aiohttp.StreamReader) -> bytes:
+    """Every body byte aiohttp holds, without reading the socket (no await)."""
+    parts = []
+    while chunk := content.read_nowait():
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class SwiftReads(SwiftObjects):
