@@ -28,6 +28,12 @@ def escape(text: str) -> str:
     return _NEEDS_ESCAPE.sub(_escape_char, text)
 
 
+def all_literal(texts: list[str]) -> bool:
+    """Whether ``escape`` would leave every one of ``texts`` as it is: one scan
+    for a whole listing page instead of one ``escape`` call per field."""
+    return _NEEDS_ESCAPE.search("".join(texts)) is None
+
+
 class XMLWriter:
     """Builds an S3 response document element by element."""
 
@@ -53,6 +59,11 @@ class XMLWriter:
         """Markup built by the caller, every text in it already ``escape``d (hot
         loops such as a 1,000-key listing write one string per entry)."""
         self._parts.append(xml)
+        return self
+
+    def fragments(self, xml: list[str]) -> XMLWriter:
+        """Several ``fragment``s at once."""
+        self._parts.extend(xml)
         return self
 
     def empty(self, name: str) -> XMLWriter:
