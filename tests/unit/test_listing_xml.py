@@ -19,7 +19,15 @@ from gateway.handlers.listing import _contents
 from gateway.storage.records import ListedObject, ObjectPage
 from gateway.swift.codec import listed_object
 from gateway.timefmt import iso_from_swift_listing
-from gateway.xml import XMLWriter, escape
+from gateway.xml import XMLWriter, all_literal, escape
+
+
+def reference_iso(value: str) -> str:
+    """``timefmt.iso_from_swift_listing`` before its fast path."""
+    if not value:
+        return "1970-01-01T00:00:00.000Z"
+    date, _, fraction = value.partition(".")
+    return f"{date}.{(fraction + '000')[:3]}Z"
 
 
 def reference_contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str], str],
@@ -28,7 +36,7 @@ def reference_contents(doc: XMLWriter, page: ObjectPage, encode: Callable[[str],
     they were, inlined)."""
     for obj in page.objects:
         etag = escape(obj.etag.strip('"'))
-        fields = (f"<LastModified>{escape(iso_from_swift_listing(obj.last_modified))}"
+        fields = (f"<LastModified>{escape(reference_iso(obj.last_modified))}"
                   f"</LastModified><ETag>&quot;{etag}&quot;</ETag><Size>{obj.size}</Size>")
         doc.fragment(f"<Contents><Key>{escape(encode(obj.key))}</Key>{fields}")
         if owner is not None:
@@ -90,3 +98,18 @@ def test_multipart_etag_comes_from_the_content_type() -> None:
     assert (listed.etag, listed.size) == ("abc-2", 4096)
     assert listed_object(_entry("p", content_type="text/plain;s3gw_etag=")).etag == \
         "5d41402abc4b2a76b9719d911017c592"
+
+
+@pytest.mark.parametrize("value", [
+    "", "2026-12-02T11:45:12.123456", "2026-12-02T11:45:12.1", "2026-12-02T11:45:12.12",
+    "2026-12-02T11:45:12.123", "2026-12-02T11:45:12", "2026-12-02T11:45:12.123456.7",
+    "2026.12-02T11:45:12.123456", "2026-12-02T11:45:1.2345678", "garbage", "."])
+def test_listing_dates_as_before(value: str) -> None:
+    assert iso_from_swift_listing(value) == reference_iso(value)
+
+
+def test_all_literal_agrees_with_escape_on_every_character() -> None:
+    for code in [*range(0x10000), 0x10FFFF, 0x1F600]:
+        char = chr(code)
+        assert all_literal(["plain", char]) == (escape(char) == char), hex(code)
+    assert all_literal([]) and all_literal(["a", "b/c", "d-e_f.g~"])
