@@ -222,7 +222,7 @@ async def census(cluster: Cluster, trees: dict[str, Path]) -> str:
                     await gw.side.create_bucket(session)
                     await run_phase(gw.side, session, "put", ["census/warm"], small, large, 1)
                     for step in ("put", "put-expect", "get", "head", "delete", "put16",
-                                 "get16"):
+                                 "get16", "list"):
                         recorder.requests.clear()
                         key = "census/l" if step in LARGE_PHASES else "census/s"
                         if step == "put-expect":
@@ -232,6 +232,8 @@ async def census(cluster: Cluster, trees: dict[str, Path]) -> str:
                             async with session.put(url, data=small, headers=headers,
                                                    expect100=True) as resp:
                                 await resp.read()
+                        elif step == "list":  # census/warm and census/l by now
+                            await gw.side.list(session, "census/", 2)
                         else:
                             await run_phase(gw.side, session, step, [key], small, large, 1)
                         out.append(f"{name} {step}: {len(recorder.requests)} Swift request(s)")

@@ -11,7 +11,7 @@ from aiohttp import web
 from gateway import errors
 from gateway.authz.acl import Owner
 from gateway.s3request import S3Request
-from gateway.xml import XMLWriter
+from gateway.xml import XMLWriter, escape
 
 XML_CONTENT_TYPE = "application/xml"
 
@@ -28,9 +28,16 @@ def s3_etag(swift_etag: str | None) -> str:
     return f'"{value}"'
 
 
+def owner_fragment(owner: Owner, element: str = "Owner") -> str:
+    """An ``Owner`` (or ``Initiator``) as one escaped string: canonical id and
+    display name (a listing with ``fetch-owner`` repeats it per key)."""
+    return (f"<{element}><ID>{escape(owner.id)}</ID>"
+            f"<DisplayName>{escape(owner.name)}</DisplayName></{element}>")
+
+
 def owner_xml(doc: XMLWriter, owner: Owner, element: str = "Owner") -> None:
     """An ``Owner`` (or ``Initiator``): canonical id and display name."""
-    doc.start(element).element("ID", owner.id).element("DisplayName", owner.name).end(element)
+    doc.fragment(owner_fragment(owner, element))
 
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -60,7 +60,8 @@ from enum import Enum
 
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
 from gateway.swift.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, ETAG_PARAM, UPLOAD_ID_META,
+    content_type_with_etag,
     listed_part_checksum, marker_checksum, marker_content_type, marker_parties,
     part_content_type,
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
@@ -125,13 +126,21 @@ def _acl_of(headers: Mapping[str, str]) -> bytes | None:
     return value.encode() if value else None
 
 
+_ETAG_IN_CONTENT_TYPE = f";{ETAG_PARAM}="
+
+
 def listed_object(entry: Mapping[str, object]) -> ListedObject:
-    """An object of a Swift container listing (``format=json``)."""
-    multipart = split_etag_param(str(entry.get("content_type") or ""))[1]
-    etag = multipart or str(entry.get("hash") or "")
-    return ListedObject(key=str(entry["name"]), etag=etag.strip('"'),
-                        size=int(entry.get("bytes") or 0),  # type: ignore[call-overload]
-                        last_modified=str(entry.get("last_modified") or ""))
+    """An object of a Swift container listing (``format=json``).
+
+    A listing page decodes a thousand of these: the content type is split only
+    when it carries a multipart ETag, and the record is built positionally."""
+    etag = str(entry.get("hash") or "")
+    content_type = str(entry.get("content_type") or "")
+    if _ETAG_IN_CONTENT_TYPE in content_type:
+        etag = split_etag_param(content_type)[1] or etag
+    return ListedObject(str(entry["name"]), etag.strip('"'),
+                        int(entry.get("bytes") or 0),  # type: ignore[call-overload]
+                        str(entry.get("last_modified") or ""))
 
 
 def bucket_info(account: str, entry: Mapping[str, object]) -> BucketInfo:

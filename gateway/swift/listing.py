@@ -36,14 +36,17 @@ async def _grouped_by_swift(swift: SwiftClient, account: str, bucket: str,
     if query.delimiter:
         params["delimiter"] = query.delimiter
     entries = await container_listing(swift, account, bucket, params)
+    shown = entries[:query.max_keys]
     page = ObjectPage([], [], len(entries) > query.max_keys, "")
-    for entry in entries[:query.max_keys]:
+    objects, prefixes = page.objects, page.prefixes
+    for entry in shown:  # a thousand per page: nothing here that could be done once
         if "subdir" in entry:
-            page.prefixes.append(entry["subdir"])
-            page.last_name = entry["subdir"]
+            prefixes.append(entry["subdir"])
         else:
-            page.objects.append(listed_object(entry))
-            page.last_name = entry["name"]
+            objects.append(listed_object(entry))
+    if shown:
+        last = shown[-1]
+        page.last_name = last["subdir"] if "subdir" in last else last["name"]
     return page
 
 

@@ -64,7 +64,12 @@ class SwiftObjects(SwiftAclRecords):
         raise_for(resp, {}, bucket=bucket, key=key)
 
     async def delete_object(self, account: str, bucket: str, key: str) -> None:
-        if not await self._delete_if_multipart(account, bucket, key):  # with its segments
+        # Asked once, before the delete (as a PUT does): a bucket without multipart
+        # objects then costs one DELETE and no sweep task at all.
+        may_hold = self.caches.segments.known(account, bucket)
+        if may_hold is None:
+            may_hold = await self.at(account, bucket).may_hold_multipart()
+        if not (may_hold and await self._delete_if_multipart(account, bucket, key)):
             resp = await self.swift.request("DELETE", account, bucket, key)
             resp.release()
             if resp.status == 404:
@@ -72,7 +77,7 @@ class SwiftObjects(SwiftAclRecords):
             else:
                 raise_for(resp, {}, bucket=bucket, key=key)
         # Also what racing writers left (no-op in buckets without multipart objects).
-        await self.sweep_later(account, bucket, key)
+        await self.sweep_later(account, bucket, key, may_hold)
 
     async def sweep_later(self, account: str, bucket: str, key: str,
                           may_hold: bool | Awaitable[bool] | None = None) -> None:
@@ -90,9 +95,8 @@ class SwiftObjects(SwiftAclRecords):
         await self.background.start(sweep())
 
     async def _delete_if_multipart(self, account: str, bucket: str, key: str) -> bool:
-        """Delete a multipart object with its segments; False when it is not one."""
-        if not await self.at(account, bucket).may_hold_multipart():
-            return False
+        """Delete a multipart object with its segments; False when it is not one
+        (the caller knows that the bucket may hold multipart objects)."""
         head = await self.swift.request("HEAD", account, bucket, key)
         head.release()
         if head.status != 200 or head.headers.get(UPLOAD_ID_META) is None:

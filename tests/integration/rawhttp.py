@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import socket
 from collections.abc import Mapping
 from unittest import mock
@@ -103,3 +104,41 @@ def read_response_head(sock: socket.socket) -> bytes:
             break
         data += chunk
     return data
+
+
+def expect_put(env, path: str, body: bytes, secret: str | None = None,  # noqa: ANN001
+               extra: Mapping[str, str] | None = None) -> tuple[bytes, socket.socket]:
+    """Send the head of a signed PUT with ``Expect: 100-continue`` and no body yet:
+    (what the gateway answered first, the socket to send the body on)."""
+    headers = sign_v4("PUT", env.endpoint + path, env.access_key,
+                      secret or env.secret_key, env.region, body=body, headers=extra)
+    headers.update({"Content-Length": str(len(body)), "Expect": "100-continue",
+                    "Host": f"127.0.0.1:{env.port}"})
+    sock = open_socket(env)
+    sock.sendall(raw_head("PUT", path, headers))
+    return read_response_head(sock), sock
+
+
+def final_response(first: bytes, sock: socket.socket) -> bytes:
+    """After a ``100 Continue`` (``first``) and the body: the final response's head."""
+    rest = first.split(b"\r\n\r\n", 1)[1]
+    return rest if rest.startswith(b"HTTP/1.1") else read_response_head(sock)
+
+
+def read_body(head: bytes, sock: socket.socket) -> bytes:
+    """The body of a response whose head (with the body's first bytes) is ``head``."""
+    fields, _, body = head.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length:\s*(\d+)", fields)
+    while length is not None and len(body) < int(length.group(1)):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return body
+
+
+def headers_of(head: bytes) -> dict[str, str]:
+    """A response head's fields, names lower-cased."""
+    lines = head.partition(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")[1:]
+    return {name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from pathlib import Path
 from collections.abc import Callable
@@ -96,6 +97,15 @@ def wait_for_swift_request(env: Any, method: str, container: str, obj: str,
         if time.monotonic() > deadline:
             pytest.fail(f"Swift never finished {method} {container}/{obj}")
         time.sleep(0.05)
+
+
+def bucket_heads(env: Any, bucket: str) -> int:
+    """How many HEADs of container ``bucket`` clients of the proxy sent so far (the
+    proxy's own subrequests, logged with no client address, left out)."""
+    log = Path(env.data_dir) / "swift" / "log" / "proxy-server.log"
+    head = re.compile(rf" HEAD /v1/{env.swift_account}/{re.escape(quote(bucket))}( |%3F)")
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return sum(1 for line in lines if head.search(line) and "proxy-server: - -" not in line)
 
 
 def one_part_upload(s3_client: Any, bucket: str, key: str, body: bytes,

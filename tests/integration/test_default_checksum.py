@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 import swiftclient.client
 
+from tests.integration import rawhttp
 from tests.integration.checksum_support import crc32, crc64
 from tests.integration.conftest import (
     DevProcess, GatewayEnv, plain_s3_client_of, s3_client_of,
     swift_conn_of)
+from tests.integration.s3_support import bucket_heads, wait_for_swift_request
 from tests.integration.serve_support import gateway_with_settings
 
 MIB = 1024 * 1024
@@ -96,6 +98,41 @@ def test_client_checksum_is_kept_without_a_second_one(s3_client: Any, bucket: st
     assert head["ChecksumCRC32"] == crc32(SMALL) and "ChecksumCRC64NVME" not in head
     stored = swift_conn.head_object(bucket, "c")
     assert META not in stored and stored["x-object-meta-s3gw-checksum-crc32"] == crc32(SMALL)
+
+
+def test_expect_continue_reads_ahead_after_a_bucket_head(
+        dev: DevProcess, gateway_env: GatewayEnv, bucket: str, swift_conn: Any) -> None:
+    """With ``Expect: 100-continue`` a small body is still read before the PUT (its
+    CRC64NVME goes in the PUT's headers), so the gateway checks the bucket with a
+    HEAD first, then sends 100 as it reads: 100, then 200 and the stored checksum."""
+    heads = bucket_heads(gateway_env, bucket)
+    first, sock = rawhttp.expect_put(dev.env, f"/{bucket}/cont", SMALL)
+    with sock:
+        assert first.startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(SMALL)
+        final = rawhttp.final_response(first, sock)
+    assert final.startswith(b"HTTP/1.1 200")
+    assert rawhttp.headers_of(final)["x-amz-checksum-crc64nvme"] == crc64(SMALL)
+    stored, body = swift_conn.get_object(bucket, "cont")
+    assert body == SMALL and stored[META] == crc64(SMALL)
+    wait_for_swift_request(gateway_env, "PUT", bucket, "cont")
+    assert bucket_heads(gateway_env, bucket) == heads + 1
+
+
+@pytest.mark.parametrize("case", ["never-created", "container-gone"])
+def test_expect_continue_missing_bucket_refused_before_body(
+        dev: DevProcess, bucket: str, swift_conn: Any, case: str) -> None:
+    """NoSuchBucket before the client sends a byte (no 100): the bucket HEAD before
+    the read-ahead refuses a name never created, and a bucket whose container went
+    away behind the gateway's back (still in the name registry)."""
+    if case == "container-gone":
+        swift_conn.delete_container(bucket)
+    path = f"/{bucket}-nope/k" if case == "never-created" else f"/{bucket}/k"
+    head, sock = rawhttp.expect_put(dev.env, path, SMALL)
+    with sock:
+        assert head.startswith(b"HTTP/1.1 404")
+        assert b"connection: close" in head.lower()
+        assert b"<Code>NoSuchBucket</Code>" in rawhttp.read_body(head, sock)
 
 
 def upload_without_checksums(client: Any, bucket: str, key: str) -> tuple[str, list[dict], list]:

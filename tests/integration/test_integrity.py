@@ -5,18 +5,15 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import re
 import time
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import swiftclient.exceptions
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
-from tests.integration.s3_support import wait_for_swift_request
+from tests.integration.s3_support import bucket_heads, wait_for_swift_request
 
 
 def assert_not_in_swift(swift_conn: Any, bucket: str, key: str) -> None:
@@ -90,30 +87,10 @@ def test_gzip_body_stored_byte_for_byte(s3_client: Any, bucket: str, swift_conn:
     assert headers["content-encoding"] == "gzip"
 
 
-def _expect_put(env: Any, path: str, body: bytes, secret: str | None = None,
-                extra: dict[str, str] | None = None) -> tuple[bytes, Any]:
-    headers = rawhttp.sign_v4("PUT", env.endpoint + path, env.access_key,
-                              secret or env.secret_key, env.region, body=body, headers=extra)
-    headers.update({"Content-Length": str(len(body)), "Expect": "100-continue",
-                    "Host": f"127.0.0.1:{env.port}"})
-    sock = rawhttp.open_socket(env)
-    sock.sendall(rawhttp.raw_head("PUT", path, headers))
-    return rawhttp.read_response_head(sock), sock
-
-
-def _bucket_heads(env: Any, bucket: str) -> int:
-    """How many HEADs of container ``bucket`` clients of the proxy sent so far (the
-    proxy's own subrequests, logged with no client address, left out)."""
-    log = Path(env.data_dir) / "swift" / "log" / "proxy-server.log"
-    head = re.compile(rf" HEAD /v1/{env.swift_account}/{re.escape(quote(bucket))}( |%3F)")
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return sum(1 for line in lines if head.search(line) and "proxy-server: - -" not in line)
-
-
 def test_expect_continue_after_checks(gateway_env: Any, bucket: str, swift_conn: Any) -> None:
     body = b"continued body"
-    heads = _bucket_heads(gateway_env, bucket)
-    first, sock = _expect_put(gateway_env, f"/{bucket}/cont", body)
+    heads = bucket_heads(gateway_env, bucket)
+    first, sock = rawhttp.expect_put(gateway_env, f"/{bucket}/cont", body)
     with sock:
         assert first.startswith(b"HTTP/1.1 100 Continue")
         sock.sendall(body)
@@ -123,13 +100,13 @@ def test_expect_continue_after_checks(gateway_env: Any, bucket: str, swift_conn:
     assert swift_conn.get_object(bucket, "cont")[1] == body
     # Swift's proxy checked the bucket before its own 100: no HEAD of it first.
     wait_for_swift_request(gateway_env, "PUT", bucket, "cont")
-    assert _bucket_heads(gateway_env, bucket) == heads
+    assert bucket_heads(gateway_env, bucket) == heads
 
 
 def test_expect_continue_if_none_match_refused_before_body(
         gateway_env: Any, bucket: str, s3_client: Any) -> None:
     s3_client.put_object(Bucket=bucket, Key="taken", Body=b"first")
-    head, sock = _expect_put(gateway_env, f"/{bucket}/taken", b"never sent",
+    head, sock = rawhttp.expect_put(gateway_env, f"/{bucket}/taken", b"never sent",
                              extra={"If-None-Match": "*"})
     with sock:
         assert head.startswith(b"HTTP/1.1 412")
@@ -141,7 +118,7 @@ def test_expect_continue_if_none_match_refused_before_body(
 def test_expect_continue_refused_without_continue(gateway_env: Any, bucket: str, case: str) -> None:
     path = f"/{bucket}-nope/k" if case == "missing-bucket" else f"/{bucket}/k"
     secret = "wrong-secret" if case == "bad-signature" else None
-    head, sock = _expect_put(gateway_env, path, b"never sent", secret)
+    head, sock = rawhttp.expect_put(gateway_env, path, b"never sent", secret)
     with sock:
         assert not head.startswith(b"HTTP/1.1 100")
         status = b"404" if case == "missing-bucket" else b"403"
