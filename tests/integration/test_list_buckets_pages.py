@@ -3,14 +3,9 @@ Prefix and BucketRegion, and its paginator over an account of 1,000+ buckets."""
 
 from __future__ import annotations
 
-import http.client
-import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import boto3
 import pytest
@@ -19,6 +14,7 @@ from botocore.exceptions import ClientError
 from swift.common.utils import Timestamp
 
 from tests.integration.s3_support import error_message_of
+from tests.integration.swift_rows import merge_account_rows
 
 MANY = 1001  # just past the 1,000 of S3's old default quota
 
@@ -43,26 +39,6 @@ def create_containers(swift_admin_conn: Any, account: str, names: list[str]) -> 
         list(pool.map(create, [names[i::8] for i in range(8)]))
 
 
-# Swift's hash salts come from swift.conf, read at import: a process of its own.
-_NODE_OF = """
-import json, sys
-import swift.common.utils as utils
-utils.SWIFT_CONF_FILE = sys.argv[1] + "/swift.conf"
-from swift.common.ring import Ring
-part, nodes = Ring(sys.argv[1], ring_name="account").get_nodes(sys.argv[2])
-print(json.dumps([part, nodes[0], utils.hash_path(sys.argv[2])]))
-"""
-
-
-def _account_node(etc: Path, account: str) -> tuple[int, dict[str, Any], str]:
-    """The account server (its ring's device and partition) holding ``account``, and
-    the account's hash (its database's name there)."""
-    found = subprocess.run([sys.executable, "-c", _NODE_OF, str(etc), account],
-                           capture_output=True, text=True, timeout=60, check=True)
-    part, node, account_hash = json.loads(found.stdout)
-    return int(part), node, account_hash
-
-
 def list_in_account(env: Any, account: str, names: list[str]) -> None:
     """Rows of ``account``'s container listing, written into Swift's account server
     in one ``REPLICATE`` ``merge_items`` request, as an account replicator pushes rows.
@@ -72,21 +48,10 @@ def list_in_account(env: Any, account: str, names: list[str]) -> None:
     container-update PUT per row (what a container server sends) costs seconds
     more than the one batch. The account must exist already.
     """
-    part, node, account_hash = _account_node(Path(env.data_dir) / "swift" / "etc", account)
     stamp = Timestamp.now().internal
-    rows = [{"name": name, "put_timestamp": stamp, "delete_timestamp": "0",
-             "object_count": 0, "bytes_used": 0, "deleted": 0, "storage_policy_index": 0}
-            for name in names]
-    conn = http.client.HTTPConnection(node["ip"], node["port"], timeout=60)
-    try:
-        conn.request("REPLICATE", quote(f"/{node['device']}/{part}/{account_hash}"),
-                     body=json.dumps(["merge_items", rows, None]),
-                     headers={"Content-Type": "application/json"})
-        answer = conn.getresponse()
-        assert answer.status == 202, (answer.status, answer.read())
-        answer.read()
-    finally:
-        conn.close()
+    merge_account_rows(Path(env.data_dir) / "swift" / "etc", account, [
+        {"name": name, "put_timestamp": stamp, "delete_timestamp": "0", "object_count": 0,
+         "bytes_used": 0, "deleted": 0, "storage_policy_index": 0} for name in names])
 
 
 def test_paginator_walks_an_account_of_a_thousand_buckets(
