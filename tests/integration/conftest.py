@@ -303,7 +303,7 @@ def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
     lists it (building it costs more than all the listings): never write to it.
 
     Not deleted: nothing runs after it, and the session's Swift goes with the session
-    (emptying 1080 objects costs as long as writing them)."""
+    (most of its keys are listing rows only: ``listing_support.merge_rows``)."""
     return fill_listing_bucket(gateway_env, s3_client, swift_conn)
 
 

@@ -14,7 +14,6 @@ import boto3
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
 from swift.common.utils import Timestamp
 
 from tests.integration import rawhttp
