@@ -381,3 +381,19 @@ def bucket(bucket_pool: BucketPool) -> str:
 def other_bucket(bucket_pool: BucketPool) -> str:
     """A second fresh bucket, for tests between two buckets."""
     return bucket_pool.take()
+
+
+@pytest.fixture(scope="session")
+def _case_buckets() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def case_bucket(request: pytest.FixtureRequest, bucket_pool: BucketPool,
+                _case_buckets: dict[str, str]) -> str:
+    """One fresh bucket for all cases of a parametrized test, each of which asserts it
+    left the bucket as it found it (refused requests): a bucket per case costs more."""
+    test = request.node.nodeid.partition("[")[0]
+    if test not in _case_buckets:
+        _case_buckets[test] = bucket_pool.take()
+    return _case_buckets[test]
