@@ -13,7 +13,6 @@ import contextlib
 import functools
 import io
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -30,6 +29,7 @@ import pytest
 import swiftclient.client
 from botocore.config import Config
 
+from tests.integration.awscli_support import run_aws
 from tests.integration.bucket_pool import BucketPool
 from tests.integration.listing_support import fill_listing_bucket
 
@@ -303,7 +303,7 @@ def listing_bucket(gateway_env: GatewayEnv, s3_client: Any,
     lists it (building it costs more than all the listings): never write to it.
 
     Not deleted: nothing runs after it, and the session's Swift goes with the session
-    (emptying 1080 objects costs as long as writing them)."""
+    (most of its keys are listing rows only: ``listing_support.merge_rows``)."""
     return fill_listing_bucket(gateway_env, s3_client, swift_conn)
 
 
@@ -337,51 +337,26 @@ def make_credential(gateway_env: GatewayEnv) -> Callable[..., tuple[str, str, st
     return functools.partial(create_credential, gateway_env)
 
 
-@contextlib.contextmanager
-def _only_environment(variables: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` is exactly ``variables`` inside (tests run one at a time)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+@pytest.fixture(scope="session")
+def eu_gateway(gateway_env: GatewayEnv,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A second gateway set to eu-central-1 (S3's rules outside us-east-1), shared by
+    the modules about regions: each start of one costs more than their tests."""
+    from tests.integration.serve_support import gateway_with_settings
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-eu-central-1",
+                               {"S3SWIFT_SERVER_REGION": "eu-central-1"}) as gateway:
+        yield gateway
 
 
-def run_aws(env: GatewayEnv, home: Path, *args: str,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
-    """aws-cli (the venv's) against the gateway, isolated from any user configuration.
-
-    The real CLI, run in this process (``awscli.clidriver``, what the ``aws``
-    script calls): a subprocess per command would spend most of its second on
-    imports. Its environment is exactly the isolated one below while it runs.
-    """
-    from awscli.clidriver import create_clidriver
-
-    isolated = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "AWS_ACCESS_KEY_ID": env.access_key,
-        "AWS_SECRET_ACCESS_KEY": env.secret_key,
-        "AWS_DEFAULT_REGION": env.region,
-        "AWS_CONFIG_FILE": str(home / "no-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-        # Set by ``import awscli``: where the CLI finds its own models.
-        "AWS_DATA_PATH": os.environ.get("AWS_DATA_PATH", ""),
-    }
-    argv = ["--endpoint-url", env.endpoint, *args]
-    out, err = io.StringIO(), io.StringIO()
-    with _only_environment(isolated), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = create_clidriver().main(argv)
-    result = subprocess.CompletedProcess(["aws", *argv], code, out.getvalue(), err.getvalue())
-    if check:
-        assert result.returncode == 0, f"aws {' '.join(args)}:\n{result.stdout}{result.stderr}"
-    return result
+@pytest.fixture(scope="session")
+def eager_gateway(gateway_env: GatewayEnv,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A second gateway whose Complete and DeleteObjects start their response at once
+    (``complete_keepalive_seconds = 0``), shared by the modules that need it."""
+    from tests.integration.serve_support import gateway_with_settings
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-keepalive",
+                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as gateway:
+        yield gateway
 
 
 @pytest.fixture
@@ -406,3 +381,19 @@ def bucket(bucket_pool: BucketPool) -> str:
 def other_bucket(bucket_pool: BucketPool) -> str:
     """A second fresh bucket, for tests between two buckets."""
     return bucket_pool.take()
+
+
+@pytest.fixture(scope="session")
+def _case_buckets() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def case_bucket(request: pytest.FixtureRequest, bucket_pool: BucketPool,
+                _case_buckets: dict[str, str]) -> str:
+    """One fresh bucket for all cases of a parametrized test, each of which asserts it
+    left the bucket as it found it (refused requests): a bucket per case costs more."""
+    test = request.node.nodeid.partition("[")[0]
+    if test not in _case_buckets:
+        _case_buckets[test] = bucket_pool.take()
+    return _case_buckets[test]

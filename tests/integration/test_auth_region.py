@@ -6,7 +6,6 @@ S3 answers AuthorizationHeaderMalformed (header) or AuthorizationQueryParameters
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -17,8 +16,7 @@ from botocore.exceptions import ClientError
 from lxml import etree
 
 from tests.integration import rawhttp
-from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
-from tests.integration.serve_support import gateway_with_settings
+from tests.integration.conftest import DevProcess, s3_client_of
 
 
 def client_in(env: Any, region: str, **config: Any) -> Any:
@@ -76,18 +74,10 @@ def test_sigv2_needs_no_region(gateway_env: Any, bucket: str) -> None:
     assert v2.get_object(Bucket=bucket, Key="v2")["Body"].read() == b"v2"
 
 
-@pytest.fixture(scope="module")
-def eu_dev(gateway_env: GatewayEnv,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-eu-region",
-                               {"S3SWIFT_SERVER_REGION": "eu-central-1"}) as process:
-        yield process
-
-
-def test_configured_region_is_the_one_accepted(eu_dev: DevProcess) -> None:
-    assert eu_dev.env.region == "eu-central-1"
-    s3_client_of(eu_dev.env).list_buckets()  # signed for eu-central-1
+def test_configured_region_is_the_one_accepted(eu_gateway: DevProcess) -> None:
+    assert eu_gateway.env.region == "eu-central-1"
+    s3_client_of(eu_gateway.env).list_buckets()  # signed for eu-central-1
     with pytest.raises(ClientError) as info:
-        client_in(eu_dev.env, "us-east-1").list_buckets()
+        client_in(eu_gateway.env, "us-east-1").list_buckets()
     assert info.value.response["Error"]["Code"] == "AuthorizationHeaderMalformed"
     assert info.value.response["Error"]["Region"] == "eu-central-1"

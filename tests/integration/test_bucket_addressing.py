@@ -46,6 +46,19 @@ def upload(s3_client: Any, bucket: str) -> Iterator[str]:
     yield upload_id
 
 
+@pytest.fixture
+def case_upload(s3_client: Any, case_bucket: str) -> str:
+    """``upload`` in ``case_bucket``: made by the first case, found by the others (each
+    case asserts it is still the bucket's one upload, with part 1 only)."""
+    found = s3_client.list_multipart_uploads(Bucket=case_bucket).get("Uploads", [])
+    if found:
+        return str(found[0]["UploadId"])
+    upload_id = s3_client.create_multipart_upload(Bucket=case_bucket, Key="obj")["UploadId"]
+    s3_client.upload_part(Bucket=case_bucket, Key="obj", UploadId=upload_id, PartNumber=1,
+                          Body=b"secret part")
+    return str(upload_id)
+
+
 # --- encoded slashes -------------------------------------------------------------------
 
 
@@ -69,13 +82,13 @@ def test_put_with_encoded_slash_in_bucket_stores_nothing(gateway_env: Any, swift
     ("GET", "/key?uploadId=u"), ("DELETE", "/key?uploadId=u"),
 ])
 def test_every_operation_checks_the_decoded_bucket(gateway_env: Any, s3_client: Any,
-                                                   swift_conn: Any, bucket: str, method: str,
+                                                   swift_conn: Any, case_bucket: str, method: str,
                                                    suffix: str) -> None:
-    s3_client.put_object(Bucket=bucket, Key="sub/key", Body=b"data")
-    resp = rawhttp.send(gateway_env, method, f"/{bucket}%2Fsub{suffix}")
-    assert_error(resp, "InvalidBucketName", bucket_name=f"{bucket}/sub")
-    assert swift_names(swift_conn, bucket) == ["sub/key"]
-    assert f"{bucket}+uploads" not in [c["name"] for c in swift_conn.get_account()[1]]
+    s3_client.put_object(Bucket=case_bucket, Key="sub/key", Body=b"data")
+    resp = rawhttp.send(gateway_env, method, f"/{case_bucket}%2Fsub{suffix}")
+    assert_error(resp, "InvalidBucketName", bucket_name=f"{case_bucket}/sub")
+    assert swift_names(swift_conn, case_bucket) == ["sub/key"]
+    assert f"{case_bucket}+uploads" not in [c["name"] for c in swift_conn.get_account()[1]]
 
 
 def test_copy_source_with_encoded_slash_in_bucket(gateway_env: Any, s3_client: Any,
@@ -120,18 +133,19 @@ def test_legacy_bucket_names_made_in_swift_stay_usable(gateway_env: Any, s3_clie
     ("POST", "/{b}+segments/k?uploads"),
 ])
 def test_hidden_containers_are_not_buckets(gateway_env: Any, s3_client: Any, swift_conn: Any,
-                                           bucket: str, upload: str, method: str,
+                                           case_bucket: str, case_upload: str, method: str,
                                            path: str) -> None:
-    before = {c: swift_names(swift_conn, bucket + c) for c in ("+segments", "+uploads")}
-    resp = rawhttp.send(gateway_env, method, path.format(b=bucket, u=upload), body=b"planted"
-                        if method == "PUT" else b"")
-    name = path.format(b=bucket, u=upload)[1:].split("/")[0].split("?")[0]
+    before = {c: swift_names(swift_conn, case_bucket + c) for c in ("+segments", "+uploads")}
+    target = path.format(b=case_bucket, u=case_upload)
+    resp = rawhttp.send(gateway_env, method, target,
+                        body=b"planted" if method == "PUT" else b"")
+    name = target[1:].split("/")[0].split("?")[0]
     assert_error(resp, "InvalidBucketName", bucket_name=name.replace("%2B", "+"))
-    assert {c: swift_names(swift_conn, bucket + c) for c in before} == before
-    parts = s3_client.list_parts(Bucket=bucket, Key="obj", UploadId=upload)["Parts"]
+    assert {c: swift_names(swift_conn, case_bucket + c) for c in before} == before
+    parts = s3_client.list_parts(Bucket=case_bucket, Key="obj", UploadId=case_upload)["Parts"]
     assert [p["PartNumber"] for p in parts] == [1]
-    uploads = s3_client.list_multipart_uploads(Bucket=bucket)["Uploads"]
-    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("obj", upload)]
+    uploads = s3_client.list_multipart_uploads(Bucket=case_bucket)["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("obj", case_upload)]
 
 
 @pytest.mark.parametrize("suffix", ["+segments", "+uploads"])

@@ -1,30 +1,20 @@
 """Re-creating a bucket you own: 200 in us-east-1 (test_buckets.py), 409
-BucketAlreadyOwnedByYou in every other region, here a gateway set to eu-west-1."""
+BucketAlreadyOwnedByYou in every other region, here a gateway set to eu-central-1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.conftest import DevProcess, s3_client_of
 from tests.integration.s3_support import error_of
-from tests.integration.serve_support import gateway_with_settings
-
-
-@pytest.fixture(scope="module")
-def eu_gateway(gateway_env: GatewayEnv,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-eu-west-1",
-                               {"S3SWIFT_SERVER_REGION": "eu-west-1"}) as process:
-        yield process
 
 
 def test_recreating_your_bucket_outside_us_east_1(eu_gateway: DevProcess) -> None:
     client = s3_client_of(eu_gateway.env)
-    name = "recreate-eu-west-1"
-    location = {"LocationConstraint": "eu-west-1"}
+    name = "recreate-eu-central-1"
+    location = {"LocationConstraint": "eu-central-1"}
     client.create_bucket(Bucket=name, CreateBucketConfiguration=location)
     try:
         client.put_object(Bucket=name, Key="kept", Body=b"data")

@@ -505,9 +505,9 @@ def test_boto3_unsupported_operation(s3_client: Any, bucket: str) -> None:
     ("PUT", lambda b: "/"),
     ("DELETE", lambda b: "/"),
 ])
-def test_unknown_method_is_method_not_allowed(gateway_env: Any, bucket: str, method: str,
+def test_unknown_method_is_method_not_allowed(gateway_env: Any, case_bucket: str, method: str,
                                               path_of: Any) -> None:
-    response = signed_request(gateway_env, method, path_of(bucket))
+    response = signed_request(gateway_env, method, path_of(case_bucket))
     root = assert_xml_error(response, "MethodNotAllowed", 405)
     assert root.findtext("Method") == method
 
@@ -521,8 +521,9 @@ def test_unknown_method_is_method_not_allowed(gateway_env: Any, bucket: str, met
     lambda env, b: signed_request(env, "GET", "/", secret_key="wrong-secret"),
     lambda env, b: requests.get(env.endpoint + f"/{b}", timeout=30),  # anonymous
 ])
-def test_every_error_has_matching_request_id(gateway_env: Any, bucket: str, make: Any) -> None:
-    response = make(gateway_env, bucket)
+def test_every_error_has_matching_request_id(gateway_env: Any, case_bucket: str,
+                                             make: Any) -> None:
+    response = make(gateway_env, case_bucket)
     assert response.status_code >= 400
     request_id = response.headers["x-amz-request-id"]
     root = etree.fromstring(response.content)

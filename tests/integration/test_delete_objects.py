@@ -184,7 +184,7 @@ def test_checksum_headers(gateway_env: Any, s3_client: Any, bucket: str) -> None
     b"<Other><Object><Key>a</Key></Object></Other>",
     b'<!DOCTYPE d [<!ENTITY e "x">]><Delete><Object><Key>&e;</Key></Object></Delete>',
 ])
-def test_malformed_xml(gateway_env: Any, bucket: str, body: bytes) -> None:
-    resp = rawhttp.send(gateway_env, "POST", f"/{bucket}?delete", body=body,
+def test_malformed_xml(gateway_env: Any, case_bucket: str, body: bytes) -> None:
+    resp = rawhttp.send(gateway_env, "POST", f"/{case_bucket}?delete", body=body,
                         headers=md5_header(body))
     assert resp.status_code == 400 and "<Code>MalformedXML</Code>" in resp.text, resp.text

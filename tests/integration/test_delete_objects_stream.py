@@ -1,6 +1,6 @@
 """DeleteObjects on a connection kept alive: Quiet mode too, and clients that hang up.
 
-This module's gateway sends its keep-alive spaces as often as it can
+This module's gateway (``eager_gateway``, shared) sends its keep-alive spaces as often as it can
 (``complete_keepalive_seconds = 0``: every 50 ms), so a 200-key delete (each key
 a Swift DELETE, several ms even on an idle machine) always outlasts one interval.
 """
@@ -14,18 +14,15 @@ from typing import Any
 import pytest
 
 from tests.integration import rawhttp
-from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
+from tests.integration.conftest import DevProcess, s3_client_of
 from tests.integration.s3_support import md5_header
-from tests.integration.serve_support import gateway_with_settings
 from tests.integration.test_delete_objects import delete_body, keys_of
 
 
 @pytest.fixture(scope="module")
-def eager_dev(gateway_env: GatewayEnv,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    with gateway_with_settings(gateway_env, tmp_path_factory, "delete-keepalive",
-                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as dev:
-        yield dev
+def eager_dev(eager_gateway: DevProcess) -> DevProcess:
+    """The session's gateway with ``complete_keepalive_seconds = 0`` (conftest)."""
+    return eager_gateway
 
 
 @pytest.fixture
@@ -70,6 +67,7 @@ def test_client_hanging_up_is_no_internal_error(eager_dev: DevProcess,
     for key in ("a", "b"):
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
     keys = ["a", "b"] + [f"absent{i:04d}" for i in range(198)]
+    logged_before = len(eager_dev.stderr())  # the gateway is shared: read what follows
     with rawhttp.open_socket(eager_dev.env) as sock:
         sock.sendall(_delete_request(eager_dev.env, bucket, delete_body(*keys, quiet=True)))
         assert rawhttp.read_response_head(sock).startswith(b"HTTP/1.1 200")
@@ -77,7 +75,7 @@ def test_client_hanging_up_is_no_internal_error(eager_dev: DevProcess,
     deadline = time.monotonic() + 60
     log = ""
     while time.monotonic() < deadline:
-        log = eager_dev.stderr()
+        log = eager_dev.stderr()[logged_before:]
         if "client went away" in log or "Traceback" in log:
             break
         time.sleep(0.1)

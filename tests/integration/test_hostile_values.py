@@ -36,14 +36,14 @@ def assert_error(resp: requests.Response, code: str) -> etree._Element | None:
     ("PUT", ""), ("GET", ""), ("HEAD", ""), ("DELETE", ""), ("POST", "?uploads"),
 ])
 def test_nul_in_key_is_invalid_uri(gateway_env: Any, swift_conn: Any, s3_client: Any,
-                                   bucket: str, method: str, query: str) -> None:
-    s3_client.put_object(Bucket=bucket, Key="a", Body=b"keep")
+                                   case_bucket: str, method: str, query: str) -> None:
+    s3_client.put_object(Bucket=case_bucket, Key="a", Body=b"keep")
     for raw_key in ("a%00b", "%00", "dir/%00"):
-        resp = rawhttp.send(gateway_env, method, f"/{bucket}/{raw_key}{query}",
+        resp = rawhttp.send(gateway_env, method, f"/{case_bucket}/{raw_key}{query}",
                             body=b"x" if method == "PUT" else b"")
         assert_error(resp, "InvalidURI")
-    assert swift_names(swift_conn, bucket) == ["a"]
-    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert swift_names(swift_conn, case_bucket) == ["a"]
+    assert s3_client.list_multipart_uploads(Bucket=case_bucket).get("Uploads", []) == []
 
 
 def test_nul_in_copy_source_key(gateway_env: Any, swift_conn: Any, s3_client: Any,
@@ -71,11 +71,11 @@ BAD_VALUES = ["%0D%0AX-Injected%3A%201", "a%0Ab", "a%0Db", "a%00b", "a%7Fb"]
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 @pytest.mark.parametrize("param", OVERRIDES)
 def test_control_characters_in_overrides_are_invalid_argument(
-        gateway_env: Any, s3_client: Any, bucket: str, method: str, param: str) -> None:
+        gateway_env: Any, s3_client: Any, case_bucket: str, method: str, param: str) -> None:
     """Every bad value against one object (a bucket per case cost 10 s of suite time)."""
-    s3_client.put_object(Bucket=bucket, Key="k", Body=b"body")
+    s3_client.put_object(Bucket=case_bucket, Key="k", Body=b"body")
     for bad in BAD_VALUES:
-        resp = rawhttp.send(gateway_env, method, f"/{bucket}/k?{param}={bad}")
+        resp = rawhttp.send(gateway_env, method, f"/{case_bucket}/k?{param}={bad}")
         root = assert_error(resp, "InvalidArgument")
         if root is not None:
             assert root.findtext("ArgumentName") == param, bad

@@ -3,7 +3,7 @@
 Keys are EC2 credentials made through Keystone's own API by their users; the
 gateway (``s3swift serve`` with ``[credentials] backend = "keystone"``) reads
 secrets with its service identity (system ``reader`` + ``service``), caches
-them ``cache_seconds`` (1 s here, so expiry is quick to observe) and acts on
+them ``cache_seconds`` (0.5 s here, so expiry is quick to observe) and acts on
 the Swift account ``AUTH_<project_id>`` as the reseller admin.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -30,13 +31,13 @@ from gateway.config import KeystoneConfig, SwiftConfig
 from gateway.keystone.client import KeystoneClient
 from gateway.swift.auth import TokenProvider
 from tests.integration.conftest import (
-    DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
+    SHUTDOWN_TIMEOUT, DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
 from tests.integration.keystone_support import (
     Ec2Key, KeystoneServer, password_token, start_keystone)
 from tests.integration.s3_support import error_of, eventually
-from tests.integration.serve_support import gateway_with_settings
+from tests.integration.serve_support import start_serves
 
-CACHE_SECONDS = 1.0
+CACHE_SECONDS = 0.5  # the tests wait for it to pass
 EXPIRY_DEADLINE = 30.0  # generous on a loaded machine; the loop ends as soon as it expires
 PASSWORD = "user-password"
 
@@ -79,36 +80,54 @@ def ks_metrics_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ks_gateway(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
-               tmp_path_factory: pytest.TempPathFactory,
-               ks_metrics_port: int) -> Iterator[DevProcess]:
+def ks_gateways(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
+                tmp_path_factory: pytest.TempPathFactory, ks_metrics_port: int,
+                ec2_api_listen_port: int) -> Iterator[dict[str, DevProcess]]:
+    """The module's three gateways, started at once (their start-ups overlap):
+
+    ``keystone``: ``backend = "keystone"``, its user reads secrets (cache 1 s);
+    ``s3tokens``: its Keystone user has only ``service``: it cannot read secrets, so
+    Keystone's /v3/s3tokens checks each signature;
+    ``ec2_api``: its own SQLite store, whose OS-EC2 API takes Keystone tokens
+    (``[keystone]`` configured, ``backend`` left at ``sqlite``).
+    """
+    _, s3tokens_user = keystone_server.admin().service_user("service-password",
+                                                            roles=("service",))
+    service = {"S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
+               "S3SWIFT_KEYSTONE_USER": world.service_name,
+               "S3SWIFT_KEYSTONE_PASSWORD": world.service_password}
     settings = {
-        "S3SWIFT_SERVER_METRICS_PORT": str(ks_metrics_port),
-        "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
-        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
-        "S3SWIFT_KEYSTONE_USER": world.service_name,
-        "S3SWIFT_KEYSTONE_PASSWORD": world.service_password,
-        "S3SWIFT_KEYSTONE_CACHE_SECONDS": str(CACHE_SECONDS),
-        "S3SWIFT_KEYSTONE_NEGATIVE_CACHE_SECONDS": str(CACHE_SECONDS),
+        "keystone": {**service, "S3SWIFT_SERVER_METRICS_PORT": str(ks_metrics_port),
+                     "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
+                     "S3SWIFT_KEYSTONE_CACHE_SECONDS": str(CACHE_SECONDS),
+                     "S3SWIFT_KEYSTONE_NEGATIVE_CACHE_SECONDS": str(CACHE_SECONDS)},
+        "s3tokens": {"S3SWIFT_CREDENTIALS_BACKEND": "keystone",
+                     "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
+                     "S3SWIFT_KEYSTONE_USER": s3tokens_user,
+                     "S3SWIFT_KEYSTONE_PASSWORD": "service-password"},
+        "ec2_api": {**service, "S3SWIFT_IDENTITY_API_ENABLED": "true",
+                    "S3SWIFT_IDENTITY_API_PORT": str(ec2_api_listen_port)},
     }
-    with gateway_with_settings(gateway_env, tmp_path_factory, "keystone-gw", settings) as gw:
-        yield gw
+    gateways = start_serves(gateway_env, [(tmp_path_factory.mktemp(f"{name}-gw"), each)
+                                          for name, each in settings.items()])
+    try:
+        yield dict(zip(settings, gateways, strict=True))
+    finally:
+        for gateway in gateways:  # all stop at once, then each must exit cleanly
+            gateway.process.send_signal(signal.SIGTERM)
+        for gateway in gateways:
+            code = gateway.process.wait(SHUTDOWN_TIMEOUT)
+            assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
 
 
 @pytest.fixture(scope="module")
-def s3tokens_gateway(gateway_env: GatewayEnv, keystone_server: KeystoneServer,
-                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """A gateway whose Keystone user has only ``service``: it cannot read secrets, so
-    Keystone's /v3/s3tokens checks each signature."""
-    _, name = keystone_server.admin().service_user("service-password", roles=("service",))
-    settings = {
-        "S3SWIFT_CREDENTIALS_BACKEND": "keystone",
-        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
-        "S3SWIFT_KEYSTONE_USER": name,
-        "S3SWIFT_KEYSTONE_PASSWORD": "service-password",
-    }
-    with gateway_with_settings(gateway_env, tmp_path_factory, "s3tokens-gw", settings) as gw:
-        yield gw
+def ks_gateway(ks_gateways: dict[str, DevProcess]) -> DevProcess:
+    return ks_gateways["keystone"]
+
+
+@pytest.fixture(scope="module")
+def s3tokens_gateway(ks_gateways: dict[str, DevProcess]) -> DevProcess:
+    return ks_gateways["s3tokens"]
 
 
 def env_for(gateway: DevProcess, key: Ec2Key) -> GatewayEnv:
@@ -286,24 +305,20 @@ def test_key_deleted_or_user_disabled_in_keystone_stops_working_within_the_cache
 
 
 @pytest.fixture(scope="module")
-def ec2_api_port(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world: World,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevProcess, int]]:
-    """A gateway on its own SQLite store whose OS-EC2 API takes Keystone tokens
-    (``[keystone]`` configured, ``backend`` left at ``sqlite``)."""
-    port = free_port()
-    settings = {
-        "S3SWIFT_KEYSTONE_AUTH_URL": keystone_server.url,
-        "S3SWIFT_KEYSTONE_USER": world.service_name,
-        "S3SWIFT_KEYSTONE_PASSWORD": world.service_password,
-        "S3SWIFT_IDENTITY_API_ENABLED": "true",
-        "S3SWIFT_IDENTITY_API_PORT": str(port),
-    }
-    with gateway_with_settings(gateway_env, tmp_path_factory, "ec2-api-gw", settings) as gw:
-        # The S3 port is bound before the worker's app (and with it the identity
-        # listener) starts: its first answer means both are up.
-        with contextlib.suppress(urllib.error.HTTPError):
-            urllib.request.urlopen(gw.env.endpoint, timeout=60).close()
-        yield gw, port
+def ec2_api_listen_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def ec2_api_port(ks_gateways: dict[str, DevProcess],
+                 ec2_api_listen_port: int) -> tuple[DevProcess, int]:
+    """The ``ec2_api`` gateway (``ks_gateways``) and its OS-EC2 API's port."""
+    gateway = ks_gateways["ec2_api"]
+    # The S3 port is bound before the worker's app (and with it the identity
+    # listener) starts: its first answer means both are up.
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(gateway.env.endpoint, timeout=60).close()
+    return gateway, ec2_api_listen_port
 
 
 def _ec2_create(port: int, user_id: str, tenant_id: str, token: str) -> tuple[int, Any]:

@@ -3,14 +3,9 @@ Prefix and BucketRegion, and its paginator over an account of 1,000+ buckets."""
 
 from __future__ import annotations
 
-import http.client
-import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import boto3
 import pytest
@@ -19,6 +14,7 @@ from botocore.exceptions import ClientError
 from swift.common.utils import Timestamp
 
 from tests.integration.s3_support import error_message_of
+from tests.integration.swift_rows import merge_account_rows
 
 MANY = 1001  # just past the 1,000 of S3's old default quota
 
@@ -43,52 +39,19 @@ def create_containers(swift_admin_conn: Any, account: str, names: list[str]) -> 
         list(pool.map(create, [names[i::8] for i in range(8)]))
 
 
-# Swift's hash salts come from swift.conf, read at import: a process of its own.
-_NODE_OF = """
-import json, sys
-import swift.common.utils as utils
-utils.SWIFT_CONF_FILE = sys.argv[1] + "/swift.conf"
-from swift.common.ring import Ring
-part, nodes = Ring(sys.argv[1], ring_name="account").get_nodes(sys.argv[2])
-print(json.dumps([part, nodes[0]]))
-"""
-
-
-def _account_node(etc: Path, account: str) -> tuple[int, dict[str, Any]]:
-    """The account server (its ring's device and partition) holding ``account``."""
-    found = subprocess.run([sys.executable, "-c", _NODE_OF, str(etc), account],
-                           capture_output=True, text=True, timeout=60, check=True)
-    part, node = json.loads(found.stdout)
-    return int(part), node
-
-
 def list_in_account(env: Any, account: str, names: list[str]) -> None:
     """Rows of ``account``'s container listing, written into Swift's account server
-    with the request a container server sends it when a container is created.
+    in one ``REPLICATE`` ``merge_items`` request, as an account replicator pushes rows.
 
     ListBuckets reads exactly this listing; creating 1,001 real containers would
-    add 1,001 container databases, each ~15 ms of fsync on this disk, to what
-    the test measures nothing of. The account must exist already.
+    add 1,001 container databases to what the test measures nothing of, and one
+    container-update PUT per row (what a container server sends) costs seconds
+    more than the one batch. The account must exist already.
     """
-    part, node = _account_node(Path(env.data_dir) / "swift" / "etc", account)
-
-    def send(chunk: list[str]) -> None:
-        conn = http.client.HTTPConnection(node["ip"], node["port"], timeout=30)
-        try:
-            for name in chunk:
-                stamp = Timestamp.now().internal
-                conn.request("PUT", quote(f"/{node['device']}/{part}/{account}/{name}"),
-                             headers={"X-Put-Timestamp": stamp, "X-Delete-Timestamp": "0",
-                                      "X-Object-Count": "0", "X-Bytes-Used": "0",
-                                      "X-Timestamp": stamp})
-                answer = conn.getresponse()
-                answer.read()
-                assert answer.status in (201, 202), (name, answer.status)
-        finally:
-            conn.close()
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(send, [names[i::4] for i in range(4)]))
+    stamp = Timestamp.now().internal
+    merge_account_rows(Path(env.data_dir) / "swift" / "etc", account, [
+        {"name": name, "put_timestamp": stamp, "delete_timestamp": "0", "object_count": 0,
+         "bytes_used": 0, "deleted": 0, "storage_policy_index": 0} for name in names])
 
 
 def test_paginator_walks_an_account_of_a_thousand_buckets(

@@ -1,7 +1,7 @@
 """CompleteMultipartUpload end to end: the keep-alive response and ``x-amz-mp-object-size``.
 
-A gateway of its own runs with ``S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS=0``:
-every Complete that reaches the manifest write then answers 200 at once and
+A second gateway (``eager_gateway``, shared with other modules) runs with
+``S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS=0``: every Complete that reaches the manifest write then answers 200 at once and
 streams its result (or its error) after whitespace, as S3 does for a long one.
 No timing is involved: with a grace period of zero the keep-alive path is taken
 by construction, and its body's shape (declaration, whitespace, newline,
@@ -14,7 +14,6 @@ import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,10 +22,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
-from tests.integration.conftest import (
-    DevProcess, GatewayEnv, s3_client_of, swift_conn_of)
+from tests.integration.conftest import DevProcess, s3_client_of, swift_conn_of
 from tests.integration.s3_support import mp_etag, split
-from tests.integration.serve_support import gateway_with_settings
 
 MIB = 1024 * 1024
 PART = 5 * MIB
@@ -39,12 +36,10 @@ KEEPALIVE_BODY = re.compile(rb'<\?xml version="1\.0" encoding="UTF-8"\?>\n *\n<(
 
 
 @pytest.fixture(scope="module")
-def dev(gateway_env: GatewayEnv,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    """A gateway whose Complete starts its response at once (keep-alive 0)."""
-    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-keepalive",
-                               {"S3SWIFT_SERVER_COMPLETE_KEEPALIVE_SECONDS": "0"}) as process:
-        yield process
+def dev(eager_gateway: DevProcess) -> DevProcess:
+    """A gateway whose Complete starts its response at once (keep-alive 0): the
+    session's ``eager_gateway`` (conftest)."""
+    return eager_gateway
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,8 +69,22 @@ class Forwarder:
         asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
 
 
-@pytest.fixture
-def served(gateway_env: Any, tmp_path: Path) -> Iterator[tuple[Any, Forwarder, subprocess.Popen]]:
+@dataclass(frozen=True)
+class Served:
+    """The module's ``s3swift serve`` (2 workers) behind its forwarder, and its log."""
+
+    client: Any
+    forwarder: Forwarder
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def served(gateway_env: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One ``serve`` for the module (starting two workers costs more than the tests):
+    the outage test leaves the forwarder up again, the worker test runs last and
+    ends with the master's SIGTERM itself."""
+    tmp_path = tmp_path_factory.mktemp("served")
     proxy = urlsplit(gateway_env.swift_proxy_url)
     forwarder = Forwarder(proxy.hostname or "127.0.0.1", proxy.port or 80)
     forwarder.up()
@@ -116,24 +131,26 @@ backend = "static"
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail((tmp_path / "serve.log").read_text())
             time.sleep(0.2)
-    yield client, forwarder, process
-    process.send_signal(signal.SIGTERM)
+    yield Served(client, forwarder, process, tmp_path / "serve.log")
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0, (tmp_path / "serve.log").read_text()
     log.close()
     forwarder.down()
 
 
-def test_serve_with_workers_uses_the_same_swift(served: Any, s3_client: Any, bucket: str) -> None:
-    client, _, process = served
+def test_serve_with_workers_uses_the_same_swift(served: Served, s3_client: Any,
+                                                bucket: str) -> None:
+    client, process = served.client, served.process
     s3_client.put_object(Bucket=bucket, Key="shared", Body=b"seen by both gateways")
     assert client.get_object(Bucket=bucket, Key="shared")["Body"].read() == b"seen by both gateways"
     workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
     assert len(workers.stdout.split()) == 2
 
 
-def test_swift_outage_is_503_and_the_gateway_recovers(served: Any, s3_client: Any,
-                                                      bucket: str, tmp_path: Path) -> None:
-    client, forwarder, _ = served
+def test_swift_outage_is_503_and_the_gateway_recovers(served: Served, s3_client: Any,
+                                                      bucket: str) -> None:
+    client, forwarder = served.client, served.forwarder
     s3_client.put_object(Bucket=bucket, Key="k", Body=b"before the outage")
     forwarder.down()
     for call in (lambda: client.get_object(Bucket=bucket, Key="k"),
@@ -146,12 +163,12 @@ def test_swift_outage_is_503_and_the_gateway_recovers(served: Any, s3_client: An
         # The log says why, once, on the request's line, without a traceback (the
         # access log's JSON line for the request aside).
         request_id = exc.value.response["ResponseMetadata"]["RequestId"]
-        all_lines = [line for line in (tmp_path / "serve.log").read_text().splitlines()
+        all_lines = [line for line in served.log.read_text().splitlines()
                      if request_id in line]
         lines = [line for line in all_lines if not line.startswith("{")]
         assert len(lines) == 1, all_lines
         assert "ServiceUnavailable" in lines[0] and "Cannot connect to host" in lines[0], lines
-    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in served.log.read_text()
     forwarder.up()
     assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before the outage"
     client.put_object(Bucket=bucket, Key="k2", Body=b"after")
@@ -163,16 +180,16 @@ def _workers_of(process: subprocess.Popen) -> set[int]:
     return {int(pid) for pid in found.stdout.split()}
 
 
-def test_a_killed_worker_is_logged_and_replaced(served: Any, gateway_env: Any,
-                                                tmp_path: Path) -> None:
-    served_client, _, process = served
+def test_a_killed_worker_is_logged_and_replaced(served: Served, gateway_env: Any) -> None:
+    """Last in the module: it stops the module's ``serve``."""
+    served_client, process = served.client, served.process
     workers = _workers_of(process)
     assert len(workers) == 2
     victim = min(workers)
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while len(_workers_of(process) - workers) < 1 or victim in _workers_of(process):
-        assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        assert time.monotonic() < deadline, served.log.read_text()
         time.sleep(0.1)
     current = _workers_of(process)
     assert len(current) == 2 and victim not in current
@@ -183,7 +200,7 @@ def test_a_killed_worker_is_logged_and_replaced(served: Any, gateway_env: Any,
         region_name=gateway_env.region, config=Config(retries={"max_attempts": 1}))
     for _ in range(20):
         assert client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
-    log = (tmp_path / "serve.log").read_text()
+    log = served.log.read_text()
     assert f"worker {victim} was killed by signal SIGKILL; starting a replacement" in log, log
     replacement = (current - workers).pop()
     assert f"worker {replacement} started" in log, log

@@ -1,10 +1,16 @@
 """``s3swift serve`` refuses a configuration it cannot run with: one line, exit status 2.
 
 Through the real command line; the Swift checks use the session's embedded Swift.
+Mistakes in the file, environment or options are refused before anything starts:
+those run ``s3swift serve`` in this process (``_serve_here``, the same ``main`` the
+``s3swift`` script calls), as a subprocess would spend most of its second on imports;
+``test_missing_file`` and the Swift checks run the real process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import subprocess
@@ -30,6 +36,24 @@ def _serve(config: Path | None, *args: str, **env: str) -> subprocess.CompletedP
     command = s3swift_command("serve", *(("--config", str(config)) if config else ()), *args)
     return subprocess.run(command, env={**clean, **env}, capture_output=True, text=True,
                           timeout=60, check=False)
+
+
+def _serve_here(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``_serve`` in this process, for mistakes refused before anything starts: the
+    environment holds no other ``S3SWIFT_*`` variable meanwhile."""
+    from gateway.cli import main as s3swift
+
+    argv = ["serve", "--config", str(config), *args]
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("S3SWIFT_")]:
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = s3swift(argv)
+    return subprocess.CompletedProcess(["s3swift", *argv], code, out.getvalue(),
+                                       err.getvalue())
 
 
 def _assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
@@ -62,22 +86,22 @@ def test_missing_file(tmp_path: Path) -> None:
 ])
 def test_file_mistakes(tmp_path: Path, text: str, fragments: tuple[str, ...]) -> None:
     path = _write(tmp_path, text)
-    _assert_refused(_serve(path), f"{path}: ", *fragments)
+    _assert_refused(_serve_here(path), f"{path}: ", *fragments)
 
 
 def test_environment_mistake_names_the_variable(tmp_path: Path) -> None:
-    _assert_refused(_serve(_write(tmp_path, STATIC), S3SWIFT_SERVER_PORT="abc"),
+    _assert_refused(_serve_here(_write(tmp_path, STATIC), S3SWIFT_SERVER_PORT="abc"),
                     "S3SWIFT_SERVER_PORT: [server] port must be an integer, not 'abc'")
 
 
 def test_option_mistake_names_the_option(tmp_path: Path) -> None:
-    _assert_refused(_serve(_write(tmp_path, STATIC), "--workers", "0"),
+    _assert_refused(_serve_here(_write(tmp_path, STATIC), "--workers", "0"),
                     "--workers must be at least 1, not 0")
 
 
 def test_missing_encryption_key(tmp_path: Path) -> None:
     text = f'[credentials]\nsqlite_path = "{tmp_path}/c.sqlite"\n'
-    _assert_refused(_serve(_write(tmp_path, text)), "[credentials]", "encryption_key")
+    _assert_refused(_serve_here(_write(tmp_path, text)), "[credentials]", "encryption_key")
 
 
 def _swift_config(env: Any, tmp_path: Path, **swift: str) -> Path:

@@ -59,36 +59,37 @@ def _objects_in(swift_conn: Any, container: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", sorted(OBJECT_WRITE_CASES))
-def test_put_object_refused_and_nothing_stored(s3_client: Any, bucket: str, swift_conn: Any,
-                                               case: str) -> None:
+def test_put_object_refused_and_nothing_stored(s3_client: Any, case_bucket: str,
+                                               swift_conn: Any, case: str) -> None:
     args, code, status = OBJECT_WRITE_CASES[case]
     with pytest.raises(ClientError) as exc_info:
-        s3_client.put_object(Bucket=bucket, Key="obj", Body=b"secret bytes", **args)
+        s3_client.put_object(Bucket=case_bucket, Key="obj", Body=b"secret bytes", **args)
     assert error_of(exc_info) == (code, status)
     assert exc_info.value.response["ResponseMetadata"]["RequestId"]
-    assert _objects_in(swift_conn, bucket) == []
+    assert _objects_in(swift_conn, case_bucket) == []
 
 
 @pytest.mark.parametrize("case", sorted(OBJECT_WRITE_CASES))
 def test_create_multipart_upload_refused_and_nothing_stored(
-        s3_client: Any, bucket: str, swift_conn: Any, case: str) -> None:
+        s3_client: Any, case_bucket: str, swift_conn: Any, case: str) -> None:
     args, code, status = OBJECT_WRITE_CASES[case]
     with pytest.raises(ClientError) as exc_info:
-        s3_client.create_multipart_upload(Bucket=bucket, Key="obj", **args)
+        s3_client.create_multipart_upload(Bucket=case_bucket, Key="obj", **args)
     assert error_of(exc_info) == (code, status)
-    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-    assert _objects_in(swift_conn, uploads_container(bucket)) == []
+    assert s3_client.list_multipart_uploads(Bucket=case_bucket).get("Uploads", []) == []
+    assert _objects_in(swift_conn, uploads_container(case_bucket)) == []
 
 
 @pytest.mark.parametrize("case", sorted(OBJECT_WRITE_CASES))
-def test_copy_object_refused_and_nothing_stored(s3_client: Any, bucket: str, swift_conn: Any,
-                                                case: str) -> None:
+def test_copy_object_refused_and_nothing_stored(s3_client: Any, case_bucket: str,
+                                                swift_conn: Any, case: str) -> None:
     args, code, status = OBJECT_WRITE_CASES[case]
-    s3_client.put_object(Bucket=bucket, Key="src", Body=b"source")
+    s3_client.put_object(Bucket=case_bucket, Key="src", Body=b"source")
     with pytest.raises(ClientError) as exc_info:
-        s3_client.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", **args)
+        s3_client.copy_object(Bucket=case_bucket, Key="dst", CopySource=f"{case_bucket}/src",
+                              **args)
     assert error_of(exc_info) == (code, status)
-    assert _objects_in(swift_conn, bucket) == ["src"]
+    assert _objects_in(swift_conn, case_bucket) == ["src"]
 
 
 @pytest.mark.parametrize("case", sorted(ACCEPTED_OBJECT_WRITES))
