@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -20,7 +21,7 @@ import pytest
 
 from gateway.config import load_config
 from tests.integration.conftest import (
-    STARTUP_TIMEOUT, DevProcess, GatewayEnv, read_output, free_port, s3swift_command)
+    SHUTDOWN_TIMEOUT, STARTUP_TIMEOUT, DevProcess, GatewayEnv, read_output, free_port, s3swift_command)
 
 
 def _serve_config(base: GatewayEnv) -> str:
@@ -118,6 +119,15 @@ def start_serves(base: GatewayEnv, specs: Sequence[tuple[Path, Mapping[str, str]
                 process.wait(10)
         raise
     return started
+
+
+def stop_serves(gateways: Sequence[DevProcess]) -> None:
+    """SIGTERM all at once, then each must exit cleanly (0)."""
+    for gateway in gateways:
+        gateway.process.send_signal(signal.SIGTERM)
+    for gateway in gateways:
+        code = gateway.process.wait(SHUTDOWN_TIMEOUT)
+        assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
 
 
 @contextlib.contextmanager

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import signal
 import time
 import urllib.error
 import urllib.request
@@ -31,11 +30,11 @@ from gateway.config import KeystoneConfig, SwiftConfig
 from gateway.keystone.client import KeystoneClient
 from gateway.swift.auth import TokenProvider
 from tests.integration.conftest import (
-    SHUTDOWN_TIMEOUT, DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
+    DevProcess, GatewayEnv, free_port, run_aws, s3_client_of)
 from tests.integration.keystone_support import (
     Ec2Key, KeystoneServer, password_token, start_keystone)
 from tests.integration.s3_support import error_of, eventually
-from tests.integration.serve_support import start_serves
+from tests.integration.serve_support import start_serves, stop_serves
 
 CACHE_SECONDS = 0.5  # the tests wait for it to pass
 EXPIRY_DEADLINE = 30.0  # generous on a loaded machine; the loop ends as soon as it expires
@@ -113,11 +112,7 @@ def ks_gateways(gateway_env: GatewayEnv, keystone_server: KeystoneServer, world:
     try:
         yield dict(zip(settings, gateways, strict=True))
     finally:
-        for gateway in gateways:  # all stop at once, then each must exit cleanly
-            gateway.process.send_signal(signal.SIGTERM)
-        for gateway in gateways:
-            code = gateway.process.wait(SHUTDOWN_TIMEOUT)
-            assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
+        stop_serves(gateways)
 
 
 @pytest.fixture(scope="module")

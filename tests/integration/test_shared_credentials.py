@@ -8,7 +8,6 @@ Every wait is a poll with a deadline.
 from __future__ import annotations
 
 import io
-import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,12 +21,11 @@ from botocore.exceptions import ClientError
 from gateway.cli import build_parser
 from gateway.credentials import cli as credentials_cli
 from tests.integration.conftest import (
-    SHUTDOWN_TIMEOUT,
     DevProcess,
     GatewayEnv,
     free_port,
 )
-from tests.integration.serve_support import start_serves
+from tests.integration.serve_support import start_serves, stop_serves
 
 CACHE_SECONDS = 0.5  # the tests wait for it to pass, several times
 DEADLINE = CACHE_SECONDS + 20.0  # generous on a loaded machine
@@ -52,11 +50,7 @@ def replicas(gateway_env: GatewayEnv, tmp_path_factory: pytest.TempPathFactory
         yield tuple((gateway, f"http://127.0.0.1:{each['S3SWIFT_IDENTITY_API_PORT']}")
                     for gateway, each in zip(gateways, settings, strict=True))  # type: ignore[misc]
     finally:
-        for gateway in gateways:  # both stop at once, then each must exit cleanly
-            gateway.process.send_signal(signal.SIGTERM)
-        for gateway in gateways:
-            code = gateway.process.wait(SHUTDOWN_TIMEOUT)
-            assert code == 0, f"s3swift serve exited with {code}\n{gateway.output()}"
+        stop_serves(gateways)
 
 
 def _s3(gateway: DevProcess, access: str, secret: str) -> Any:
