@@ -25,12 +25,14 @@ async def send_object_body(request: web.Request, out: web.StreamResponse,
     """Send ``read``'s body after ``out``'s (prepared) head; False if it was cut."""
     try:
         sink_fd = _splice_sink(request, read)
-        socket_body = read.take_socket() if sink_fd is not None and read.take_socket else None
-        if socket_body is None:
+        socket_body = None
+        if sink_fd is not None and read.take_socket is not None:
+            socket_body = read.take_socket()
+        if socket_body is None or sink_fd is None:
             async for chunk in read.body:
                 await out.write(chunk)
         else:
-            await _splice(request, out, socket_body, sink_fd)  # type: ignore[arg-type]
+            await _splice(request, out, socket_body, sink_fd)
     except (ReadInterrupted, ConnectionError):
         if request.transport is not None:
             request.transport.close()
@@ -55,7 +57,8 @@ async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBod
                   sink_fd: int) -> None:
     await out.write(body.head)  # the response head goes with it, even when empty
     transport = request.transport
-    assert transport is not None
+    if transport is None or transport.is_closing():
+        raise ConnectionResetError("the client left")
     if transport.get_write_buffer_size():
         # Our bytes must not overtake what aiohttp still queues: wait for none.
         low, high = transport.get_write_buffer_limits()
