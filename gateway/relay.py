@@ -24,15 +24,12 @@ async def send_object_body(request: web.Request, out: web.StreamResponse,
                            read: ObjectRead) -> bool:
     """Send ``read``'s body after ``out``'s (prepared) head; False if it was cut."""
     try:
-        sink_fd = _splice_sink(request, read)
-        socket_body = None
-        if sink_fd is not None and read.take_socket is not None:
-            socket_body = read.take_socket()
-        if socket_body is None or sink_fd is None:
+        spliceable = _spliceable(request, read)
+        if spliceable is None:
             async for chunk in read.body:
                 await out.write(chunk)
         else:
-            await _splice(request, out, socket_body, sink_fd)
+            await _splice(request, out, *spliceable)
     except (ReadInterrupted, ConnectionError):
         if request.transport is not None:
             request.transport.close()
@@ -40,8 +37,9 @@ async def send_object_body(request: web.Request, out: web.StreamResponse,
     return True
 
 
-def _splice_sink(request: web.Request, read: ObjectRead) -> int | None:
-    """The client's socket, if this body may be spliced into it."""
+def _spliceable(request: web.Request, read: ObjectRead) -> tuple[SocketBody, int] | None:
+    """The rest of the body as a socket and the client's socket, if this body
+    may be spliced (the store then hands its socket over)."""
     if read.take_socket is None or read.length is None or read.length < SPLICE_FROM:
         return None
     transport = request.transport
@@ -50,7 +48,10 @@ def _splice_sink(request: web.Request, read: ObjectRead) -> int | None:
     if transport.get_extra_info("ssl_object") is not None:
         return None
     sock = transport.get_extra_info("socket")
-    return sock.fileno() if sock is not None else None
+    if sock is None:
+        return None
+    body = read.take_socket()
+    return (body, sock.fileno()) if body is not None else None
 
 
 async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBody,

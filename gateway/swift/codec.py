@@ -59,9 +59,9 @@ from datetime import datetime, timezone
 from enum import Enum
 
 from gateway.checksums import FULL_OBJECT, Checksum, stored_checksum
+from gateway.reserved import has_etag_param
 from gateway.swift.multipart_layout import (
-    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, ETAG_PARAM, UPLOAD_ID_META,
-    content_type_with_etag,
+    CHECKSUM_ALGORITHM_META, CHECKSUM_TYPE_META, UPLOAD_ID_META, content_type_with_etag,
     listed_part_checksum, marker_checksum, marker_content_type, marker_parties,
     part_content_type,
     part_number_of, split_etag_param, split_marker_name, strip_gateway_params)
@@ -126,9 +126,6 @@ def _acl_of(headers: Mapping[str, str]) -> bytes | None:
     return value.encode() if value else None
 
 
-_ETAG_IN_CONTENT_TYPE = f";{ETAG_PARAM}="
-
-
 def listed_object(entry: Mapping[str, object]) -> ListedObject:
     """An object of a Swift container listing (``format=json``).
 
@@ -136,7 +133,7 @@ def listed_object(entry: Mapping[str, object]) -> ListedObject:
     when it carries a multipart ETag, and the record is built positionally."""
     etag = str(entry.get("hash") or "")
     content_type = str(entry.get("content_type") or "")
-    if _ETAG_IN_CONTENT_TYPE in content_type:
+    if has_etag_param(content_type):
         etag = split_etag_param(content_type)[1] or etag
     return ListedObject(str(entry["name"]), etag.strip('"'),
                         int(entry.get("bytes") or 0),  # type: ignore[call-overload]
