@@ -18,14 +18,14 @@ import contextlib
 import fcntl
 import os
 import socket
+import sys
+import termios
 
 # The pipe between the two sockets: 1 MiB (Linux's default unprivileged limit,
-# /proc/sys/fs/pipe-max-size) means few syscalls per MiB; 64 KiB if refused.
+# /proc/sys/fs/pipe-max-size) means few syscalls per MiB; Linux's 64 KiB if refused.
 PIPE_BYTES = 1 << 20
+_DEFAULT_PIPE_BYTES = 64 << 10
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-# Wake on the source once this much is queued (or the body's last bytes are):
-# Swift sends in 64 KiB writes, so waking per burst would cost 16 waits per MiB.
-WAKE_BYTES = 256 << 10
 _FLAGS = getattr(os, "SPLICE_F_MOVE", 1) | getattr(os, "SPLICE_F_NONBLOCK", 2)
 
 
@@ -50,10 +50,13 @@ async def splice_between(source_fd: int, sink_fd: int, length: int, *,
     pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     source = sink = -1
     try:
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(pipe_in, _F_SETPIPE_SZ, PIPE_BYTES)
+        try:
+            pipe_bytes = fcntl.fcntl(pipe_in, _F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pipe_bytes = _DEFAULT_PIPE_BYTES
         source, sink = os.dup(source_fd), os.dup(sink_fd)
-        return await _Mover(source, sink, pipe_in, pipe_out, read_timeout).run(length)
+        mover = _Mover(source, sink, pipe_in, pipe_out, pipe_bytes, read_timeout)
+        return await mover.run(length)
     finally:
         for fd in (pipe_out, pipe_in, source, sink):
             if fd >= 0:
@@ -61,21 +64,26 @@ async def splice_between(source_fd: int, sink_fd: int, length: int, *,
 
 
 class _Mover:
-    """One splice: source -> pipe -> sink until ``length``, waking only when a
-    socket is ready. The source wakes it once ``WAKE_BYTES`` are queued
-    (``SO_RCVLOWAT``), not per 64 KiB packet burst; one watchdog timer, not one
-    per wait, ends a wait on a source silent for ``read_timeout``."""
+    """One splice: source -> pipe -> sink until ``length``, a pipeful at a time.
+
+    The source wakes it only once a pipeful (or the body's rest) is queued
+    (``SO_RCVLOWAT``), not per 64 KiB write of Swift's: each wake-up costs more
+    Python than the splice it serves (``benchmarks/relay_floor.py``). One
+    watchdog timer, not one per wait, ends a wait on a source that sent nothing
+    for ``read_timeout``."""
 
     def __init__(self, source: int, sink: int, pipe_in: int, pipe_out: int,
-                 read_timeout: float | None) -> None:
+                 pipe_bytes: int, read_timeout: float | None) -> None:
         self._loop = asyncio.get_running_loop()
         self._source, self._sink = source, sink
         self._pipe_in, self._pipe_out = pipe_in, pipe_out
+        self._pipe_bytes = pipe_bytes
         self._read_timeout = read_timeout
         self._waiter: asyncio.Future[None] | None = None
         self._waiting_on_source = False
         self._watchdog: asyncio.TimerHandle | None = None
         self._waiting_since = 0.0
+        self._queued_when_looked = 0
         self._lowat = 0
 
     async def run(self, length: int) -> int:
@@ -84,7 +92,7 @@ class _Mover:
         try:
             moved = 0
             while moved < length:
-                count = await self._fill(min(length - moved, PIPE_BYTES))
+                count = await self._fill(min(length - moved, self._pipe_bytes))
                 await self._empty(count)
                 moved += count
             return moved
@@ -93,11 +101,16 @@ class _Mover:
                 self._watchdog.cancel()
 
     def _watch(self) -> None:
-        """A wait on the source that has lasted ``read_timeout``: fail it."""
+        """A wait on a source that sent nothing for ``read_timeout``: fail it.
+        Bytes queued below the wake-up amount count as the source's sign of life."""
         assert self._read_timeout is not None
         next_look = self._read_timeout
         waiter = self._waiter
         if self._waiting_on_source and waiter is not None and not waiter.done():
+            queued = _queued(self._source)
+            if queued != self._queued_when_looked:
+                self._queued_when_looked = queued
+                self._waiting_since = self._loop.time()
             silent = self._loop.time() - self._waiting_since
             if silent >= self._read_timeout:
                 waiter.set_exception(SourceEnded("the source went silent"))
@@ -106,8 +119,17 @@ class _Mover:
         self._watchdog = self._loop.call_later(next_look, self._watch)
 
     async def _fill(self, most: int) -> int:
-        """Up to ``most`` bytes from the source into the (empty) pipe, at least one."""
-        self._wake_at(min(most, WAKE_BYTES))
+        """Up to ``most`` bytes from the source into the (empty) pipe, at least one.
+
+        ``splice`` takes whatever is queued, however little; so while less than
+        ``most`` is queued, wait first (the wait honours ``SO_RCVLOWAT``, and ends
+        early at the source's end or error): one splice of a pipeful, not one per
+        64 KiB write of Swift's, each with its own wake-up."""
+        self._wake_at(most)
+        queued = _queued(self._source)
+        if queued < most:
+            self._queued_when_looked = queued
+            await self._ready(self._source, reading=True)
         while True:
             try:
                 count = os.splice(self._source, self._pipe_in, most, flags=_FLAGS)
@@ -157,6 +179,14 @@ class _Mover:
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _queued(fd: int) -> int:
+    """Bytes waiting in a socket's receive queue (``FIONREAD``); 0 if unknown."""
+    try:
+        return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, bytes(4)), sys.byteorder)
+    except OSError:
+        return 0
 
 
 def _set_rcvlowat(fd: int, count: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -103,6 +104,31 @@ def test_a_silent_source_ends_after_the_read_timeout(pairs) -> None:  # noqa: AN
 
     with pytest.raises(zerocopy.SourceEnded, match="silent"):
         asyncio.run(main())
+
+
+def test_a_source_trickling_less_than_a_pipeful_is_not_silent(pairs) -> None:  # noqa: ANN001
+    """The mover waits for a pipeful (``SO_RCVLOWAT``); bytes that keep arriving
+    below that amount are a live source, whatever the read timeout."""
+    (writer, source), (sink, reader) = pairs
+    writer.setblocking(True)
+    piece, pieces = b"t" * 1000, 30
+
+    def trickle() -> None:  # its own thread: a stalled event loop cannot delay it
+        for _ in range(pieces):
+            writer.sendall(piece)
+            time.sleep(0.05)
+
+    async def main() -> bytes:
+        loop = asyncio.get_running_loop()
+        sender = loop.run_in_executor(None, trickle)
+        received = asyncio.ensure_future(_receive(loop, reader, len(piece) * pieces))
+        moved = await zerocopy.splice_between(source.fileno(), sink.fileno(),
+                                              len(piece) * pieces, read_timeout=0.5)
+        await sender
+        assert moved == len(piece) * pieces
+        return await received
+
+    assert asyncio.run(main()) == piece * pieces
 
 
 def test_a_gone_sink_is_a_connection_error(pairs) -> None:  # noqa: ANN001
