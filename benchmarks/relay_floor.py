@@ -16,7 +16,8 @@ bytes in one of these ways and reports its own CPU (user and system) per MiB:
 - ``copy+crc32``, ``copy+sha256``: the same plus the check a PutObject needs for
   the default CRC32 checksum, or for a signed payload.
 
-Run it on an idle machine: ``python benchmarks/relay_floor.py [--mib 512] [--rounds 3]``.
+Run it on an idle machine: ``python benchmarks/relay_floor.py [--mib 512] [--rounds 3]``;
+``--source-pause-ms 0.7`` paces the source about as this machine's Swift sends.
 The minimum over rounds is reported, as the least the work itself costs.
 """
 
@@ -38,11 +39,13 @@ CHUNK = 64 * 1024
 BUFFER = 1 << 20
 
 SOURCE = """
-import socket, sys
-total = int(sys.argv[2]); chunk = bytes(range(256)) * 256
+import socket, sys, time
+total = int(sys.argv[2]); pause = float(sys.argv[3]); chunk = bytes(range(256)) * 256
 with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as sock:
     while total > 0:
         total -= sock.send(memoryview(chunk)[:min(len(chunk), total)])
+        if pause:
+            time.sleep(pause)
 """
 
 SINK = """
@@ -129,12 +132,14 @@ RELAYS: dict[str, Callable[[], Callable[[socket.socket, socket.socket, int], Non
 }
 
 
-def measure(mode: str, total: int) -> tuple[float, float]:
-    """This process's (user, system) CPU seconds for relaying ``total`` bytes once."""
+def measure(mode: str, total: int, pause: float = 0.0) -> tuple[float, float]:
+    """This process's (user, system) CPU seconds for relaying ``total`` bytes once,
+    the source pausing ``pause`` seconds after each 64 KiB write."""
     with socket.create_server(("127.0.0.1", 0)) as src_listener, \
             socket.create_server(("127.0.0.1", 0)) as dst_listener:
         source = subprocess.Popen([sys.executable, "-c", SOURCE,
-                                   str(src_listener.getsockname()[1]), str(total)])
+                                   str(src_listener.getsockname()[1]), str(total),
+                                   str(pause)])
         sink = subprocess.Popen([sys.executable, "-c", SINK,
                                  str(dst_listener.getsockname()[1]), str(total)])
         src, _ = src_listener.accept()
@@ -155,13 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mib", type=int, default=512, help="MiB relayed per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", default=",".join(RELAYS))
+    parser.add_argument("--source-pause-ms", type=float, default=0.0,
+                        help="pause after each 64 KiB write (0.7: about Swift's pace here)")
     args = parser.parse_args(argv)
     total = args.mib << 20
-    print(f"relay floor, {args.mib} MiB per round, best of {args.rounds}; "
-          f"load {os.getloadavg()[0]:.2f}")
+    pause = args.source_pause_ms / 1000
+    print(f"relay floor, {args.mib} MiB per round, best of {args.rounds}, source pause "
+          f"{args.source_pause_ms} ms per 64 KiB; load {os.getloadavg()[0]:.2f}")
     print(f"{'mode':<14}{'user ms/MiB':>12}{'sys ms/MiB':>12}{'total':>9}")
     for mode in args.modes.split(","):
-        runs = [measure(mode, total) for _ in range(args.rounds)]
+        runs = [measure(mode, total, pause) for _ in range(args.rounds)]
         user, system = min(runs, key=sum)
         print(f"{mode:<14}{1000 * user / args.mib:>12.3f}{1000 * system / args.mib:>12.3f}"
               f"{1000 * (user + system) / args.mib:>9.3f}")
