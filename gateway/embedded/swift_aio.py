@@ -251,7 +251,8 @@ class EmbeddedSwift:
                    "--account-port", str(ports.account),
                    "--container-port", str(ports.container),
                    "--object-port", str(ports.object)]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False,
+                                env=self._child_env())
         if result.returncode != 0:
             raise EmbeddedSwiftError(f"building rings failed:\n{result.stderr}")
 
@@ -287,6 +288,10 @@ class EmbeddedSwift:
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        # Every address this Swift uses is a loopback IP literal, so it never resolves a
+        # name; eventlet's green DNS imports dnspython and cryptography, half of each
+        # server's start-up CPU.
+        env.setdefault("EVENTLET_NO_GREENDNS", "yes")
         return env
 
     @staticmethod
