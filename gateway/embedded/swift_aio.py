@@ -106,7 +106,8 @@ class EmbeddedSwift:
     def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 1,
                  part_power: int = 8, log_level: str = "INFO",
                  startup_timeout: float = 60.0, die_with_parent: bool = False,
-                 s3api: bool = False, disk_sync: bool = True) -> None:
+                 s3api: bool = False, disk_sync: bool = True,
+                 container_updater_interval: int = 5) -> None:
         self.root = Path(data_dir).resolve()
         self.etc = self.root / "etc"
         self.srv = self.root / "srv"
@@ -125,6 +126,8 @@ class EmbeddedSwift:
         self.s3api = s3api
         # False: the servers skip fsync (a throwaway Swift: the test suite's).
         self.disk_sync = disk_sync
+        # Seconds between the container-updater's sweeps (account object counts).
+        self.container_updater_interval = container_updater_interval
         self._children: list[_Child] = []
         self._endpoints: SwiftEndpoints | None = None
 
@@ -237,7 +240,7 @@ class EmbeddedSwift:
                 s3api=self.s3api),
             "account-server.conf": account_server_conf(common, ports.account),
             "container-server.conf": container_server_conf(
-                common, ports.container),
+                common, ports.container, self.container_updater_interval),
             "object-server.conf": object_server_conf(common, ports.object),
         }
         for name, text in files.items():

@@ -255,7 +255,7 @@ def test_recon_cache_is_in_the_data_dir(dev_process: DevProcess) -> None:
     """The updaters dump their recon stats under the data dir, not /var/cache/swift."""
     swift_dir = dev_process.data_dir / "swift"
     recon = [swift_dir / "recon" / "object.recon", swift_dir / "recon" / "container.recon"]
-    # Both updaters sweep every 5 seconds and write their stats after each sweep.
+    # Both updaters sweep once at start and write their stats after each sweep.
     assert _wait_until(lambda: all(path.is_file() for path in recon), timeout=60), \
         [str(path) for path in recon if not path.is_file()]
     for log in (swift_dir / "log").iterdir():
