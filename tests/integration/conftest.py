@@ -139,10 +139,8 @@ def start_dev(data_dir: Path, port: int | None, *extra: str,
     data_dir.mkdir(parents=True, exist_ok=True)
     endpoints = data_dir / "endpoints.json"
     port_option = ("--port", str(port)) if port is not None else ()
-    # The suite's Swift is thrown away: it skips fsync (about a sixth of the suite's time).
-    # No test reads an account's object counts: the container-updater, which sweeps every
-    # container DB to roll them up, runs once at start (recon stats) and then hourly (it
-    # cost an eighth of the suite's CPU at its 5 s default).
+    # The suite's Swift is thrown away: no fsync (a sixth of the suite's time); no test
+    # reads account object counts: their updater's sweeps (an eighth of its CPU) go hourly.
     command = s3swift_command("dev", *port_option, "--data-dir", str(data_dir),
                               "--no-disk-sync", "--container-updater-interval", "3600",
                               *extra)
