@@ -103,7 +103,7 @@ class EmbeddedSwift:
     processes this object started (and their process groups) are signalled.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 1,
+    def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 0,
                  part_power: int = 8, log_level: str = "INFO",
                  startup_timeout: float = 60.0, die_with_parent: bool = False,
                  s3api: bool = False, disk_sync: bool = True,

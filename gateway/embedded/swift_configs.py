@@ -63,6 +63,10 @@ max_container_name_length = 256
 
 
 def _default_section(common: CommonSettings, port: int, workers: int, name: str) -> str:
+    """``workers = 0`` serves in the process we started. With workers, a parent
+    waits for them with eventlet's green waitpid, which polls every 10 ms: ~2% of
+    a core per server, idle or not, and a fork, for a Swift whose one node needs
+    no more than one process per server."""
     return f"""\
 [DEFAULT]
 bind_ip = {common.ip}
@@ -163,7 +167,7 @@ max_upload_part_num = 10000
 
 
 def _backend_conf(common: CommonSettings, port: int, kind: str, extra: str = "") -> str:
-    return _default_section(common, port, 1, f"{kind}-server") + f"""
+    return _default_section(common, port, 0, f"{kind}-server") + f"""
 [pipeline:main]
 pipeline = healthcheck {kind}-server
 
