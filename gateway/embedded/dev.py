@@ -59,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-disk-sync", dest="disk_sync", action="store_false",
                         help="the embedded Swift skips fsync: faster, but a machine crash "
                              "may lose data (for throwaway data, e.g. the test suite)")
+    parser.add_argument("--container-updater-interval", type=int, default=5, metavar="SECONDS",
+                        help="seconds between the embedded Swift's updates of account "
+                             "object counts and bytes (default: 5; the test suite, which "
+                             "never reads them, sets an hour)")
 
 
 class DataDirBusy(Exception):
@@ -258,7 +262,8 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
     # Blocking on purpose: nothing else runs yet, and a signal that arrives
     # meanwhile is delivered to ``stop`` once the loop resumes.
     embedded = EmbeddedSwift(data_dir / "swift", die_with_parent=True,
-                             s3api=args.with_s3api, disk_sync=args.disk_sync)
+                             s3api=args.with_s3api, disk_sync=args.disk_sync,
+                             container_updater_interval=args.container_updater_interval)
     swift = embedded.start()
     gateway = None
     try:

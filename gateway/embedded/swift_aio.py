@@ -103,10 +103,11 @@ class EmbeddedSwift:
     processes this object started (and their process groups) are signalled.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 1,
+    def __init__(self, data_dir: str | os.PathLike[str], *, proxy_workers: int = 0,
                  part_power: int = 8, log_level: str = "INFO",
                  startup_timeout: float = 60.0, die_with_parent: bool = False,
-                 s3api: bool = False, disk_sync: bool = True) -> None:
+                 s3api: bool = False, disk_sync: bool = True,
+                 container_updater_interval: int = 5) -> None:
         self.root = Path(data_dir).resolve()
         self.etc = self.root / "etc"
         self.srv = self.root / "srv"
@@ -125,6 +126,8 @@ class EmbeddedSwift:
         self.s3api = s3api
         # False: the servers skip fsync (a throwaway Swift: the test suite's).
         self.disk_sync = disk_sync
+        # Seconds between the container-updater's sweeps (account object counts).
+        self.container_updater_interval = container_updater_interval
         self._children: list[_Child] = []
         self._endpoints: SwiftEndpoints | None = None
 
@@ -237,7 +240,7 @@ class EmbeddedSwift:
                 s3api=self.s3api),
             "account-server.conf": account_server_conf(common, ports.account),
             "container-server.conf": container_server_conf(
-                common, ports.container),
+                common, ports.container, self.container_updater_interval),
             "object-server.conf": object_server_conf(common, ports.object),
         }
         for name, text in files.items():
@@ -251,7 +254,8 @@ class EmbeddedSwift:
                    "--account-port", str(ports.account),
                    "--container-port", str(ports.container),
                    "--object-port", str(ports.object)]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False,
+                                env=self._child_env())
         if result.returncode != 0:
             raise EmbeddedSwiftError(f"building rings failed:\n{result.stderr}")
 
@@ -287,6 +291,10 @@ class EmbeddedSwift:
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        # Every address this Swift uses is a loopback IP literal, so it never resolves a
+        # name; eventlet's green DNS imports dnspython and cryptography, half of each
+        # server's start-up CPU.
+        env.setdefault("EVENTLET_NO_GREENDNS", "yes")
         return env
 
     @staticmethod

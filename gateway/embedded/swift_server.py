@@ -84,6 +84,17 @@ def _skip_disk_syncs() -> None:
     swift_db.get_db_connection = unsynced_connection
 
 
+def _sweep_at_start(module: Any) -> None:
+    """Make a Swift updater daemon start its first sweep at once.
+
+    Swift's updaters first sleep a random part of their interval, which spreads
+    a cluster's many nodes; this Swift has one node, and with a long interval
+    (the test suite's container-updater) the first sweep, and with it the recon
+    stats, would otherwise come any time within that interval.
+    """
+    module.random = lambda: 0.0
+
+
 def run(conf_file: str, section: str, log_file: str, disk_sync: bool = True) -> int:
     """Point Swift at the private swift.conf, then run ``section`` from ``conf_file``."""
     conf_path = Path(conf_file).resolve()
@@ -103,7 +114,9 @@ def run(conf_file: str, section: str, log_file: str, disk_sync: bool = True) -> 
         from swift.common.daemon import run_daemon
 
         module_name, class_name = DAEMONS[section]
-        klass = getattr(importlib.import_module(module_name), class_name)
+        module = importlib.import_module(module_name)
+        _sweep_at_start(module)
+        klass = getattr(module, class_name)
         run_daemon(klass, str(conf_path), section_name=section, once=False)
         return 0
     print(f"unknown Swift section {section!r}", file=sys.stderr)

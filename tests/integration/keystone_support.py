@@ -108,7 +108,9 @@ class KeystoneServer:
     def start(self) -> None:
         (self.state / "wsgi_app.py").write_bytes((TOOLS / "wsgi_app.py").read_bytes())
         conf = write_keystone_conf(self.state)
-        env = {**os.environ, "OS_KEYSTONE_CONFIG_FILES": str(conf)}
+        # No green DNS: Keystone resolves no names here (SQLite, an in-memory cache),
+        # and eventlet's would import dnspython at every start.
+        env = {**os.environ, "OS_KEYSTONE_CONFIG_FILES": str(conf), "EVENTLET_NO_GREENDNS": "yes"}
         env.pop("PYTHONPATH", None)
         with open(self.state / "gunicorn.log", "ab") as log:
             self.process = subprocess.Popen(

@@ -21,7 +21,6 @@ import pytest
 import swiftclient.client
 from swiftclient.exceptions import ClientException
 
-from gateway.embedded import EmbeddedSwift
 from tests.integration.conftest import (
     DevProcess, GatewayEnv, free_port, s3_client_of, s3swift_command, start_dev)
 
@@ -155,10 +154,33 @@ def test_private_configuration_not_etc_swift(
         assert not system.exists()
 
 
+def _orphans_of_a_killed_owner(swift_dir: Path) -> list[int]:
+    """Start an EmbeddedSwift on ``swift_dir`` in a child process, SIGKILL that owner and
+    return the pids of the Swift processes it leaves running."""
+    script = ("import sys, time\n"
+              "from gateway.embedded import EmbeddedSwift\n"
+              "swift = EmbeddedSwift(sys.argv[1])\n"
+              "print(' '.join(map(str, swift.start().pids)), flush=True)\n"
+              "time.sleep(600)\n")
+    owner = subprocess.Popen([sys.executable, "-c", script, str(swift_dir)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        line = owner.stdout.readline() if owner.stdout else ""
+        orphans = [int(pid) for pid in line.split()]
+        assert orphans, "the first EmbeddedSwift did not start"
+    finally:
+        owner.kill()
+        owner.wait(10)
+    assert all(_pid_alive(pid) for pid in orphans)  # own sessions: they outlive the owner
+    return orphans
+
+
 def test_dev_command_lifecycle_and_restart(
         launch_dev: Callable[..., DevProcess], monkeypatch: pytest.MonkeyPatch) -> None:
     """A second instance starts, serves, stops every child on SIGTERM and restarts on its
-    data; the restart takes its port and base domains from the environment."""
+    data; the restart takes its port and base domains from the environment, and stops
+    the processes a SIGKILLed owner left on that data dir (one restart, two duties: each
+    Swift start costs seconds)."""
     dev = launch_dev()
     env = dev.env
     endpoints = json.loads((dev.data_dir / "endpoints.json").read_text())
@@ -184,6 +206,9 @@ def test_dev_command_lifecycle_and_restart(
     assert _wait_until(lambda: not _processes_mentioning(str(dev.data_dir)))
     assert not (dev.data_dir / "endpoints.json").exists()
 
+    # A crash in between: an owner of the same Swift data dir dies by SIGKILL.
+    orphans = _orphans_of_a_killed_owner(dev.data_dir / "swift")
+
     # Same data dir, new ports: rings and configs are regenerated, the data is kept.
     # No --port: S3SWIFT_SERVER_PORT decides, as [server] settings all come from the
     # environment too.
@@ -192,6 +217,9 @@ def test_dev_command_lifecycle_and_restart(
     monkeypatch.setenv("S3SWIFT_SERVER_BASE_DOMAINS", "s3.example.test")
     again = start_dev(dev.data_dir, None)
     try:
+        # The start stopped the orphans before starting its own Swift.
+        assert not any(_pid_alive(pid) for pid in orphans)
+        assert set(again.env.swift_pids).isdisjoint(orphans)
         assert again.env.port == port
         assert again.env.endpoint == f"http://127.0.0.1:{port}"
         assert again.env.raw["s3"]["base_domains"] == ["s3.example.test"]
@@ -203,30 +231,7 @@ def test_dev_command_lifecycle_and_restart(
         assert body == b"survives restarts"
     finally:
         assert again.stop() == 0, again.output()
-
-
-def test_restart_after_crash_stops_the_orphans(tmp_path: Path) -> None:
-    """Processes left by a SIGKILLed owner are stopped by the next start on that data dir."""
-    script = ("import sys, time\n"
-              "from gateway.embedded import EmbeddedSwift\n"
-              "swift = EmbeddedSwift(sys.argv[1])\n"
-              "print(' '.join(map(str, swift.start().pids)), flush=True)\n"
-              "time.sleep(600)\n")
-    owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        line = owner.stdout.readline() if owner.stdout else ""
-        orphans = [int(pid) for pid in line.split()]
-        assert orphans, "the first EmbeddedSwift did not start"
-    finally:
-        owner.kill()
-        owner.wait(10)
-    assert all(_pid_alive(pid) for pid in orphans)  # own sessions: they outlive the owner
-
-    with EmbeddedSwift(tmp_path) as endpoints:
-        assert not any(_pid_alive(pid) for pid in orphans)
-        assert set(endpoints.pids).isdisjoint(orphans)
-    assert _wait_until(lambda: not any(_pid_alive(pid) for pid in endpoints.pids))
+    assert _wait_until(lambda: not any(_pid_alive(pid) for pid in again.env.swift_pids))
 
 
 def test_busy_data_dir_is_refused_and_the_running_instance_survives(
@@ -255,7 +260,7 @@ def test_recon_cache_is_in_the_data_dir(dev_process: DevProcess) -> None:
     """The updaters dump their recon stats under the data dir, not /var/cache/swift."""
     swift_dir = dev_process.data_dir / "swift"
     recon = [swift_dir / "recon" / "object.recon", swift_dir / "recon" / "container.recon"]
-    # Both updaters sweep every 5 seconds and write their stats after each sweep.
+    # Both updaters sweep once at start and write their stats after each sweep.
     assert _wait_until(lambda: all(path.is_file() for path in recon), timeout=60), \
         [str(path) for path in recon if not path.is_file()]
     for log in (swift_dir / "log").iterdir():

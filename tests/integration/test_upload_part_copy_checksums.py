@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from gateway.swift import multipart_layout
 from tests.integration import rawhttp
+from tests.integration.bucket_pool import BucketPool
 from tests.integration.checksum_support import composite, full
 
 MIB = 1024 * 1024
@@ -25,7 +26,15 @@ PLAIN = os.urandom(PART + 3 * MIB + 17)
 SEGMENTS = [os.urandom(PART), os.urandom(MIB + 5)]  # the multipart source's parts
 MULTIPART = b"".join(SEGMENTS)
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def bucket(bucket_pool: BucketPool) -> str:
+    """One bucket for the module: its tests only read the sources, each writes its own
+    uploads (completed ones checked at once), and uploading the 14 MiB of sources cost
+    more than most of the tests."""
+    return bucket_pool.take()
+
+
+@pytest.fixture(scope="module")
 def sources(s3_client: Any, bucket: str) -> None:
     """A plain object (with a SHA256 checksum) and a multipart one (COMPOSITE CRC32)."""
     s3_client.put_object(Bucket=bucket, Key="plain", Body=PLAIN, ChecksumAlgorithm="SHA256")
