@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -16,37 +14,10 @@ import boto3
 import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.utils import parse_timestamp
 from swift.common.utils import Timestamp
 
 from tests.integration import rawhttp
 from tests.integration.swift_rows import merge_container_rows
-
-# An S3 XML timestamp (ListObjects' LastModified): ISO 8601, UTC, at most microseconds.
-_S3_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z")
-
-
-def iso_timestamps() -> None:
-    """Make the session's boto3 clients parse S3's XML timestamps with ``fromisoformat``.
-
-    botocore parses each with dateutil, which was a fifth of the test process's CPU
-    in the listing tests (a LastModified per key). The datetime is the same, down to
-    its tzinfo (taken from botocore's own parse); any other form (an HTTP date, an
-    epoch) still goes to botocore's parser. Applies to boto3's default session, which
-    every ``boto3.client`` of the test process uses, for the rest of the session.
-    """
-    utc = parse_timestamp("1970-01-01T00:00:00Z").tzinfo
-
-    def parse(value: Any) -> Any:
-        if isinstance(value, str) and _S3_TIMESTAMP.fullmatch(value):
-            return datetime.datetime.fromisoformat(value[:-1]).replace(tzinfo=utc)
-        return parse_timestamp(value)
-
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    factory = boto3.DEFAULT_SESSION._session.get_component("response_parser_factory")
-    factory.set_parser_defaults(timestamp_parser=parse)
 
 # Plain generated keys: only listed, written as listing rows (``merge_rows``).
 REGULAR_KEYS = (
