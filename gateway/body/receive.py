@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.http import HttpVersion11
 
 from gateway import errors
+from gateway.streams import body_pieces
 
 _CONTINUE_SENT = web.RequestKey("continue_sent", bool)
 
@@ -43,24 +44,20 @@ async def send_continue(request: web.Request) -> None:
 
 
 async def raw_chunks(request: web.Request, expected: int | None) -> AsyncIterator[bytes]:
-    """The body as it arrives (aiohttp has undone any Transfer-Encoding: chunked);
-    a body shorter than Content-Length, or a dropped client, is ``IncompleteBody``.
-
-    One piece per socket read, as aiohttp's parser made it: ``readchunk``, not
-    ``readany``, which joins (copies) every piece already buffered into one."""
-    content = request.content
+    """The body as it arrives (aiohttp has undone any Transfer-Encoding: chunked),
+    one piece per socket read (``gateway.streams``); a body shorter than
+    Content-Length, or a dropped client, is ``IncompleteBody``."""
     received = 0
+    pieces = body_pieces(request.content)
     while True:
         try:
-            chunk, chunk_ended = await content.readchunk()
+            chunk = await anext(pieces)
+        except StopAsyncIteration:
+            break
         except (ConnectionError, web.HTTPException) as exc:
             raise errors.IncompleteBody() from exc
         except Exception as exc:  # aiohttp's payload errors on a dropped client
             raise errors.IncompleteBody() from exc
-        if not chunk:
-            if chunk_ended and not content.at_eof():  # one chunk of a chunked body ended
-                continue
-            break  # (aiohttp's shared empty reader answers (b"", True) forever: at_eof)
         received += len(chunk)
         yield chunk
     if expected is not None and received != expected:

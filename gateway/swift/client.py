@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -46,18 +46,6 @@ def encode_query(params: Mapping[str, str] | None) -> str:
     if not params:
         return ""
     return "?" + "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in params.items())
-
-
-async def body_pieces(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """A response body piece by piece as it arrived: ``iter_any`` would join
-    (copy) every piece already buffered into one."""
-    content = resp.content
-    while True:
-        piece, chunk_ended = await content.readchunk()
-        if piece:
-            yield piece
-        elif not chunk_ended or content.at_eof():
-            return  # (aiohttp's shared empty reader answers (b"", True) forever)
 
 
 class SwiftObserver(Protocol):

@@ -28,7 +28,8 @@ from gateway import checksums
 from gateway.checksums import Checksum
 from gateway.storage import errors as store
 from gateway.storage.records import ObjectInfo
-from gateway.swift.client import SwiftClient, body_pieces, quote_name
+from gateway.streams import body_pieces
+from gateway.swift.client import SwiftClient, quote_name
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.timefmt import parse_http_date
 
@@ -106,7 +107,7 @@ async def hash_source(swift: SwiftClient, account: str, source_bucket: str,
     resp = await swift.request("GET", account, source_bucket, source.key, headers=headers)
     try:
         raise_for(resp, SOURCE_READ_OUTCOMES, bucket=source_bucket, key=source.key)
-        async for chunk in body_pieces(resp):
+        async for chunk in body_pieces(resp.content):
             hasher.update(chunk)
             size += len(chunk)
     except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:

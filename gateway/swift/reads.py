@@ -26,7 +26,7 @@ from gateway.storage import errors as store
 from gateway.storage.etags import etag_matches
 from gateway.storage.records import (
     ObjectInfo, ObjectRead, PartsPage, ReadOptions, SocketBody)
-from gateway.swift.client import body_pieces
+from gateway.streams import body_pieces
 from gateway.swift.codec import object_info
 from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
@@ -55,7 +55,7 @@ def _swift_read_headers(options: ReadOptions) -> dict[str, str]:
 
 async def _streamed(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
-        async for chunk in body_pieces(resp):
+        async for chunk in body_pieces(resp.content):
             yield chunk
     except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
         raise store.ReadInterrupted("Swift stopped sending the body") from exc

@@ -1,0 +1,25 @@
+"""An aiohttp body, request or response, piece by piece as it arrived.
+
+``readany`` (and ``iter_any``) join, i.e. copy, every piece already buffered
+into one ``bytes``; ``readchunk`` hands over one piece per socket read. Its
+one trap lives here: aiohttp's shared empty reader (every bodiless request's
+and response's ``content``) answers ``(b"", True)`` forever after its first use,
+so the end of a chunk of a chunked body counts as "more follows" only while
+the reader is not at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import StreamReader
+
+
+async def body_pieces(content: StreamReader) -> AsyncIterator[bytes]:
+    """Every non-empty piece of ``content``, none joined to another."""
+    while True:
+        piece, chunk_ended = await content.readchunk()
+        if piece:
+            yield piece
+        elif not chunk_ended or content.at_eof():
+            return
