@@ -60,14 +60,7 @@ async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBod
     transport = request.transport
     if transport is None or transport.is_closing():
         raise ConnectionResetError("the client left")
-    if transport.get_write_buffer_size():
-        # Our bytes must not overtake what aiohttp still queues: wait for none.
-        low, high = transport.get_write_buffer_limits()
-        transport.set_write_buffer_limits(high=0, low=0)
-        try:
-            await request.writer.drain()
-        finally:
-            transport.set_write_buffer_limits(high=high, low=low)
+    await zerocopy.flushed(transport, request.writer.drain)
     moved = await zerocopy.splice_between(body.fd, sink_fd, body.remaining,
                                           read_timeout=body.read_timeout)
     request.writer.output_size += moved  # the access log's and metrics' bytes out

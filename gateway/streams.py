@@ -1,4 +1,4 @@
-"""An aiohttp body, request or response, piece by piece as it arrived.
+"""An aiohttp body, request or response, piece by piece as it arrived (or all it holds).
 
 ``readany`` (and ``iter_any``) join, i.e. copy, every piece already buffered
 into one ``bytes``; ``readchunk`` hands over one piece per socket read. Its
@@ -14,6 +14,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import StreamReader
 
+# What aiohttp may hold beyond its reader's count: the rest of one socket read
+# (asyncio reads up to 256 KiB) that its parser kept back at the high-water mark.
+MAY_BE_HELD_BACK = 256 << 10
+
 
 async def body_pieces(content: StreamReader) -> AsyncIterator[bytes]:
     """Every non-empty piece of ``content``, none joined to another."""
@@ -23,3 +27,13 @@ async def body_pieces(content: StreamReader) -> AsyncIterator[bytes]:
             yield piece
         elif not chunk_ended or content.at_eof():
             return
+
+
+def held_bytes(content: StreamReader) -> bytes:
+    """Every body byte aiohttp holds, without reading the socket (no await): its
+    reader's buffer, and what its parser kept back at the reader's high-water
+    mark (each read re-feeds it). For handing the rest of the body to ``splice``."""
+    parts = []
+    while chunk := content.read_nowait():
+        parts.append(chunk)
+    return b"".join(parts)

@@ -20,6 +20,7 @@ import os
 import socket
 import sys
 import termios
+from collections.abc import Awaitable, Callable
 
 # The pipe between the two sockets: 1 MiB (Linux's default unprivileged limit,
 # /proc/sys/fs/pipe-max-size) means few syscalls per MiB; Linux's 64 KiB if refused.
@@ -38,12 +39,16 @@ class SourceEnded(ConnectionError):
     """The source closed (or failed) before the promised length arrived."""
 
 
+class SourceSilent(SourceEnded):
+    """The source sent nothing for the read timeout."""
+
+
 async def splice_between(source_fd: int, sink_fd: int, length: int, *,
                          read_timeout: float | None) -> int:
     """Move exactly ``length`` bytes from ``source_fd`` to ``sink_fd``; return it.
 
-    ``SourceEnded`` if the source stops early or is silent for ``read_timeout``
-    seconds; the sink's errors (``ConnectionResetError``, ``BrokenPipeError``)
+    ``SourceEnded`` if the source stops early (``SourceSilent``: it sent nothing
+    for ``read_timeout`` seconds); the sink's errors (``ConnectionResetError``, ``BrokenPipeError``)
     as they come. Either way the bytes already moved are gone: the caller cuts
     both connections.
     """
@@ -61,6 +66,20 @@ async def splice_between(source_fd: int, sink_fd: int, length: int, *,
         for fd in (pipe_out, pipe_in, source, sink):
             if fd >= 0:
                 os.close(fd)
+
+
+async def flushed(transport: asyncio.WriteTransport,
+                  drain: Callable[[], Awaitable[None]]) -> None:
+    """Wait until ``transport`` holds no unsent byte (``drain``: its protocol's
+    wait for writing to resume), so a splice into its socket cannot overtake them."""
+    if not transport.get_write_buffer_size():
+        return
+    low, high = transport.get_write_buffer_limits()
+    transport.set_write_buffer_limits(high=0, low=0)
+    try:
+        await drain()
+    finally:
+        transport.set_write_buffer_limits(high=high, low=low)
 
 
 class _Mover:
@@ -84,7 +103,7 @@ class _Mover:
         self._watchdog: asyncio.TimerHandle | None = None
         self._waiting_since = 0.0
         self._queued_when_looked = 0
-        self._lowat = 0
+        self._lowat = 1  # Linux default
 
     async def run(self, length: int) -> int:
         if self._read_timeout is not None:
@@ -99,6 +118,7 @@ class _Mover:
         finally:
             if self._watchdog is not None:
                 self._watchdog.cancel()
+            self._wake_at(1)  # the socket's option outlives the splice: its next reader's default
 
     def _watch(self) -> None:
         """A wait on a source that sent nothing for ``read_timeout``: fail it.
@@ -113,7 +133,7 @@ class _Mover:
                 self._waiting_since = self._loop.time()
             silent = self._loop.time() - self._waiting_since
             if silent >= self._read_timeout:
-                waiter.set_exception(SourceEnded("the source went silent"))
+                waiter.set_exception(SourceSilent("the source went silent"))
             else:
                 next_look = self._read_timeout - silent
         self._watchdog = self._loop.call_later(next_look, self._watch)

@@ -26,16 +26,13 @@ from gateway.storage import errors as store
 from gateway.storage.etags import etag_matches
 from gateway.storage.records import (
     ObjectInfo, ObjectRead, PartsPage, ReadOptions, SocketBody)
-from gateway.streams import body_pieces
+from gateway.streams import MAY_BE_HELD_BACK, body_pieces, held_bytes
 from gateway.swift.codec import object_info
 from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.parts import list_parts_of, parts_page
 
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
-# What aiohttp may hold beyond its reader's count: the rest of one socket read
-# (asyncio reads up to 256 KiB) that its parser kept back at the high-water mark.
-_MAY_BE_HELD_BACK = 256 << 10
 GET_OBJECT: OutcomeMap = {
     404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
 
@@ -79,11 +76,11 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
         sock = transport.get_extra_info("socket")
         if sock is None or transport.get_extra_info("ssl_object") is not None:
             return None  # only plain TCP: TLS bytes need decrypting in user space
-        if length - resp.content.total_bytes <= _MAY_BE_HELD_BACK:
+        if length - resp.content.total_bytes <= MAY_BE_HELD_BACK:
             return None  # the body may be whole already: aiohttp would pool the connection
         protocol.pause_reading()
         try:
-            head = _held_bytes(resp.content)
+            head = held_bytes(resp.content)
         except (RuntimeError, aiohttp.ClientError, OSError, asyncio.TimeoutError):
             return None  # a failed read: the iterator path reports it
         finally:
@@ -96,14 +93,6 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
         return SocketBody(head=head, fd=sock.fileno(), remaining=length - len(head),
                           read_timeout=read_timeout)
     return take
-
-
-def _held_bytes(content: aiohttp.StreamReader) -> bytes:
-    """Every body byte aiohttp holds, without reading the socket (no await)."""
-    parts = []
-    while chunk := content.read_nowait():
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 class SwiftReads(SwiftObjects):

@@ -64,6 +64,9 @@ def test_moves_exactly_the_length_and_leaves_what_follows(pairs) -> None:  # noq
     assert moved == len(body)
     assert received == body
     assert rest == b"NEXT"  # not one byte past the length was taken
+    # The source's next reader (an upload's connection, its next request) is woken
+    # by any byte again, not only by a pipeful.
+    assert source.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT) == 1
 
 
 def test_a_slow_sink_gets_every_byte_in_order(pairs) -> None:  # noqa: ANN001
@@ -102,7 +105,7 @@ def test_a_silent_source_ends_after_the_read_timeout(pairs) -> None:  # noqa: AN
         await _send_all(asyncio.get_running_loop(), writer, b"x" * 1000)
         await zerocopy.splice_between(source.fileno(), sink.fileno(), 5000, read_timeout=0.2)
 
-    with pytest.raises(zerocopy.SourceEnded, match="silent"):
+    with pytest.raises(zerocopy.SourceSilent, match="silent"):
         asyncio.run(main())
 
 
