@@ -15,9 +15,10 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http import HttpRequestParser
 from aiohttp.http_exceptions import LineTooLong
 from aiohttp.streams import StreamReader
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import MAX_MSG_QUEUE_SIZE, RequestHandler, RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from gateway import errors
@@ -72,6 +73,7 @@ class S3RequestHandler(RequestHandler):
     def __init__(self, manager: web.Server, *, request_header_timeout: float,
                  **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
+        self._auto_decompress = bool(kwargs.get("auto_decompress", True))
         self._head_timeout = request_header_timeout
         self._head_timer: asyncio.TimerHandle | None = None
         # The body of the last parsed request: bytes before its end are body bytes.
@@ -85,6 +87,16 @@ class S3RequestHandler(RequestHandler):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._arm_head_timer()
+
+    def body_bypassed(self) -> None:
+        """The current request's body went past the parser, straight off the
+        socket (a spliced upload): the parser, which still counts on those bytes,
+        is replaced by a fresh one, as aiohttp builds it, for the next request."""
+        self._parser = HttpRequestParser(
+            self, self._loop, self._read_bufsize, max_line_size=self.max_line_size,
+            max_field_size=self.max_field_size, max_headers=self.max_headers,
+            payload_exception=RequestPayloadError, auto_decompress=self._auto_decompress,
+            max_msg_queue_size=MAX_MSG_QUEUE_SIZE)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._disarm_head_timer()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway import zerocopy
+from gateway.s3request import SPLICED_BYTES
 from gateway.storage.errors import ReadInterrupted
 from gateway.storage.records import ObjectRead, SocketBody
 
@@ -64,3 +65,4 @@ async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBod
     moved = await zerocopy.splice_between(body.fd, sink_fd, body.remaining,
                                           read_timeout=body.read_timeout)
     request.writer.output_size += moved  # the access log's and metrics' bytes out
+    request[SPLICED_BYTES] = moved

@@ -109,3 +109,6 @@ HOST_ID = web.RequestKey("host_id", str)
 S3_REQUEST = web.RequestKey("s3_request", S3Request)
 # The S3 error code answered, for the access log and metrics.
 ERROR_CODE = web.RequestKey("error_code", str)
+# Body bytes the kernel moved socket to socket (``gateway.relay``,
+# ``gateway.body.splice_source``), for the metrics.
+SPLICED_BYTES = web.RequestKey("spliced_bytes", int)

@@ -10,6 +10,8 @@ headers up front (raising before any upstream request starts) and returns an
 * plain bodies checked against a signed ``x-amz-content-sha256``;
 * ``Transfer-Encoding: chunked`` bodies without a length accepted, the size
   limit enforced while streaming (Swift then gets a chunked PUT);
+* a body with nothing to check (a known length, no signed hash, no checksum)
+  offered to the store as the client's socket (``splice_source``);
 * an ``x-amz-checksum-*`` header or trailer verified (or, on request, a
   checksum computed: ``UploadBody.compute_checksum``; S3's default CRC64NVME
   for PutObject: ``UploadBody.add_default_checksum``).
@@ -37,6 +39,7 @@ from gateway import checksums, errors
 from gateway.auth.chunked import ChunkedOptions
 from gateway.body.framing import decoded_length, is_chunked, size_limited
 from gateway.body.receive import raw_chunks, send_continue
+from gateway.body.splice_source import spliceable_body
 from gateway.body.verify import (
     computed_checksum, streaming_marker, trailer_allowed, verified_body, verified_checksum)
 from gateway.checksums import Checksum, ChecksumRequest
@@ -188,7 +191,9 @@ async def streamed_upload(req: S3Request, max_size: int) -> UploadBody:
             raise errors.MissingContentLength()
     if length is not None and length > max_size:
         raise errors.EntityTooLarge(ProposedSize=length, MaxSizeAllowed=max_size)
-    chunks = verified_body(raw_chunks(http, http.content_length), req.auth, options)
+    raw = raw_chunks(http, http.content_length)
+    chunks = verified_body(raw, req.auth, options)
+    unchecked = chunks is raw and request is None  # nothing to verify in transit
     if length is None:
         chunks = size_limited(chunks, max_size)
     upload = UploadBody(chunks, length, decoded=marker is not None, checksum_request=request)
@@ -196,6 +201,8 @@ async def streamed_upload(req: S3Request, max_size: int) -> UploadBody:
         trailers = options.trailers if options is not None else {}
         chunks = verified_checksum(chunks, request, trailers, upload._set_checksum)
     upload.chunks = _after_continue(req, chunks)
+    if unchecked and length is not None:
+        upload.chunks = spliceable_body(http, upload.chunks, length)
     return upload
 
 

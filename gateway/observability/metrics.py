@@ -71,6 +71,9 @@ class GatewayMetrics:
             ("result",), registry=r)
         self._credential_hit = credential_lookups.labels("hit")
         self._credential_miss = credential_lookups.labels("miss")
+        self.spliced_bytes = Counter(
+            "s3swift_spliced_body_bytes", "Body bytes (of those counted above) the kernel "
+            "moved socket to socket, never copied into the gateway", ("operation",), registry=r)
         self.client_disconnects = Counter(
             "s3swift_client_disconnects", "Requests whose client went away before the end",
             ("operation",), registry=r)

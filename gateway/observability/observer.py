@@ -18,7 +18,7 @@ from gateway.observability.access_log import AccessLog
 from gateway.observability.metrics import UPLOAD_OPERATIONS, GatewayMetrics
 from gateway.observability.readiness import Readiness
 from gateway.observability.swift_observer import CURRENT_SWIFT_TIME, SwiftTime
-from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST
+from gateway.s3request import ERROR_CODE, REQUEST_ID, S3_REQUEST, SPLICED_BYTES
 
 SWIFT_TIME = web.RequestKey("swift_time", SwiftTime)
 # AWS access key ids are at most 128 characters.
@@ -109,6 +109,9 @@ def access_logger_class(telemetry: Telemetry) -> type[AbstractAccessLogger]:
             metrics.request_done(operation, status, time_, bytes_in, bytes_out)
             if disconnected:
                 metrics.client_disconnects.labels(operation).inc()
+            spliced = request.get(SPLICED_BYTES)
+            if spliced:
+                metrics.spliced_bytes.labels(operation).inc(spliced)
             if operation in UPLOAD_OPERATIONS and status >= 400:
                 metrics.aborted_uploads.labels(operation, error_code or "-").inc()
             if operation == "CompleteMultipartUpload" and type(response) is web.StreamResponse:

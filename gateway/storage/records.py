@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from gateway.checksums import Checksum
 
@@ -134,17 +135,51 @@ class ReadOptions:
 
 @dataclass(frozen=True)
 class SocketBody:
-    """The rest of a read's body, to be moved by the kernel (GET's zero-copy relay).
+    """The rest of a body, to be moved by the kernel: a read's from the backend
+    (GET's zero-copy relay) or an upload's from the client (``SpliceableBody``).
 
-    ``head`` is what the backend had already read; ``remaining`` more bytes
-    arrive on the socket ``fd``. Nothing else reads that connection any more,
-    and it is closed, not reused, when the read is released.
+    ``head`` is what was already read off the connection; ``remaining`` more
+    bytes arrive on the socket ``fd``, which nothing else reads meanwhile. A
+    read's backend connection is closed, not reused, when the read is released.
     """
 
     head: bytes
     fd: int
     remaining: int
     read_timeout: float | None
+
+
+class SocketSource(Protocol):
+    """Where a ``SpliceableBody`` comes from: the client's connection."""
+
+    async def take(self) -> SocketBody | None:
+        """The rest of the body as a socket (``100 Continue`` sent first where the
+        client waits for it), or None if it cannot be handed over: then read
+        ``chunks``. Once taken, ``moved`` or ``failed`` must follow."""
+
+    def moved(self, count: int) -> None:
+        """All ``count`` socket bytes went through; the connection goes on."""
+
+    def failed(self, exc: BaseException) -> BaseException:
+        """The move stopped with ``exc``: the connection is closed after the
+        answer. Returns what to raise (the client's fault as S3 says it)."""
+
+
+class SpliceableBody:
+    """An upload body that needs no check in transit (no signed payload hash,
+    no checksum, a known length): a backend may move it socket to socket
+    (``gateway.zerocopy``) through ``source`` instead of iterating it, never both."""
+
+    def __init__(self, chunks: Body, length: int, source: SocketSource) -> None:
+        self.chunks = chunks
+        self.length = length
+        self.source = source
+
+    def __aiter__(self) -> SpliceableBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await anext(self.chunks)
 
 
 @dataclass

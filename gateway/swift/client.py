@@ -19,7 +19,9 @@ from yarl import URL
 
 from gateway.config import SwiftConfig
 from gateway.storage.errors import StoreUnavailable
+from gateway.storage.records import SpliceableBody
 from gateway.swift.auth import KeystoneTokenIssuer, SwiftAuthError, TokenProvider
+from gateway.swift.spliced_upload import SplicedPayload
 
 log = logging.getLogger("gateway")
 
@@ -115,7 +117,7 @@ class SwiftClient:
         *,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-        data: bytes | AsyncIterable[bytes] | None = None,
+        data: bytes | AsyncIterable[bytes] | SplicedPayload | None = None,
     ) -> aiohttp.ClientResponse:
         """Send one request; the caller reads or releases the response.
 
@@ -125,10 +127,13 @@ class SwiftClient:
         means the identity itself is in trouble (S3 clients get a 503, which
         SDKs retry). One of ``body_errors`` raised by a streamed ``data``
         iterator is re-raised as itself, after the upstream request was aborted
-        (so Swift stores nothing partial).
+        (so Swift stores nothing partial). A ``SpliceableBody`` goes socket to
+        socket where it can (``gateway.swift.spliced_upload``).
         """
         path = swift_path(account, container, obj) + encode_query(params)
         replayable = data is None or isinstance(data, bytes)
+        if isinstance(data, SpliceableBody):
+            data = SplicedPayload(data, self.read_timeout_seconds)
         for attempt in (1, 2):
             try:
                 token = await self._tokens.get()
