@@ -12,7 +12,7 @@ import socket
 from typing import Any
 
 from tests.integration import rawhttp
-from tests.integration.ops_support import access_lines
+from tests.integration.ops_support import access_lines, moved, scrape, scrape_until
 from tests.integration.s3_support import segments
 
 SIZE = (3 << 20) + 12345  # over the 1 MiB splice threshold, not a round number
@@ -42,6 +42,7 @@ def test_large_bodies_and_ranges_arrive_whole_and_the_connection_stays_usable(
     data = os.urandom(SIZE)
     s3_client.put_object(Bucket=bucket, Key="big", Body=data)
     s3_client.put_object(Bucket=bucket, Key="small", Body=b"after")
+    before = scrape(gateway_env.raw["admin"]["metrics_url"])
     with rawhttp.open_socket(gateway_env) as sock:
         head, body = _get_on(sock, gateway_env, f"/{bucket}/big")
         assert head.startswith(b"HTTP/1.1 200") and body == data
@@ -56,6 +57,11 @@ def test_large_bodies_and_ranges_arrive_whole_and_the_connection_stays_usable(
     request_id = got["ResponseMetadata"]["RequestId"]
     line = access_lines(dev_process.data_dir / "dev.stderr", {request_id})[request_id]
     assert line["bytes_out"] >= SIZE  # counted though the bytes never passed Python
+    after = scrape_until(gateway_env.raw["admin"]["metrics_url"], before, {
+        's3swift_requests_total{operation="GetObject",status_class="2xx"}': 4})
+    spliced = moved(before, after)['s3swift_spliced_body_bytes_total{operation="GetObject"}']
+    # The three large bodies but what the gateway had read before the handover.
+    assert 2 * SIZE + 2_100_000 - 3 * (512 << 10) < spliced < 2 * SIZE + 2_100_000
 
 
 def test_swift_stopping_half_way_cuts_the_client_connection(
