@@ -104,6 +104,7 @@ class _Mover:
         self._waiting_since = 0.0
         self._queued_when_looked = 0
         self._lowat = 1  # Linux default
+        self._source_sock: socket.socket | None = None  # for setsockopt, made once
 
     async def run(self, length: int) -> int:
         if self._read_timeout is not None:
@@ -119,6 +120,8 @@ class _Mover:
             if self._watchdog is not None:
                 self._watchdog.cancel()
             self._wake_at(1)  # the socket's option outlives the splice: its next reader's default
+            if self._source_sock is not None:
+                self._source_sock.detach()  # the descriptor is the caller's to close
 
     def _watch(self) -> None:
         """A wait on a source that sent nothing for ``read_timeout``: fail it.
@@ -164,8 +167,10 @@ class _Mover:
 
     def _wake_at(self, count: int) -> None:
         if count != self._lowat:
+            if self._source_sock is None:
+                self._source_sock = socket.socket(fileno=self._source)
             with contextlib.suppress(OSError):
-                _set_rcvlowat(self._source, count)
+                self._source_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, count)
             self._lowat = count
 
     async def _empty(self, count: int) -> None:
@@ -207,11 +212,3 @@ def _queued(fd: int) -> int:
         return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, bytes(4)), sys.byteorder)
     except OSError:
         return 0
-
-
-def _set_rcvlowat(fd: int, count: int) -> None:
-    sock = socket.socket(fileno=fd)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, count)
-    finally:
-        sock.detach()
