@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +26,21 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.integration import rawhttp
+from tests.integration.conftest import DevProcess, GatewayEnv, s3_client_of
 from tests.integration.ops_support import moved, scrape, scrape_until
 from tests.integration.s3_support import eventually
+from tests.integration.serve_support import gateway_with_settings
 
 SIZE = (3 << 20) + 12345  # over the 1 MiB splice threshold, not a round number
 UNSIGNED = "UNSIGNED-PAYLOAD"
 
 
 def _put_on(sock: socket.socket, env: Any, path: str, body: bytes, *,
-            expect: bool = False, with_head: int = 0,
+            expect: bool = False, with_head: int = 0, stop_after_head: bool = False,
             headers: dict[str, str] | None = None) -> bytes:
     """One unsigned-payload PUT on an open connection; the final response's head
-    and body. ``with_head``: body bytes sent in the same write as the head."""
+    and body. ``with_head``: body bytes sent in the same write as the head (and,
+    with ``stop_after_head``, the only ones sent)."""
     fields = {"Host": f"127.0.0.1:{env.port}", "Content-Length": str(len(body)),
               **(headers or {})}
     if expect:
@@ -51,7 +56,8 @@ def _put_on(sock: socket.socket, env: Any, path: str, body: bytes, *,
             answer = rawhttp.final_response(answer, sock)
     else:
         sock.sendall(head + body[:with_head])
-        sock.sendall(body[with_head:])
+        if not stop_after_head:
+            sock.sendall(body[with_head:])
         answer = rawhttp.read_response_head(sock)
     return answer.partition(b"\r\n\r\n")[0] + b"\r\n\r\n" + rawhttp.read_body(answer, sock)
 
@@ -167,3 +173,29 @@ def test_a_missing_bucket_is_said(gateway_env: Any) -> None:
     with rawhttp.open_socket(gateway_env) as sock:
         answer = _put_on(sock, gateway_env, "/no-such-bucket-for-splice/k", data)
         assert answer.startswith(b"HTTP/1.1 404") and b"<Code>NoSuchBucket</Code>" in answer
+
+
+@pytest.fixture(scope="module")
+def short_timeout(gateway_env: GatewayEnv,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
+    """A gateway that waits 1 s for silent peers (``[swift] timeout_seconds``)."""
+    with gateway_with_settings(gateway_env, tmp_path_factory, "s3swift-splice-timeout",
+                               {"S3SWIFT_SWIFT_TIMEOUT_SECONDS": "1"}) as dev:
+        yield dev
+
+
+def test_a_client_falling_silent_half_way_is_a_request_timeout(short_timeout: DevProcess) -> None:
+    env = short_timeout.env
+    client = s3_client_of(env)
+    bucket = f"silent-{os.urandom(6).hex()}"
+    client.create_bucket(Bucket=bucket)
+    with rawhttp.open_socket(env) as sock:
+        started = time.monotonic()
+        answer = _put_on(sock, env, f"/{bucket}/k", os.urandom(SIZE), with_head=SIZE // 2,
+                         stop_after_head=True)
+        waited = time.monotonic() - started
+        assert sock.recv(1) == b""  # closed after the answer
+    assert answer.startswith(b"HTTP/1.1 400") and b"<Code>RequestTimeout</Code>" in answer
+    assert waited >= 1
+    with pytest.raises(ClientError):
+        client.head_object(Bucket=bucket, Key="k")
