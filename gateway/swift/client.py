@@ -117,7 +117,7 @@ class SwiftClient:
         *,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-        data: bytes | AsyncIterable[bytes] | SplicedPayload | None = None,
+        data: bytes | AsyncIterable[bytes] | None = None,
     ) -> aiohttp.ClientResponse:
         """Send one request; the caller reads or releases the response.
 
@@ -132,8 +132,9 @@ class SwiftClient:
         """
         path = swift_path(account, container, obj) + encode_query(params)
         replayable = data is None or isinstance(data, bytes)
+        body: bytes | AsyncIterable[bytes] | SplicedPayload | None = data
         if isinstance(data, SpliceableBody):
-            data = SplicedPayload(data, self.read_timeout_seconds)
+            body = SplicedPayload(data, self.read_timeout_seconds)
         for attempt in (1, 2):
             try:
                 token = await self._tokens.get()
@@ -144,7 +145,7 @@ class SwiftClient:
             url = URL(token.endpoint + path, encoded=True)
             started = time.perf_counter()
             try:
-                resp = await self._session.request(method, url, headers=send_headers, data=data)
+                resp = await self._session.request(method, url, headers=send_headers, data=body)
             except self._body_errors:
                 raise
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
