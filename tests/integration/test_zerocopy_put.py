@@ -175,6 +175,15 @@ def test_a_missing_bucket_is_said(gateway_env: Any) -> None:
         assert answer.startswith(b"HTTP/1.1 404") and b"<Code>NoSuchBucket</Code>" in answer
 
 
+def _closed(sock: socket.socket) -> bool:
+    """The peer closed: an orderly end, or a reset (bytes it never read were
+    still queued on its side, as after a cut-off upload)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
 @pytest.fixture(scope="module")
 def short_timeout(gateway_env: GatewayEnv,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
@@ -194,7 +203,7 @@ def test_a_client_falling_silent_half_way_is_a_request_timeout(short_timeout: De
         answer = _put_on(sock, env, f"/{bucket}/k", os.urandom(SIZE), with_head=SIZE // 2,
                          stop_after_head=True)
         waited = time.monotonic() - started
-        assert sock.recv(1) == b""  # closed after the answer
+        assert _closed(sock)  # after the answer
     assert answer.startswith(b"HTTP/1.1 400") and b"<Code>RequestTimeout</Code>" in answer
     assert waited >= 1
     with pytest.raises(ClientError):
