@@ -1,9 +1,10 @@
 """A GetObject body from the store to the client: by the kernel when it can, in chunks otherwise.
 
 A body of 1 MiB or more, with a known length, over plain TCP on both sides,
-goes by ``splice`` (``gateway.zerocopy``): the bytes never enter Python. That
-costs the store's connection (it is closed after, not pooled: its HTTP parser
-never saw the body), which a smaller body would not pay back. Everything else
+goes by ``splice`` (``gateway.zerocopy``): the bytes never enter Python, and
+the store's connection goes back to its pool once they are all through
+(``SocketBody.done``). A smaller body would not pay back the splice's set-up
+(a pipe, its wake-ups). Everything else
 (TLS on either side, a backend without sockets, chunked answers) goes through
 the body iterator as before. Either way, a body that stops half way cuts the
 client's connection: its head is gone, so a short body is all S3 can show.
@@ -66,3 +67,5 @@ async def _splice(request: web.Request, out: web.StreamResponse, body: SocketBod
                                           read_timeout=body.read_timeout)
     request.writer.output_size += moved  # the access log's and metrics' bytes out
     request[SPLICED_BYTES] = moved
+    if body.done is not None:
+        body.done()  # Swift's connection goes back to the pool

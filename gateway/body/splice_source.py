@@ -16,6 +16,7 @@ still on its way is unknowable.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol, cast
 
 from aiohttp import web
@@ -79,10 +80,12 @@ class _ClientSocket:
         finally:
             if transport.is_reading():
                 transport.pause_reading()
-        return SocketBody(head=head, fd=sock.fileno(),
-                          remaining=self._length - content.total_bytes, read_timeout=None)
+        remaining = self._length - content.total_bytes
+        return SocketBody(head=head, fd=sock.fileno(), remaining=remaining, read_timeout=None,
+                          done=partial(self._moved, remaining))
 
-    def moved(self, count: int) -> None:
+    def _moved(self, count: int) -> None:
+        """All of the body went by: the connection goes on with a fresh parser."""
         content = self._request.content
         content.total_bytes += count  # the access log's and metrics' bytes in
         self._request[SPLICED_BYTES] = count

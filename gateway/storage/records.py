@@ -139,14 +139,17 @@ class SocketBody:
     (GET's zero-copy relay) or an upload's from the client (``SpliceableBody``).
 
     ``head`` is what was already read off the connection; ``remaining`` more
-    bytes arrive on the socket ``fd``, which nothing else reads meanwhile. A
-    read's backend connection is closed, not reused, when the read is released.
+    bytes arrive on the socket ``fd``, which nothing else reads meanwhile.
+    Call ``done`` once all of them were moved: the connection may go on (a
+    read's backend connection back to its pool, an upload's client connection
+    to its next request); without that call it is closed, not reused.
     """
 
     head: bytes
     fd: int
     remaining: int
     read_timeout: float | None
+    done: Callable[[], None] | None = None
 
 
 class SocketSource(Protocol):
@@ -155,10 +158,7 @@ class SocketSource(Protocol):
     async def take(self) -> SocketBody | None:
         """The rest of the body as a socket (``100 Continue`` sent first where the
         client waits for it), or None if it cannot be handed over: then read
-        ``chunks``. Once taken, ``moved`` or ``failed`` must follow."""
-
-    def moved(self, count: int) -> None:
-        """All ``count`` socket bytes went through; the connection goes on."""
+        ``chunks``. Once taken, its ``done`` or ``failed`` must follow."""
 
     def failed(self, exc: BaseException) -> BaseException:
         """The move stopped with ``exc``: the connection is closed after the

@@ -12,9 +12,6 @@ HEAD per part.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import struct
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
@@ -32,7 +29,6 @@ from gateway.swift.objects import SwiftObjects
 from gateway.swift.outcomes import OutcomeMap, raise_for
 from gateway.swift.parts import list_parts_of, parts_page
 
-_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
 GET_OBJECT: OutcomeMap = {
     404: store.ObjectNotFound, 412: store.PreconditionFailed, 416: store.RangeNotSatisfiable}
 
@@ -66,8 +62,10 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
     aiohttp's read timer: the relay keeps its own); then everything aiohttp
     already took off the socket is collected: its reader's buffer and what its
     parser held back at the reader's high-water mark (each drain re-feeds it).
-    The rest is on the socket. aiohttp's parser never sees that rest, so the
-    connection cannot go back to the pool: released, it is closed."""
+    The rest is on the socket. aiohttp's parser never sees that rest; the
+    ``SocketBody``'s ``done`` (the reader's end, as the parser would have fed
+    it) lets the connection go back to the pool once the rest went by.
+    Released without it, the connection is closed."""
     def take() -> SocketBody | None:
         connection = resp.connection
         if connection is None or connection.transport is None or connection.protocol is None:
@@ -85,13 +83,10 @@ def _socket_taker(resp: aiohttp.ClientResponse, length: int,
             return None  # a failed read: the iterator path reports it
         finally:
             protocol.pause_reading()  # a drain resumes reading: no socket read happened yet
-        # Closed with a reset once the body is through (every byte was read by
-        # then): a normal close would leave a TIME_WAIT per large GET, and at a
-        # few hundred a second those use up the ports towards one Swift proxy.
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+        # Once every byte went by, the body's end resumes reading and ends the
+        # response: the connection goes back to the pool (else it is closed).
         return SocketBody(head=head, fd=sock.fileno(), remaining=length - len(head),
-                          read_timeout=read_timeout)
+                          read_timeout=read_timeout, done=resp.content.feed_eof)
     return take
 
 

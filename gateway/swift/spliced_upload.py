@@ -63,7 +63,8 @@ class SplicedPayload(payload.Payload):
         except BaseException as exc:
             source.failed(exc)
             raise
-        source.moved(moved)
+        if moved == taken.remaining and taken.done is not None:
+            taken.done()
 
 
 def _plain_socket_fd(transport: Any) -> int | None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import socket
 from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
 
 from tests.integration import rawhttp
 from tests.integration.ops_support import access_lines, moved, scrape, scrape_until
@@ -62,6 +65,27 @@ def test_large_bodies_and_ranges_arrive_whole_and_the_connection_stays_usable(
     spliced = moved(before, after)['s3swift_spliced_body_bytes_total{operation="GetObject"}']
     # The three large bodies but what the gateway had read before the handover.
     assert 2 * SIZE + 2_100_000 - 3 * (512 << 10) < spliced < 2 * SIZE + 2_100_000
+
+
+def _swift_connections(env: Any) -> set[int]:
+    """The local ports of the gateway's open connections to Swift's proxy."""
+    proxy_port = urlsplit(env.swift_proxy_url).port
+    return {conn.laddr.port for conn in psutil.Process(env.pid).net_connections(kind="tcp")
+            if conn.raddr and conn.raddr.port == proxy_port
+            and conn.status == psutil.CONN_ESTABLISHED}
+
+
+def test_swift_connections_go_back_to_the_pool_after_a_splice(
+        gateway_env: Any, s3_client: Any, bucket: str) -> None:
+    data = os.urandom(SIZE)
+    s3_client.put_object(Bucket=bucket, Key="pooled", Body=data)
+    with rawhttp.open_socket(gateway_env) as sock:
+        assert _get_on(sock, gateway_env, f"/{bucket}/pooled")[1] == data
+        pooled = _swift_connections(gateway_env)
+        for _ in range(4):  # one after the other: each can take a pooled connection
+            assert _get_on(sock, gateway_env, f"/{bucket}/pooled")[1] == data
+        # No connection was closed after its splice, none had to be opened.
+        assert pooled and _swift_connections(gateway_env) == pooled
 
 
 def test_swift_stopping_half_way_cuts_the_client_connection(
