@@ -109,6 +109,35 @@ def test_unchecked_bodies_are_stored_whole_and_the_connection_goes_on(
     assert delta['s3swift_request_body_bytes_total{operation="PutObject"}'] == 4 * SIZE
 
 
+def test_a_request_pipelined_after_the_body_is_answered_in_turn(
+        gateway_env: Any, s3_client: Any, bucket: str) -> None:
+    """The next request's bytes follow the body in one write: the splice stops at
+    the body's end, and the connection's fresh parser reads the request."""
+    data = os.urandom(SIZE)
+    s3_client.put_object(Bucket=bucket, Key="next", Body=b"second")
+    put_path, get_path = f"/{bucket}/pipelined", f"/{bucket}/next"
+    fields = {"Host": f"127.0.0.1:{gateway_env.port}", "Content-Length": str(SIZE)}
+    put_signed = rawhttp.sign_v4("PUT", gateway_env.endpoint + put_path, gateway_env.access_key,
+                                 gateway_env.secret_key, gateway_env.region, headers=fields,
+                                 payload_hash=UNSIGNED)
+    get_signed = rawhttp.sign_v4("GET", gateway_env.endpoint + get_path, gateway_env.access_key,
+                                 gateway_env.secret_key, gateway_env.region)
+    with rawhttp.open_socket(gateway_env) as sock:
+        sock.sendall(rawhttp.raw_head("PUT", put_path, {**fields, **put_signed}) + data
+                     + rawhttp.raw_head("GET", get_path, {"Host": fields["Host"], **get_signed}))
+        first = rawhttp.read_response_head(sock)
+        fields_part, _, rest = first.partition(b"\r\n\r\n")
+        assert fields_part.startswith(b"HTTP/1.1 200"), first[:300]
+        second = rest  # the second answer may have come with the first
+        while b"\r\n\r\n" not in second:
+            chunk = sock.recv(65536)
+            assert chunk, "the connection closed before the second answer"
+            second += chunk
+        assert second.startswith(b"HTTP/1.1 200")
+        assert rawhttp.read_body(second, sock) == b"second"
+    assert s3_client.get_object(Bucket=bucket, Key="pipelined")["Body"].read() == data
+
+
 def test_a_presigned_put_and_upload_parts_take_the_same_way(
         gateway_env: Any, s3_client: Any, bucket: str) -> None:
     data = os.urandom(SIZE)
