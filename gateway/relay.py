@@ -19,8 +19,6 @@ from gateway.s3request import SPLICED_BYTES
 from gateway.storage.errors import ReadInterrupted
 from gateway.storage.records import ObjectRead, SocketBody
 
-SPLICE_FROM = 1 << 20
-
 
 async def send_object_body(request: web.Request, out: web.StreamResponse,
                            read: ObjectRead) -> bool:
@@ -42,7 +40,7 @@ async def send_object_body(request: web.Request, out: web.StreamResponse,
 def _spliceable(request: web.Request, read: ObjectRead) -> tuple[SocketBody, int] | None:
     """The rest of the body as a socket and the client's socket, if this body
     may be spliced (the store then hands its socket over)."""
-    if read.take_socket is None or read.length is None or read.length < SPLICE_FROM:
+    if read.take_socket is None or read.length is None or read.length < zerocopy.SPLICE_FROM:
         return None
     transport = request.transport
     if transport is None or transport.is_closing() or not zerocopy.available():

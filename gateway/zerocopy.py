@@ -22,6 +22,9 @@ import sys
 import termios
 from collections.abc import Awaitable, Callable
 
+# Bodies from this size on are worth a splice (a pipe and its wake-ups) in
+# either direction: ``gateway.relay`` (GET), ``gateway.body.splice_source`` (PUT).
+SPLICE_FROM = 1 << 20
 # The pipe between the two sockets: 1 MiB (Linux's default unprivileged limit,
 # /proc/sys/fs/pipe-max-size) means few syscalls per MiB; Linux's 64 KiB if refused.
 PIPE_BYTES = 1 << 20

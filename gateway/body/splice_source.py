@@ -27,9 +27,6 @@ from gateway.s3request import SPLICED_BYTES
 from gateway.storage.records import Body, SocketBody, SpliceableBody
 from gateway.streams import MAY_BE_HELD_BACK, held_bytes
 
-# Bodies from this size on are spliced (as GetObject's: ``gateway.relay``).
-SPLICE_FROM = 1 << 20
-
 
 class _BypassableConnection(Protocol):
     """The connection protocol of ``gateway.http_server.S3RequestHandler``."""
@@ -44,10 +41,10 @@ class _BypassableConnection(Protocol):
 def spliceable_body(request: web.Request, chunks: Body, length: int) -> Body:
     """``chunks`` (the whole unchecked body of ``length`` bytes), offered as the
     client's socket where that can work: Linux, plain TCP, the gateway's own
-    connection protocol, a body of ``SPLICE_FROM`` bytes or more."""
+    connection protocol, a body of ``zerocopy.SPLICE_FROM`` bytes or more."""
     protocol = request.protocol
     transport = request.transport
-    if (length < SPLICE_FROM or not zerocopy.available()
+    if (length < zerocopy.SPLICE_FROM or not zerocopy.available()
             or not callable(getattr(protocol, "body_bypassed", None)) or transport is None
             or transport.get_extra_info("ssl_object") is not None
             or transport.get_extra_info("socket") is None):

@@ -56,15 +56,15 @@ class SplicedPayload(payload.Payload):
         try:
             await writer.write(taken.head)  # the request head goes with it, even when empty
             await zerocopy.flushed(transport, writer.drain)
-            moved = await zerocopy.splice_between(taken.fd, sink, taken.remaining,
-                                                  read_timeout=self._read_timeout)
+            await zerocopy.splice_between(taken.fd, sink, taken.remaining,
+                                          read_timeout=self._read_timeout)
         except zerocopy.SourceEnded as exc:
             raise source.failed(exc) from exc
         except BaseException as exc:
             source.failed(exc)
             raise
-        if moved == taken.remaining and taken.done is not None:
-            taken.done()
+        if taken.done is not None:
+            taken.done()  # all of it went by (``splice_between`` raises otherwise)
 
 
 def _plain_socket_fd(transport: Any) -> int | None:
