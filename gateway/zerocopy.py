@@ -26,10 +26,11 @@ from collections.abc import Awaitable, Callable
 # either direction: ``gateway.relay`` (GET), ``gateway.body.splice_source`` (PUT).
 SPLICE_FROM = 1 << 20
 # The pipe between the two sockets: 1 MiB (Linux's default unprivileged limit,
-# /proc/sys/fs/pipe-max-size) means few syscalls per MiB; Linux's 64 KiB if refused.
+# /proc/sys/fs/pipe-max-size) means few syscalls per MiB; what the pipe has if refused.
 PIPE_BYTES = 1 << 20
 _DEFAULT_PIPE_BYTES = 64 << 10
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _FLAGS = getattr(os, "SPLICE_F_MOVE", 1) | getattr(os, "SPLICE_F_NONBLOCK", 2)
 
 
@@ -60,8 +61,8 @@ async def splice_between(source_fd: int, sink_fd: int, length: int, *,
     try:
         try:
             pipe_bytes = fcntl.fcntl(pipe_in, _F_SETPIPE_SZ, PIPE_BYTES)
-        except OSError:
-            pipe_bytes = _DEFAULT_PIPE_BYTES
+        except OSError:  # refused (past the user's pipe-user-pages-soft): what it has
+            pipe_bytes = _pipe_size(pipe_in)
         source, sink = os.dup(source_fd), os.dup(sink_fd)
         mover = _Mover(source, sink, pipe_in, pipe_out, pipe_bytes, read_timeout)
         return await mover.run(length)
@@ -207,6 +208,15 @@ class _Mover:
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
+
+
+def _pipe_size(fd: int) -> int:
+    """A pipe's capacity: Linux's 64 KiB by default, less for a user past its
+    pipe-user-pages-soft (a page or two)."""
+    try:
+        return max(int(fcntl.fcntl(fd, _F_GETPIPE_SZ)), 1)
+    except OSError:
+        return _DEFAULT_PIPE_BYTES
 
 
 def _queued(fd: int) -> int:
