@@ -52,8 +52,8 @@ async def splice_between(source_fd: int, sink_fd: int, length: int, *,
     """Move exactly ``length`` bytes from ``source_fd`` to ``sink_fd``; return it.
 
     ``SourceEnded`` if the source stops early (``SourceSilent``: it sent nothing
-    for ``read_timeout`` seconds); the sink's errors (``ConnectionResetError``, ``BrokenPipeError``)
-    as they come. Either way the bytes already moved are gone: the caller cuts
+    for ``read_timeout`` seconds); the sink's errors (``ConnectionResetError``,
+    ``BrokenPipeError``) as they come. Either way the bytes already moved are gone: the caller cuts
     both connections.
     """
     pipe_out, pipe_in = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
