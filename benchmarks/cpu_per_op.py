@@ -161,6 +161,8 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
                 for gw in order:
                     n = (args.large_ops if phase in LARGE_PHASES else
                          args.list_ops if phase in LIST_PHASES else args.small_ops)
+                    if n == 0:  # a phase asked for no operations is left out
+                        continue
                     prefix = "l" if phase in LARGE_PHASES else "s"
                     keys = [f"{gw.name}/r{rnd}/{prefix}{i}" for i in range(n)]
                     meter = CpuMeter({"gateway": lambda gw=gw: [gw.proc.pid],
@@ -181,7 +183,8 @@ async def measure(args: argparse.Namespace, cluster: Cluster, gateways: list[Gat
                         "pressure": pressure or 0.0})
             log(f"round {rnd}: " + "; ".join(
                 f"{gw.name} " + " ".join(f"{p} {results[gw.name][p][-1]['gateway_ms']:.3f}"
-                                         for p in (*SMALL_PHASES, *LARGE_PHASES, *LIST_PHASES))
+                                         for p in (*SMALL_PHASES, *LARGE_PHASES, *LIST_PHASES)
+                                         if p in results[gw.name])
                 for gw in gateways))
     return results
 

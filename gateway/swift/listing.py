@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.storage import errors as store
 from gateway.storage.records import ListQuery, ObjectPage
-from gateway.swift.client import SwiftClient
+from gateway.swift.client import SwiftClient, json_body
 from gateway.swift.codec import listed_object
 from gateway.swift.outcomes import OutcomeMap, raise_for
 
@@ -22,7 +22,7 @@ async def container_listing(swift: SwiftClient, account: str, bucket: str,
     if resp.status == 204:
         resp.release()
         return []
-    return await resp.json()
+    return await json_body(resp)
 
 
 def swift_can_group(delimiter: str) -> bool:

@@ -33,6 +33,7 @@ from urllib.parse import quote, unquote
 
 from gateway.storage.errors import BucketAlreadyOwned, StoreUnavailable
 from gateway.swift.buckets import SwiftBuckets
+from gateway.swift.client import json_body
 from gateway.swift.outcomes import raise_for
 
 REGISTRY_CONTAINER = "s3gw+registry"
@@ -195,7 +196,7 @@ class SwiftRegistry(SwiftBuckets):
                 resp.release()
                 return names
             raise_for(resp, {})
-            page = await resp.json()
+            page = await json_body(resp)
             for entry in page:
                 owner = owner_of_content_type(str(entry.get("content_type") or ""))
                 if owner is not None:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from multidict import CIMultiDict
 
 from gateway.checksums import Checksum
-from gateway.storage.records import NewObject
+from gateway.storage.records import ListedObject, NewObject
 from gateway.swift.codec import (
     CopyKind, copy_checksum, copy_headers, listed_object, metadata_headers, object_info,
     put_headers)
@@ -39,6 +39,19 @@ def test_listing_entries() -> None:
              "content_type": "x/y;s3gw_etag=e-3"}
     assert listed_object(entry).etag == "e-3"
     assert listed_object({**entry, "content_type": "x/y"}).etag == "h"
+
+
+def test_a_listing_entry_reads_the_same_on_the_direct_and_the_careful_way() -> None:
+    """Plain content types take the direct path; parameters or a missing field the
+    careful one. Both give the same record for what they both can read."""
+    entry = {"name": "k", "hash": '"h"', "bytes": 3, "last_modified": "2024-05-01T10:20:30.1",
+             "content_type": "x/y"}
+    direct = listed_object(entry)
+    assert direct == ListedObject("k", "h", 3, "2024-05-01T10:20:30.1")
+    assert listed_object({**entry, "content_type": "x/y; charset=utf-8"}) == direct
+    no_type = {name: value for name, value in entry.items() if name != "content_type"}
+    assert listed_object(no_type) == direct
+    assert listed_object({"name": "k", "content_type": "x/y"}) == ListedObject("k", "", 0, "")
 
 
 NEW = NewObject(content_type="text/plain", content_headers={"Cache-Control": "no-cache"},
