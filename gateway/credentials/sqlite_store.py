@@ -1,8 +1,10 @@
 """The default credential store: one SQLite file, secrets Fernet-encrypted at rest.
 
 The gateway reads it while ``s3swift credentials`` writes it from another
-process, so every lookup is a fresh indexed SELECT (no cache of misses) on a
-WAL-mode database, where readers never wait for the CLI's writes.
+process: a WAL-mode database, where readers never wait for the CLI's writes.
+A key found is kept only while the database's files are unchanged
+(``file_stamp``), and misses are never kept, so every change applies to the
+next request.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from types import TracebackType
 from cryptography.fernet import Fernet, InvalidToken
 
 from gateway.credentials.base import Credential, StoredCredential
+from gateway.credentials.file_stamp import StampedCache
 
 # Permissive, but nothing that breaks ``Credential=AK/date/...`` or ``AWS AK:sig``.
 _ACCESS_KEY_RE = re.compile(r"[A-Za-z0-9._-]{3,128}")
@@ -128,6 +131,7 @@ class SqliteCredentialStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._secret_cache: dict[bytes, str] = {}
+        self._found: StampedCache[Credential] = StampedCache(self.path)
         if not self.path.exists():
             # Secrets are encrypted, but account names need not be world-readable.
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -174,19 +178,24 @@ class SqliteCredentialStore:
         return secret
 
     async def lookup(self, access_key: str) -> Credential | None:
-        """Find ``access_key``; runs inline because a WAL read never waits on writers.
-
-        A primary-key SELECT takes microseconds, cheaper than a hop to a thread.
-        """
+        """Find ``access_key``: kept from an earlier lookup while the files are
+        unchanged, else one primary-key SELECT. Runs inline: a WAL read never waits
+        on writers, and takes microseconds, cheaper than a hop to a thread."""
         if not _ACCESS_KEY_RE.fullmatch(access_key):
             return None
+        stamp = self._found.stamp()
+        found = self._found.get(access_key, stamp)
+        if found is not None:
+            return found
         with self._lock:
             row = self._conn.execute(
                 "SELECT secret_enc, account FROM credentials WHERE access_key = ?",
                 (access_key,)).fetchone()
         if row is None:
             return None
-        return Credential(access_key, self._decrypt(access_key, bytes(row[0])), row[1])
+        found = Credential(access_key, self._decrypt(access_key, bytes(row[0])), row[1])
+        self._found.put(access_key, stamp, found)
+        return found
 
     def create(self, access_key: str, secret_key: str, account: str,
                user_id: str = "") -> Credential:
@@ -202,6 +211,7 @@ class SqliteCredentialStore:
                 "secret_enc = excluded.secret_enc, account = excluded.account, "
                 "created_at = excluded.created_at, user_id = excluded.user_id",
                 (access_key, token, account, _now(), user_id))
+        self._found.discard(access_key)
         return Credential(access_key, secret_key, account)
 
     def list(self) -> _StoredList:
@@ -219,6 +229,7 @@ class SqliteCredentialStore:
         with self._lock:
             cursor = self._conn.execute("DELETE FROM credentials WHERE access_key = ?",
                                         (access_key,))
+        self._found.discard(access_key)
         return cursor.rowcount > 0
 
     # ManagedCredentialStore: the same operations for async callers (the OS-EC2
@@ -251,6 +262,7 @@ class SqliteCredentialStore:
         with self._lock:
             self._conn.close()
         self._secret_cache.clear()
+        self._found.clear()
 
     async def close(self) -> None:
         self.close_sync()

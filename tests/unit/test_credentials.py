@@ -136,6 +136,25 @@ async def test_another_process_writes_while_open(tmp_path: Path, key: str) -> No
         assert await gateway.lookup("AKPROC") == Credential("AKPROC", "procsecret", "AUTH_p")
 
 
+async def test_a_key_kept_from_a_lookup_follows_another_process_writes(
+        tmp_path: Path, key: str) -> None:
+    """The gateway keeps a found key while the files are unchanged: the CLI's
+    rotation and deletion, from another process, still apply to the next lookup."""
+    path = tmp_path / "creds.sqlite"
+    code = ("import sys; from gateway.credentials.sqlite_store import SqliteCredentialStore as S; "
+            "s = S(sys.argv[1], sys.argv[2]); "
+            "s.delete('AKPROC') if sys.argv[3] == '-' else s.create('AKPROC', sys.argv[3], 'AUTH_p'); "
+            "s.close_sync()")
+    root = Path(__file__).resolve().parents[2]
+    with SqliteCredentialStore(path, key) as gateway:
+        for secret in ("first", "second", "third"):
+            subprocess.run([sys.executable, "-c", code, str(path), key, secret], check=True, cwd=root)
+            for _ in range(2):  # the second lookup is the kept one
+                assert await gateway.lookup("AKPROC") == Credential("AKPROC", secret, "AUTH_p")
+        subprocess.run([sys.executable, "-c", code, str(path), key, "-"], check=True, cwd=root)
+        assert await gateway.lookup("AKPROC") is None
+
+
 def test_wal_mode(store: SqliteCredentialStore) -> None:
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
