@@ -9,6 +9,7 @@ With several workers the master replaces any worker that dies.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -38,6 +39,10 @@ log = logging.getLogger("gateway")
 # A dying worker is replaced at most this often, so a worker that cannot start
 # does not turn the master into a fork loop.
 RESPAWN_INTERVAL_SECONDS = 1.0
+# Allocations between two young-generation collections (CPython's default: 700).
+# A 1,000-key listing page allocates thousands of dicts and records that die with
+# the request; at 700 each page paid for several collections.
+YOUNG_GENERATION_THRESHOLD = 20_000
 # After the drain's grace period, what is still running gets this long to end.
 SHUTDOWN_CUT_SECONDS = 1.0
 
@@ -111,9 +116,25 @@ async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None
     return gateway
 
 
+def settle_heap() -> None:
+    """Once a gateway process has started, before it serves: what start-up built lives
+    as long as the process, so the collector stops re-scanning it (``gc.freeze``),
+    and young collections come every ``YOUNG_GENERATION_THRESHOLD`` allocations.
+
+    Measured (``benchmarks/canned_swift.py``): a 1,000-key LIST's gateway CPU
+    1.77 -> 1.55 ms; a HEAD's unchanged. Not for the test process, whose garbage
+    would be frozen with it.
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, oldest)
+
+
 async def _serve_until_signalled(config: GatewayConfig, sock: socket.socket | None,
                                  admin_sock: socket.socket | None) -> None:
     gateway = await start_gateway(config, sock, admin_sock)
+    settle_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

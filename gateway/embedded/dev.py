@@ -254,7 +254,7 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
                       stop: asyncio.Event) -> int:
     """Start Swift and the gateway in ``data_dir`` (locked by us) and serve until ``stop``."""
     from gateway.identity_api.listener import IDENTITY_LISTENER
-    from gateway.server import admin_address, bind, start_gateway
+    from gateway.server import admin_address, bind, settle_heap, start_gateway
 
     endpoints_path = data_dir / ENDPOINTS_FILE
     endpoints_path.unlink(missing_ok=True)
@@ -281,6 +281,7 @@ async def _run_locked(args: argparse.Namespace, config: GatewayConfig, data_dir:
         admin_sock = bind(*admin_address(config), "[server] metrics_host and metrics_port")
         admin = admin_sock.getsockname()[:2]
         gateway = await start_gateway(config, admin_sock=admin_sock)
+        settle_heap()
         document = endpoints_document(args, config, swift, key_path, admin,
                                       gateway.runner.app[IDENTITY_LISTENER].url)
         _write_json_atomically(endpoints_path, document)
