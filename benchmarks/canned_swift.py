@@ -172,17 +172,18 @@ def main() -> int:
                 for gw in gateways if rnd % 2 == 0 else gateways[::-1]:
                     us = asyncio.run(one_phase(gw, op, count, args.concurrency))
                     results.setdefault((gw.name, op), []).append(us)
-                    print(f"round {rnd} {gw.name:<8} {op:<5} {us:8.1f} us/op", flush=True)
+                    print(f"round {rnd} {gw.name} {op}: {us:.1f} us/op", flush=True)
     finally:
         for gw in gateways:
             gw.stop()
         canned.kill()
         subprocess.run(["rm", "-rf", str(root)], check=False)
     first = next(iter(trees))
+    width = max(len(name) for name in trees) + 2
     print(f"gateway CPU us per op: median over rounds; 'vs {first}': median of per-round ratios")
     for (name, op), values in results.items():
         paired = statistics.median(v / b for v, b in zip(values, results[(first, op)]))
-        print(f"{name:<10}{op:<6}{statistics.median(values):9.1f}  [{min(values):.1f}-"
+        print(f"{name:<{width}}{op:<6}{statistics.median(values):9.1f}  [{min(values):.1f}-"
               f"{max(values):.1f}]  vs {first} {paired:.3f}")
     return 0
 
