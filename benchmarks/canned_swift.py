@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _clients import S3Side, make_session  # noqa: E402
 from _cluster import LOOPBACK, _http_answers, free_port  # noqa: E402
+from http_floor import RawServer  # noqa: E402
 from _procstats import cpu_seconds_fine  # noqa: E402
 
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKCANNED", "canned-secret-key-0123456789", "AUTH_test"
@@ -65,20 +66,11 @@ def run_canned_swift(port: int) -> None:
          "bytes": 4096, "name": f"lst/{i:04d}", "content_type": "binary/octet-stream"}
         for i in range(LIST_KEYS + 1)]).encode()
 
-    class Canned(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            self.transport = transport
-            self.buffer = b""
-
-        def data_received(self, data: bytes) -> None:
-            self.buffer += data
-            while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-                head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
-                method, target = head.split(b"\r\n", 1)[0].split(b" ")[:2]
-                self.transport.write(canned_answer(method, target, port, listing))  # type: ignore[attr-defined]
+    def answer(method: bytes, target: bytes) -> bytes:
+        return canned_answer(method, target, port, listing)
 
     async def serve() -> None:
-        await asyncio.get_running_loop().create_server(Canned, LOOPBACK, port)
+        await asyncio.get_running_loop().create_server(lambda: RawServer(answer), LOOPBACK, port)
         await asyncio.Event().wait()
 
     asyncio.run(serve())

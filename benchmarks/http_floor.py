@@ -28,6 +28,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -55,17 +56,22 @@ S3_REQUEST = (b"HEAD /bucket/key HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Boto
 
 
 class RawServer(asyncio.Protocol):
-    """Answers every request head with ``ANSWER``."""
+    """Answers every request head (requests carry no body) with ``answer(method,
+    target)``; by default ``ANSWER``, whatever was asked."""
+
+    def __init__(self, answer: Callable[[bytes, bytes], bytes] = lambda _m, _t: ANSWER) -> None:
+        self.answer = answer
+        self.buffer = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
-        self.buffer = b""
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            method, target = self.buffer[:end].split(b" ", 2)[:2]
             self.buffer = self.buffer[end + 4:]
-            self.transport.write(ANSWER)  # type: ignore[attr-defined]
+            self.transport.write(self.answer(method, target))  # type: ignore[attr-defined]
 
 
 class RawClient(asyncio.Protocol):
