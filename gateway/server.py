@@ -122,7 +122,7 @@ def settle_heap() -> None:
     and young collections come every ``YOUNG_GENERATION_THRESHOLD`` allocations.
 
     Measured (``benchmarks/canned_swift.py``): a 1,000-key LIST's gateway CPU
-    1.77 -> 1.55 ms; a HEAD's unchanged. Not for the test process, whose garbage
+    1.73 -> 1.56 ms; a HEAD's unchanged. Not for the test process, whose garbage
     would be frozen with it.
     """
     gc.collect()
