@@ -88,6 +88,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """SIGTERM ``proc`` and wait for it; SIGKILL it if it is still there after ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 def _http_answers(url: str, timeout: float = 2.0) -> bool:
     """True once something answers HTTP at ``url`` (any status)."""
     try:

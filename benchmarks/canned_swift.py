@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _clients import S3Side, make_session  # noqa: E402
-from _cluster import LOOPBACK, _http_answers, free_port  # noqa: E402
+from _cluster import LOOPBACK, _http_answers, free_port, terminate  # noqa: E402
 from http_floor import RawServer  # noqa: E402
 from _procstats import cpu_seconds_fine  # noqa: E402
 
@@ -112,11 +112,7 @@ class Gateway:
         self.side = S3Side(name, name, endpoint, ACCESS_KEY, SECRET_KEY, "us-east-1", "bucket")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        terminate(self.proc)
 
 
 async def one_phase(gateway: Gateway, op: str, count: int, concurrency: int) -> float:

@@ -39,7 +39,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _clients import MiB, S3Side, make_session  # noqa: E402
-from _cluster import LOOPBACK, Cluster, _http_answers, free_port  # noqa: E402
+from _cluster import LOOPBACK, Cluster, _http_answers, free_port, terminate  # noqa: E402
 from _harness import BUCKET, KiB, Profiler, log  # noqa: E402
 from _procstats import CpuMeter, cpu_seconds_fine  # noqa: E402
 from _swift_recorder import SwiftRecorder  # noqa: E402
@@ -79,12 +79,7 @@ class Gateway:
                            s3["region"], BUCKET)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        terminate(self.proc)
 
 
 class ProxyLog:
